@@ -1,0 +1,143 @@
+//! The DynamoDB client, built once per process, and the key schemas of the
+//! project's tables: the one source of truth that the local server creates
+//! tables from and that a test holds template.yaml to.
+
+use std::time::Duration;
+
+use aws_config::retry::RetryConfig;
+use aws_config::timeout::TimeoutConfig;
+use aws_config::BehaviorVersion;
+use aws_sdk_dynamodb::types::{
+    AttributeDefinition, BillingMode, KeySchemaElement, KeyType, ScalarAttributeType,
+};
+use aws_sdk_dynamodb::Client;
+
+/// Per-attempt and whole-operation timeouts. The operation timeout stays well
+/// below the functions' Lambda timeout, so a slow DynamoDB becomes a 503.
+pub const ATTEMPT_TIMEOUT: Duration = Duration::from_millis(1500);
+pub const OPERATION_TIMEOUT: Duration = Duration::from_secs(4);
+pub const CONNECT_TIMEOUT: Duration = Duration::from_secs(1);
+
+/// Builds the client from the standard AWS configuration chain. The endpoint
+/// honours `AWS_ENDPOINT_URL_DYNAMODB` (or `AWS_ENDPOINT_URL`), which is how
+/// the local stack points it at DynamoDB Local.
+pub async fn client() -> Client {
+    let shared = aws_config::defaults(BehaviorVersion::latest())
+        .retry_config(RetryConfig::standard().with_max_attempts(3))
+        .timeout_config(
+            TimeoutConfig::builder()
+                .connect_timeout(CONNECT_TIMEOUT)
+                .operation_attempt_timeout(ATTEMPT_TIMEOUT)
+                .operation_timeout(OPERATION_TIMEOUT)
+                .build(),
+        )
+        .load()
+        .await;
+    Client::new(&shared)
+}
+
+/// A key attribute: name and DynamoDB scalar type.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct KeyAttr {
+    pub name: &'static str,
+    /// `S`, `N` or `B`.
+    pub kind: &'static str,
+}
+
+/// A table's key schema, and the template resource and env var that name it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct TableSpec {
+    /// The logical id of the table in template.yaml.
+    pub resource: &'static str,
+    /// The environment variable that carries the table name.
+    pub env: &'static str,
+    pub partition_key: KeyAttr,
+    pub sort_key: Option<KeyAttr>,
+    /// The attribute DynamoDB TTL expires items by, if any.
+    pub ttl_attribute: Option<&'static str>,
+}
+
+/// Resumes, one item per resume id. The document is in attribute `resume`.
+pub const RESUME_TABLE: TableSpec = TableSpec {
+    resource: "ResumeTable",
+    env: "RESUME_TABLE",
+    partition_key: KeyAttr {
+        name: "id",
+        kind: "S",
+    },
+    sort_key: None,
+    ttl_attribute: None,
+};
+
+/// Every table the project owns.
+pub const TABLES: &[TableSpec] = &[RESUME_TABLE];
+
+impl TableSpec {
+    fn attr_type(kind: &str) -> ScalarAttributeType {
+        ScalarAttributeType::from(kind)
+    }
+
+    /// Creates the table named `name` with this key schema if it is missing.
+    /// Used by the local stack and tests; in AWS, template.yaml owns tables.
+    pub async fn ensure(
+        &self,
+        client: &Client,
+        name: &str,
+    ) -> Result<bool, aws_sdk_dynamodb::Error> {
+        match client.describe_table().table_name(name).send().await {
+            Ok(_) => return Ok(false),
+            Err(e)
+                if e.as_service_error()
+                    .is_some_and(|s| s.is_resource_not_found_exception()) => {}
+            Err(e) => return Err(e.into()),
+        }
+        let mut keys = vec![self.partition_key];
+        keys.extend(self.sort_key);
+        let mut create = client
+            .create_table()
+            .table_name(name)
+            .billing_mode(BillingMode::PayPerRequest);
+        for (i, key) in keys.iter().enumerate() {
+            let key_type = if i == 0 {
+                KeyType::Hash
+            } else {
+                KeyType::Range
+            };
+            create = create
+                .attribute_definitions(
+                    AttributeDefinition::builder()
+                        .attribute_name(key.name)
+                        .attribute_type(Self::attr_type(key.kind))
+                        .build()?,
+                )
+                .key_schema(
+                    KeySchemaElement::builder()
+                        .attribute_name(key.name)
+                        .key_type(key_type)
+                        .build()?,
+                );
+        }
+        match create.send().await {
+            Ok(_) => {}
+            // Another process created it in the meantime.
+            Err(e)
+                if e.as_service_error()
+                    .is_some_and(|s| s.is_resource_in_use_exception()) => {}
+            Err(e) => return Err(e.into()),
+        }
+        if let Some(attr) = self.ttl_attribute {
+            client
+                .update_time_to_live()
+                .table_name(name)
+                .time_to_live_specification(
+                    aws_sdk_dynamodb::types::TimeToLiveSpecification::builder()
+                        .attribute_name(attr)
+                        .enabled(true)
+                        .build()?,
+                )
+                .send()
+                .await?;
+        }
+        Ok(true)
+    }
+}

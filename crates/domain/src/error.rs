@@ -1,0 +1,253 @@
+//! The one error type of the API, and the one place that maps it to HTTP.
+//!
+//! Every error body is `{"error": code, "message": text, "requestId": id}`.
+//! Internal details (SDK errors, causes) are logged, never sent.
+
+use aws_sdk_dynamodb::error::{ProvideErrorMetadata, SdkError};
+use axum::response::{IntoResponse, Response};
+use http::{header, HeaderValue, StatusCode};
+use serde::Serialize;
+
+use crate::request_id;
+
+#[derive(Debug, thiserror::Error)]
+pub enum ApiError {
+    /// The request is malformed; `code` is a stable machine-readable reason.
+    #[error("{message}")]
+    BadRequest { code: &'static str, message: String },
+    #[error("{0}")]
+    Forbidden(String),
+    #[error("{0}")]
+    NotFound(String),
+    #[error("method not allowed")]
+    MethodNotAllowed,
+    #[error("{0}")]
+    Conflict(String),
+    #[error("request body is larger than {limit} bytes")]
+    PayloadTooLarge { limit: usize },
+    #[error("{0}")]
+    UnsupportedMediaType(String),
+    #[error("too many requests, retry later")]
+    Throttled,
+    #[error("the database is unavailable, retry later")]
+    Unavailable,
+    #[error("internal error")]
+    Internal,
+}
+
+impl ApiError {
+    pub fn bad_request(code: &'static str, message: impl Into<String>) -> Self {
+        Self::BadRequest {
+            code,
+            message: message.into(),
+        }
+    }
+
+    /// Status and stable error code, in one place.
+    pub fn status_and_code(&self) -> (StatusCode, &'static str) {
+        match self {
+            Self::BadRequest { code, .. } => (StatusCode::BAD_REQUEST, code),
+            Self::Forbidden(_) => (StatusCode::FORBIDDEN, "forbidden"),
+            Self::NotFound(_) => (StatusCode::NOT_FOUND, "not_found"),
+            Self::MethodNotAllowed => (StatusCode::METHOD_NOT_ALLOWED, "method_not_allowed"),
+            Self::Conflict(_) => (StatusCode::CONFLICT, "conditional_check_failed"),
+            Self::PayloadTooLarge { .. } => (StatusCode::PAYLOAD_TOO_LARGE, "payload_too_large"),
+            Self::UnsupportedMediaType(_) => {
+                (StatusCode::UNSUPPORTED_MEDIA_TYPE, "unsupported_media_type")
+            }
+            Self::Throttled => (StatusCode::TOO_MANY_REQUESTS, "throttled"),
+            Self::Unavailable => (StatusCode::SERVICE_UNAVAILABLE, "service_unavailable"),
+            Self::Internal => (StatusCode::INTERNAL_SERVER_ERROR, "internal"),
+        }
+    }
+
+    pub fn status(&self) -> StatusCode {
+        self.status_and_code().0
+    }
+
+    pub fn code(&self) -> &'static str {
+        self.status_and_code().1
+    }
+
+    /// Maps a DynamoDB SDK error. The full error is logged here; the client
+    /// only sees what is safe: DynamoDB's own validation text, or a generic one.
+    pub fn from_dynamo<E, R>(err: SdkError<E, R>) -> Self
+    where
+        E: ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,
+        R: std::fmt::Debug,
+    {
+        let mapped = match &err {
+            SdkError::ServiceError(service) => {
+                let inner = service.err();
+                match inner.code() {
+                    Some("ConditionalCheckFailedException") => {
+                        Self::Conflict("the condition on this request was not met".into())
+                    }
+                    Some("TransactionConflictException") => {
+                        Self::Conflict("the item is being changed by another request".into())
+                    }
+                    Some(
+                        "ProvisionedThroughputExceededException"
+                        | "ThrottlingException"
+                        | "RequestLimitExceeded",
+                    ) => Self::Throttled,
+                    Some("ValidationException" | "SerializationException") => Self::bad_request(
+                        "validation_error",
+                        inner.message().unwrap_or("invalid request"),
+                    ),
+                    Some("ItemCollectionSizeLimitExceededException") => Self::bad_request(
+                        "validation_error",
+                        inner.message().unwrap_or("item collection too large"),
+                    ),
+                    Some("InternalServerError" | "ServiceUnavailable") => Self::Unavailable,
+                    _ => Self::Internal,
+                }
+            }
+            // No usable answer from DynamoDB: timeouts, refused connections, I/O.
+            SdkError::TimeoutError(_) | SdkError::DispatchFailure(_) => Self::Unavailable,
+            SdkError::ResponseError(_) => Self::Unavailable,
+            _ => Self::Internal,
+        };
+        let error = aws_sdk_dynamodb::error::DisplayErrorContext(&err);
+        if mapped.status().is_server_error() {
+            tracing::error!(%error, code = mapped.code(), "dynamodb call failed");
+        } else {
+            tracing::info!(%error, code = mapped.code(), "dynamodb rejected the request");
+        }
+        mapped
+    }
+
+    /// A JSON error for a bare status (used for framework-made errors).
+    pub fn from_status(status: StatusCode, message: Option<String>) -> Self {
+        let msg = |default: &str| message.clone().unwrap_or_else(|| default.to_string());
+        match status {
+            StatusCode::NOT_FOUND => Self::NotFound(msg("no such route")),
+            StatusCode::METHOD_NOT_ALLOWED => Self::MethodNotAllowed,
+            StatusCode::FORBIDDEN => Self::Forbidden(msg("forbidden")),
+            StatusCode::CONFLICT => Self::Conflict(msg("conflict")),
+            StatusCode::PAYLOAD_TOO_LARGE => Self::PayloadTooLarge {
+                limit: crate::http::BODY_LIMIT,
+            },
+            StatusCode::UNSUPPORTED_MEDIA_TYPE => {
+                Self::UnsupportedMediaType(msg("unsupported media type"))
+            }
+            StatusCode::TOO_MANY_REQUESTS => Self::Throttled,
+            StatusCode::SERVICE_UNAVAILABLE => Self::Unavailable,
+            s if s.is_client_error() => Self::bad_request("bad_request", msg("bad request")),
+            _ => Self::Internal,
+        }
+    }
+}
+
+#[derive(Serialize)]
+pub struct ErrorBody<'a> {
+    pub error: &'a str,
+    pub message: String,
+    #[serde(rename = "requestId")]
+    pub request_id: String,
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        let (status, code) = self.status_and_code();
+        let body = ErrorBody {
+            error: code,
+            message: self.to_string(),
+            request_id: request_id::current().unwrap_or_default(),
+        };
+        let bytes = serde_json::to_vec(&body).unwrap_or_default();
+        let mut response = (status, bytes).into_response();
+        response.headers_mut().insert(
+            header::CONTENT_TYPE,
+            HeaderValue::from_static("application/json"),
+        );
+        if matches!(self, Self::Throttled | Self::Unavailable) {
+            response
+                .headers_mut()
+                .insert(header::RETRY_AFTER, HeaderValue::from_static("1"));
+        }
+        response
+    }
+}
+
+pub type ApiResult<T> = Result<T, ApiError>;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_variant_maps_to_its_status_and_code() {
+        let cases = [
+            (ApiError::bad_request("invalid_id", "x"), 400, "invalid_id"),
+            (ApiError::Forbidden("x".into()), 403, "forbidden"),
+            (ApiError::NotFound("x".into()), 404, "not_found"),
+            (ApiError::MethodNotAllowed, 405, "method_not_allowed"),
+            (
+                ApiError::Conflict("x".into()),
+                409,
+                "conditional_check_failed",
+            ),
+            (
+                ApiError::PayloadTooLarge { limit: 1 },
+                413,
+                "payload_too_large",
+            ),
+            (
+                ApiError::UnsupportedMediaType("x".into()),
+                415,
+                "unsupported_media_type",
+            ),
+            (ApiError::Throttled, 429, "throttled"),
+            (ApiError::Unavailable, 503, "service_unavailable"),
+            (ApiError::Internal, 500, "internal"),
+        ];
+        for (err, status, code) in cases {
+            assert_eq!(err.status().as_u16(), status, "{err:?}");
+            assert_eq!(err.code(), code, "{err:?}");
+        }
+    }
+
+    #[tokio::test]
+    async fn body_is_the_json_error_shape_with_request_id() {
+        let response = request_id::scope("req-123".into(), async {
+            ApiError::NotFound("no resume with id \"x\"".into()).into_response()
+        })
+        .await;
+        assert_eq!(response.status(), StatusCode::NOT_FOUND);
+        assert_eq!(
+            response.headers()[header::CONTENT_TYPE],
+            HeaderValue::from_static("application/json")
+        );
+        let bytes = http_body_util::BodyExt::collect(response.into_body())
+            .await
+            .unwrap()
+            .to_bytes();
+        let body: serde_json::Value = serde_json::from_slice(&bytes).unwrap();
+        assert_eq!(
+            body,
+            serde_json::json!({
+                "error": "not_found",
+                "message": "no resume with id \"x\"",
+                "requestId": "req-123"
+            })
+        );
+    }
+
+    #[test]
+    fn bare_statuses_become_typed_errors() {
+        assert_eq!(
+            ApiError::from_status(StatusCode::PAYLOAD_TOO_LARGE, None).status(),
+            StatusCode::PAYLOAD_TOO_LARGE
+        );
+        assert_eq!(
+            ApiError::from_status(StatusCode::IM_A_TEAPOT, None).status(),
+            StatusCode::BAD_REQUEST
+        );
+        assert_eq!(
+            ApiError::from_status(StatusCode::BAD_GATEWAY, Some("secret detail".into()))
+                .to_string(),
+            "internal error"
+        );
+    }
+}

@@ -1,0 +1,316 @@
+//! The HTTP layers every Lambda's router shares, applied by [`finish`]:
+//! request ids and request logs, JSON errors for everything (including
+//! framework-made 404/405/413), CORS, and the body size cap.
+//!
+//! Lambdas and the local server both call `finish`, so they behave the same.
+
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use axum::body::Body;
+use axum::extract::{Request, State};
+use axum::middleware::{from_fn, from_fn_with_state, Next};
+use axum::response::{IntoResponse, Response};
+use axum::Router;
+use http::{header, HeaderName, HeaderValue, Method, StatusCode};
+use tower::ServiceBuilder;
+use tower_http::cors::{AllowOrigin, CorsLayer};
+use tracing::Instrument;
+
+use crate::error::ApiError;
+use crate::request_id;
+
+/// The largest request body any route accepts (1 MiB).
+pub const BODY_LIMIT: usize = 1024 * 1024;
+
+pub const X_REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
+
+/// The CORS allow-list. An origin is matched exactly (scheme, host, port).
+#[derive(Clone, Debug, Default)]
+pub struct Cors {
+    origins: Arc<[HeaderValue]>,
+}
+
+impl Cors {
+    pub fn new(origins: Vec<HeaderValue>) -> Self {
+        Self {
+            origins: origins.into(),
+        }
+    }
+
+    pub fn allows(&self, origin: &HeaderValue) -> bool {
+        self.origins.iter().any(|o| o == origin)
+    }
+
+    fn layer(&self) -> CorsLayer {
+        CorsLayer::new()
+            .allow_origin(AllowOrigin::list(self.origins.iter().cloned()))
+            .allow_methods([
+                Method::GET,
+                Method::POST,
+                Method::PUT,
+                Method::DELETE,
+                Method::OPTIONS,
+            ])
+            .allow_headers([header::CONTENT_TYPE, header::IF_NONE_MATCH, X_REQUEST_ID])
+            .expose_headers([header::ETAG, X_REQUEST_ID])
+            .max_age(Duration::from_secs(600))
+    }
+}
+
+/// Adds the fallback and the shared layers to an app's routes. Call it once,
+/// on the finished set of routes (the local server merges first).
+pub fn finish(routes: Router, cors: &Cors) -> Router {
+    routes.fallback(no_such_route).layer(
+        ServiceBuilder::new()
+            .layer(from_fn(request_context))
+            .layer(from_fn_with_state(cors.clone(), refuse_foreign_preflight))
+            .layer(cors.layer())
+            .layer(axum::extract::DefaultBodyLimit::max(BODY_LIMIT)),
+    )
+}
+
+async fn no_such_route() -> ApiError {
+    ApiError::NotFound("no such route".into())
+}
+
+/// tower-http answers every preflight with the allowed methods and headers;
+/// one from an origin that is not allowed gets none of them.
+async fn refuse_foreign_preflight(State(cors): State<Cors>, req: Request, next: Next) -> Response {
+    let is_preflight = req.method() == Method::OPTIONS
+        && req
+            .headers()
+            .contains_key(header::ACCESS_CONTROL_REQUEST_METHOD);
+    match req.headers().get(header::ORIGIN) {
+        Some(origin) if is_preflight && !cors.allows(origin) => {
+            let mut response = ApiError::Forbidden("origin not allowed".into()).into_response();
+            response
+                .headers_mut()
+                .insert(header::VARY, HeaderValue::from_static("origin"));
+            response
+        }
+        _ => next.run(req).await,
+    }
+}
+
+/// Gives the request its id (in the span, the error bodies and the
+/// `x-request-id` response header), logs its outcome, and turns any
+/// non-JSON error response into the JSON error shape.
+async fn request_context(req: Request, next: Next) -> Response {
+    let id = request_id::for_request(&req);
+    let span = tracing::info_span!("request", request_id = %id);
+    let method = req.method().clone();
+    let path = req.uri().path().to_owned();
+    let started = Instant::now();
+    let id_header = HeaderValue::from_str(&id).ok();
+
+    let mut response = request_id::scope(
+        id,
+        async move {
+            let response = next.run(req).await;
+            let response = json_error(response).await;
+            tracing::info!(
+                %method,
+                %path,
+                status = response.status().as_u16(),
+                elapsed_us = started.elapsed().as_micros() as u64,
+                "request"
+            );
+            response
+        }
+        .instrument(span),
+    )
+    .await;
+    if let Some(value) = id_header {
+        response.headers_mut().insert(X_REQUEST_ID, value);
+    }
+    response
+}
+
+async fn json_error(response: Response) -> Response {
+    let status = response.status();
+    let is_json = response
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with("application/json"));
+    if !(status.is_client_error() || status.is_server_error()) || is_json {
+        return response;
+    }
+    let (parts, body) = response.into_parts();
+    // Framework rejections (bad path encoding, body too large) explain a
+    // client's mistake in plain text; keep that text for 4xx only.
+    let message = if status.is_client_error() {
+        axum::body::to_bytes(body, 4096)
+            .await
+            .ok()
+            .and_then(|b| String::from_utf8(b.to_vec()).ok())
+            .map(|s| s.trim().to_owned())
+            .filter(|s| !s.is_empty())
+    } else {
+        None
+    };
+    if status == StatusCode::INTERNAL_SERVER_ERROR {
+        tracing::error!("internal error without a typed cause");
+    }
+    let mut fresh = ApiError::from_status(status, message).into_response();
+    *fresh.status_mut() = status;
+    for (name, value) in parts.headers.iter() {
+        if name != header::CONTENT_TYPE && name != header::CONTENT_LENGTH {
+            fresh.headers_mut().append(name, value.clone());
+        }
+    }
+    fresh
+}
+
+/// A JSON response with the given status and extra headers.
+pub fn json_response(status: StatusCode, body: Vec<u8>) -> Response {
+    let mut response = (status, Body::from(body)).into_response();
+    response.headers_mut().insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("application/json"),
+    );
+    response
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use axum::routing::get;
+    use http_body_util::BodyExt;
+    use tower::ServiceExt;
+
+    fn app() -> Router {
+        let routes = Router::new().route("/ok", get(|| async { "fine" })).route(
+            "/echo",
+            axum::routing::post(|b: axum::body::Bytes| async move { b.len().to_string() }),
+        );
+        finish(
+            routes,
+            &Cors::new(vec![HeaderValue::from_static("http://localhost:8080")]),
+        )
+    }
+
+    async fn call(req: http::Request<Body>) -> (StatusCode, http::HeaderMap, serde_json::Value) {
+        let response = app().oneshot(req).await.unwrap();
+        let status = response.status();
+        let headers = response.headers().clone();
+        let bytes = response.into_body().collect().await.unwrap().to_bytes();
+        let body = serde_json::from_slice(&bytes).unwrap_or(serde_json::Value::Null);
+        (status, headers, body)
+    }
+
+    #[tokio::test]
+    async fn unknown_route_is_a_json_404_with_request_id() {
+        let (status, headers, body) = call(
+            http::Request::get("/nope")
+                .header("x-request-id", "t-1")
+                .body(Body::empty())
+                .unwrap(),
+        )
+        .await;
+        assert_eq!(status, StatusCode::NOT_FOUND);
+        assert_eq!(body["error"], "not_found");
+        assert_eq!(body["requestId"], "t-1");
+        assert_eq!(headers[X_REQUEST_ID], "t-1");
+    }
+
+    #[tokio::test]
+    async fn wrong_method_is_a_json_405_that_keeps_allow() {
+        let (status, headers, body) =
+            call(http::Request::delete("/ok").body(Body::empty()).unwrap()).await;
+        assert_eq!(status, StatusCode::METHOD_NOT_ALLOWED);
+        assert_eq!(body["error"], "method_not_allowed");
+        assert!(headers.contains_key(header::ALLOW));
+        assert!(!body["requestId"].as_str().unwrap().is_empty());
+    }
+
+    #[tokio::test]
+    async fn oversized_body_is_a_json_413() {
+        let big = vec![b'x'; BODY_LIMIT + 1];
+        let (status, _, body) = call(
+            http::Request::post("/echo")
+                .header(header::CONTENT_LENGTH, big.len())
+                .body(Body::from(big))
+                .unwrap(),
+        )
+        .await;
+        assert_eq!(status, StatusCode::PAYLOAD_TOO_LARGE);
+        assert_eq!(body["error"], "payload_too_large");
+    }
+
+    #[tokio::test]
+    async fn allowed_origin_gets_allow_origin_and_vary() {
+        let response = app()
+            .oneshot(
+                http::Request::get("/ok")
+                    .header(header::ORIGIN, "http://localhost:8080")
+                    .body(Body::empty())
+                    .unwrap(),
+            )
+            .await
+            .unwrap();
+        assert_eq!(
+            response.headers()[header::ACCESS_CONTROL_ALLOW_ORIGIN],
+            "http://localhost:8080"
+        );
+        let vary = response.headers()[header::VARY]
+            .to_str()
+            .unwrap()
+            .to_lowercase();
+        assert!(vary.contains("origin"), "{vary}");
+    }
+
+    #[tokio::test]
+    async fn foreign_origin_gets_body_but_no_allow_origin() {
+        let response = app()
+            .oneshot(
+                http::Request::get("/ok")
+                    .header(header::ORIGIN, "https://evil.example")
+                    .body(Body::empty())
+                    .unwrap(),
+            )
+            .await
+            .unwrap();
+        assert_eq!(response.status(), StatusCode::OK);
+        assert!(!response
+            .headers()
+            .contains_key(header::ACCESS_CONTROL_ALLOW_ORIGIN));
+    }
+
+    #[tokio::test]
+    async fn preflight_is_answered_only_for_allowed_origins() {
+        let preflight = |origin: &'static str| {
+            http::Request::options("/ok")
+                .header(header::ORIGIN, origin)
+                .header(header::ACCESS_CONTROL_REQUEST_METHOD, "GET")
+                .body(Body::empty())
+                .unwrap()
+        };
+        let ok = app()
+            .oneshot(preflight("http://localhost:8080"))
+            .await
+            .unwrap();
+        assert!(ok.status().is_success());
+        assert!(ok
+            .headers()
+            .contains_key(header::ACCESS_CONTROL_ALLOW_METHODS));
+        assert_eq!(
+            ok.headers()[header::ACCESS_CONTROL_ALLOW_ORIGIN],
+            "http://localhost:8080"
+        );
+
+        let refused = app()
+            .oneshot(preflight("https://evil.example"))
+            .await
+            .unwrap();
+        assert_eq!(refused.status(), StatusCode::FORBIDDEN);
+        for h in [
+            header::ACCESS_CONTROL_ALLOW_ORIGIN,
+            header::ACCESS_CONTROL_ALLOW_METHODS,
+            header::ACCESS_CONTROL_ALLOW_HEADERS,
+        ] {
+            assert!(!refused.headers().contains_key(&h), "{h}");
+        }
+    }
+}

@@ -1,0 +1,295 @@
+//! Lossless conversion between plain JSON and DynamoDB attribute values.
+//!
+//! serde_dynamo is right for typed items, but it routes numbers through
+//! `f64`/`i64`, which would round a 38-digit number or `0.1`. Here numbers
+//! travel as their decimal text (serde_json's `arbitrary_precision`), so what
+//! is written comes back digit for digit (DynamoDB itself drops trailing
+//! zeros: `1.50` reads back as `1.5`).
+//!
+//! | JSON                         | DynamoDB |
+//! |------------------------------|----------|
+//! | `null`                       | `NULL`   |
+//! | `true` / `false`             | `BOOL`   |
+//! | number                       | `N`      |
+//! | string                       | `S`      |
+//! | array                        | `L`      |
+//! | object                       | `M`      |
+//! | `{"$B": "<base64>"}`         | `B`      |
+//! | `{"$SS": ["a", "b"]}`        | `SS`     |
+//! | `{"$NS": [1, 2.5]}`          | `NS`     |
+//! | `{"$BS": ["<base64>", ...]}` | `BS`     |
+//!
+//! An object with exactly one of those `$` keys is read as the tagged type.
+
+use std::collections::HashMap;
+use std::str::FromStr;
+
+use aws_sdk_dynamodb::primitives::Blob;
+use aws_sdk_dynamodb::types::AttributeValue;
+use base64::engine::general_purpose::STANDARD as BASE64;
+use base64::Engine;
+use serde_json::{Map, Number, Value};
+
+pub type Item = HashMap<String, AttributeValue>;
+
+/// A value that cannot become an attribute, with the JSON path to it.
+#[derive(Debug, thiserror::Error, PartialEq, Eq)]
+#[error("{path}: {message}")]
+pub struct ItemError {
+    pub path: String,
+    pub message: String,
+}
+
+fn err(path: &str, message: impl Into<String>) -> ItemError {
+    ItemError {
+        path: path.to_owned(),
+        message: message.into(),
+    }
+}
+
+fn child(path: &str, key: &str) -> String {
+    if path.is_empty() {
+        key.to_owned()
+    } else {
+        format!("{path}.{key}")
+    }
+}
+
+/// A JSON object as an item. `path` names it in errors (e.g. `payload.Item`).
+pub fn to_item(object: &Map<String, Value>, path: &str) -> Result<Item, ItemError> {
+    object
+        .iter()
+        .map(|(k, v)| Ok((k.clone(), to_attribute(v, &child(path, k))?)))
+        .collect()
+}
+
+/// Like [`to_item`], for a value that must be a JSON object.
+pub fn value_to_item(value: &Value, path: &str) -> Result<Item, ItemError> {
+    match value {
+        Value::Object(map) => to_item(map, path),
+        other => Err(err(
+            path,
+            format!("expected an object, got {}", kind(other)),
+        )),
+    }
+}
+
+pub fn to_attribute(value: &Value, path: &str) -> Result<AttributeValue, ItemError> {
+    Ok(match value {
+        Value::Null => AttributeValue::Null(true),
+        Value::Bool(b) => AttributeValue::Bool(*b),
+        Value::Number(n) => AttributeValue::N(n.to_string()),
+        Value::String(s) => AttributeValue::S(s.clone()),
+        Value::Array(items) => AttributeValue::L(
+            items
+                .iter()
+                .enumerate()
+                .map(|(i, v)| to_attribute(v, &format!("{path}[{i}]")))
+                .collect::<Result<_, _>>()?,
+        ),
+        Value::Object(map) => match tagged(map, path)? {
+            Some(av) => av,
+            None => AttributeValue::M(to_item(map, path)?),
+        },
+    })
+}
+
+fn tagged(map: &Map<String, Value>, path: &str) -> Result<Option<AttributeValue>, ItemError> {
+    let Some((tag, inner)) = map.iter().next().filter(|_| map.len() == 1) else {
+        return Ok(None);
+    };
+    let path = &child(path, tag);
+    let list = |inner: &Value| -> Result<Vec<Value>, ItemError> {
+        match inner {
+            Value::Array(items) if !items.is_empty() => Ok(items.clone()),
+            Value::Array(_) => Err(err(path, "a set cannot be empty")),
+            other => Err(err(path, format!("expected an array, got {}", kind(other)))),
+        }
+    };
+    let blob = |v: &Value, path: &str| -> Result<Blob, ItemError> {
+        match v {
+            Value::String(s) => BASE64
+                .decode(s)
+                .map(Blob::new)
+                .map_err(|_| err(path, "expected base64 text")),
+            other => Err(err(
+                path,
+                format!("expected base64 text, got {}", kind(other)),
+            )),
+        }
+    };
+    Ok(Some(match tag.as_str() {
+        "$B" => AttributeValue::B(blob(inner, path)?),
+        "$SS" => AttributeValue::Ss(
+            list(inner)?
+                .iter()
+                .enumerate()
+                .map(|(i, v)| match v {
+                    Value::String(s) => Ok(s.clone()),
+                    other => Err(err(
+                        &format!("{path}[{i}]"),
+                        format!("expected a string, got {}", kind(other)),
+                    )),
+                })
+                .collect::<Result<_, _>>()?,
+        ),
+        "$NS" => AttributeValue::Ns(
+            list(inner)?
+                .iter()
+                .enumerate()
+                .map(|(i, v)| match v {
+                    Value::Number(n) => Ok(n.to_string()),
+                    other => Err(err(
+                        &format!("{path}[{i}]"),
+                        format!("expected a number, got {}", kind(other)),
+                    )),
+                })
+                .collect::<Result<_, _>>()?,
+        ),
+        "$BS" => AttributeValue::Bs(
+            list(inner)?
+                .iter()
+                .enumerate()
+                .map(|(i, v)| blob(v, &format!("{path}[{i}]")))
+                .collect::<Result<_, _>>()?,
+        ),
+        _ => return Ok(None),
+    }))
+}
+
+/// An item as a plain JSON object.
+pub fn from_item(item: &Item) -> Map<String, Value> {
+    item.iter()
+        .map(|(k, v)| (k.clone(), from_attribute(v)))
+        .collect()
+}
+
+pub fn from_attribute(av: &AttributeValue) -> Value {
+    let tag = |tag: &str, v: Value| Value::Object(Map::from_iter([(tag.to_owned(), v)]));
+    match av {
+        AttributeValue::Null(_) => Value::Null,
+        AttributeValue::Bool(b) => Value::Bool(*b),
+        AttributeValue::N(n) => number(n),
+        AttributeValue::S(s) => Value::String(s.clone()),
+        AttributeValue::L(items) => Value::Array(items.iter().map(from_attribute).collect()),
+        AttributeValue::M(map) => Value::Object(from_item(map)),
+        AttributeValue::B(b) => tag("$B", Value::String(BASE64.encode(b.as_ref()))),
+        AttributeValue::Ss(items) => tag(
+            "$SS",
+            Value::Array(items.iter().cloned().map(Value::String).collect()),
+        ),
+        AttributeValue::Ns(items) => tag(
+            "$NS",
+            Value::Array(items.iter().map(|n| number(n)).collect()),
+        ),
+        AttributeValue::Bs(items) => tag(
+            "$BS",
+            Value::Array(
+                items
+                    .iter()
+                    .map(|b| Value::String(BASE64.encode(b.as_ref())))
+                    .collect(),
+            ),
+        ),
+        _ => {
+            tracing::warn!("unknown DynamoDB attribute type read as null");
+            Value::Null
+        }
+    }
+}
+
+fn number(text: &str) -> Value {
+    // DynamoDB only returns valid numbers; keep the text if one ever is not.
+    Number::from_str(text)
+        .map(Value::Number)
+        .unwrap_or_else(|_| Value::String(text.to_owned()))
+}
+
+pub fn kind(v: &Value) -> &'static str {
+    match v {
+        Value::Null => "null",
+        Value::Bool(_) => "a boolean",
+        Value::Number(_) => "a number",
+        Value::String(_) => "a string",
+        Value::Array(_) => "an array",
+        Value::Object(_) => "an object",
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn round_trip(v: &Value) -> Value {
+        from_attribute(&to_attribute(v, "v").unwrap())
+    }
+
+    #[test]
+    fn numbers_keep_every_digit() {
+        let big = "12345678901234567890123456789012345678";
+        let v: Value =
+            serde_json::from_str(&format!("[{big}, 0.1, 0.125, -7, 9007199254740993]")).unwrap();
+        let av = to_attribute(&v, "v").unwrap();
+        let AttributeValue::L(items) = &av else {
+            panic!("{av:?}")
+        };
+        assert_eq!(items[0], AttributeValue::N(big.into()));
+        assert_eq!(items[1], AttributeValue::N("0.1".into()));
+        assert_eq!(
+            serde_json::to_string(&from_attribute(&av)).unwrap(),
+            format!("[{big},0.1,0.125,-7,9007199254740993]")
+        );
+    }
+
+    #[test]
+    fn plain_json_round_trips() {
+        let v = json!({
+            "s": "Zoë 👩🏽‍💻", "empty": "", "list": [[], [1, [2, "x"]], {}], "n": null,
+            "t": true, "f": false, "m": {"deep": {"er": [null]}}
+        });
+        assert_eq!(round_trip(&v), v);
+    }
+
+    #[test]
+    fn tagged_types_round_trip() {
+        let v = json!({
+            "b": {"$B": "aGVsbG8="},
+            "ss": {"$SS": ["a", "b"]},
+            "ns": {"$NS": [1, 2.5]},
+            "bs": {"$BS": ["aGk=", "eW8="]}
+        });
+        let item = value_to_item(&v, "Item").unwrap();
+        assert_eq!(item["b"], AttributeValue::B(Blob::new(b"hello".to_vec())));
+        assert_eq!(
+            item["ns"],
+            AttributeValue::Ns(vec!["1".into(), "2.5".into()])
+        );
+        assert_eq!(Value::Object(from_item(&item)), v);
+    }
+
+    #[test]
+    fn an_object_with_other_keys_is_a_plain_map() {
+        let v = json!({"$SS": ["a"], "other": 1});
+        assert!(matches!(
+            to_attribute(&v, "v").unwrap(),
+            AttributeValue::M(_)
+        ));
+    }
+
+    #[test]
+    fn errors_name_the_path() {
+        let v = json!({"Key": {"tags": {"$SS": ["a", 3]}}});
+        let e = value_to_item(&v, "payload").unwrap_err();
+        assert_eq!(e.path, "payload.Key.tags.$SS[1]");
+        let e = value_to_item(&json!({"x": {"$NS": []}}), "payload.Item").unwrap_err();
+        assert_eq!(e.to_string(), "payload.Item.x.$NS: a set cannot be empty");
+        let e = value_to_item(&json!({"x": {"$B": "***"}}), "p").unwrap_err();
+        assert_eq!(e.path, "p.x.$B");
+        let e = value_to_item(&json!([1]), "payload.Item").unwrap_err();
+        assert_eq!(
+            e.to_string(),
+            "payload.Item: expected an object, got an array"
+        );
+    }
+}

@@ -1,0 +1,119 @@
+//! `local-api`: the API on 127.0.0.1:3000 against any DynamoDB endpoint
+//! (`AWS_ENDPOINT_URL_DYNAMODB`), and `local-api seed` to store a resume.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use anyhow::Context;
+use clap::{Parser, Subcommand};
+use local_api::Settings;
+
+#[derive(Parser)]
+#[command(version, about)]
+struct Cli {
+    #[command(subcommand)]
+    command: Option<Command>,
+    #[command(flatten)]
+    settings: Settings,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Serve every route (the default).
+    Serve,
+    /// Store a JSON Resume file in the resume table of the configured
+    /// endpoint: DynamoDB Local, or a real AWS table with your credentials.
+    Seed {
+        /// The JSON Resume file.
+        #[arg(long, short)]
+        file: PathBuf,
+        /// The id to store it under (defaults to RESUME_ID).
+        #[arg(long)]
+        id: Option<String>,
+        /// Create the table first if it is missing (local use).
+        #[arg(long)]
+        create_table: bool,
+    },
+}
+
+#[tokio::main]
+async fn main() -> ExitCode {
+    domain::telemetry::init();
+    let cli = Cli::parse();
+    match run(cli).await {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+async fn run(cli: Cli) -> anyhow::Result<()> {
+    let configs = cli.settings.configs()?;
+    let client = domain::dynamo::client().await;
+    let endpoint = std::env::var("AWS_ENDPOINT_URL_DYNAMODB").ok();
+    match cli.command.unwrap_or(Command::Serve) {
+        Command::Seed {
+            file,
+            id,
+            create_table,
+        } => {
+            let json = std::fs::read_to_string(&file)
+                .with_context(|| format!("cannot read {}", file.display()))?;
+            if create_table {
+                local_api::ensure_tables(&configs, &client).await?;
+            }
+            let id = id.unwrap_or_else(|| configs.resume.default_id.to_string());
+            let table = &configs.resume.table;
+            let name = local_api::seed(client, table, &id, &json)
+                .await
+                .with_context(|| format!("cannot seed {}", file.display()))?;
+            let at = endpoint.as_deref().unwrap_or("AWS");
+            println!("seeded resume '{id}' ({name}) into table {table} at {at}");
+            Ok(())
+        }
+        Command::Serve => {
+            // Only create tables on an explicit endpoint, never by accident
+            // in a real AWS account.
+            match &endpoint {
+                Some(_) => local_api::ensure_tables(&configs, &client).await?,
+                None => tracing::warn!(
+                    "AWS_ENDPOINT_URL_DYNAMODB is not set: using real AWS tables as they are"
+                ),
+            }
+            let listener = tokio::net::TcpListener::bind(cli.settings.addr)
+                .await
+                .with_context(|| format!("cannot listen on {}", cli.settings.addr))?;
+            let base = format!("http://{}", listener.local_addr()?);
+            println!(
+                "local API on {base} (DynamoDB: {})",
+                endpoint.as_deref().unwrap_or("AWS")
+            );
+            println!("  GET {base}/resume");
+            println!("  GET {base}/resume/{{id}}");
+            let app = local_api::app(&configs, client);
+            local_api::serve(listener, app, shutdown()).await?;
+            Ok(())
+        }
+    }
+}
+
+async fn shutdown() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        if let Ok(mut s) = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
+        {
+            s.recv().await;
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! {
+        () = ctrl_c => {},
+        () = term => {},
+    }
+}

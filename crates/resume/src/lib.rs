@@ -1,0 +1,222 @@
+//! The resume API: `GET /resume` serves the resume named by `RESUME_ID`,
+//! `GET /resume/{id}` serves that one. Both answer with the stored JSON
+//! Resume document, a strong ETag (304 on a matching `If-None-Match`) and a
+//! short `Cache-Control`.
+
+use std::time::{SystemTime, UNIX_EPOCH};
+
+use aws_sdk_dynamodb::types::AttributeValue;
+use aws_sdk_dynamodb::Client;
+use axum::extract::{Path, State};
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use axum::Router;
+use domain::config::ResumeConfig;
+use domain::dynamo::RESUME_TABLE;
+use domain::item;
+use domain::resume::ResumeId;
+use domain::{ApiError, ApiResult};
+use http::{header, HeaderMap, HeaderValue, StatusCode};
+use serde_json::Value;
+use sha2::{Digest, Sha256};
+
+/// Browsers and CDNs may reuse a resume for a minute, then revalidate.
+pub const CACHE_CONTROL: &str = "public, max-age=60";
+
+/// The attribute that holds the document in a resume item.
+pub const DOCUMENT_ATTR: &str = "resume";
+
+/// Reads and writes resume documents.
+#[derive(Clone, Debug)]
+pub struct Store {
+    client: Client,
+    table: String,
+}
+
+impl Store {
+    pub fn new(client: Client, table: impl Into<String>) -> Self {
+        Self {
+            client,
+            table: table.into(),
+        }
+    }
+
+    pub fn table(&self) -> &str {
+        &self.table
+    }
+
+    /// The document stored under `id`, if any.
+    pub async fn get(&self, id: &ResumeId) -> ApiResult<Option<Value>> {
+        let output = self
+            .client
+            .get_item()
+            .table_name(&self.table)
+            .key(
+                RESUME_TABLE.partition_key.name,
+                AttributeValue::S(id.to_string()),
+            )
+            .send()
+            .await
+            .map_err(ApiError::from_dynamo)?;
+        let Some(item) = output.item else {
+            return Ok(None);
+        };
+        match item.get(DOCUMENT_ATTR) {
+            Some(doc @ AttributeValue::M(_)) => Ok(Some(item::from_attribute(doc))),
+            _ => {
+                tracing::error!(%id, "resume item has no document map");
+                Err(ApiError::Internal)
+            }
+        }
+    }
+
+    /// Stores `doc` under `id`, replacing what was there. The caller checks
+    /// that `doc` is a JSON Resume document (`domain::resume::validate`).
+    pub async fn put(&self, id: &ResumeId, doc: &Value) -> Result<(), PutError> {
+        let document = item::to_attribute(doc, "")?;
+        let now = SystemTime::now()
+            .duration_since(UNIX_EPOCH)
+            .map(|d| d.as_secs())
+            .unwrap_or_default();
+        self.client
+            .put_item()
+            .table_name(&self.table)
+            .item(
+                RESUME_TABLE.partition_key.name,
+                AttributeValue::S(id.to_string()),
+            )
+            .item(DOCUMENT_ATTR, document)
+            .item("updatedAt", AttributeValue::N(now.to_string()))
+            .send()
+            .await
+            .map_err(|e| {
+                PutError::Dynamo(aws_sdk_dynamodb::error::DisplayErrorContext(e).to_string())
+            })?;
+        Ok(())
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum PutError {
+    #[error("cannot store the document: {0}")]
+    Item(#[from] item::ItemError),
+    #[error("DynamoDB refused the write: {0}")]
+    Dynamo(String),
+}
+
+#[derive(Clone, Debug)]
+pub struct AppState {
+    pub store: Store,
+    pub default_id: ResumeId,
+}
+
+/// The resume routes, without the shared layers: the local server merges
+/// these with the other Lambdas' routes before adding them.
+pub fn routes(config: &ResumeConfig, client: Client) -> Router {
+    let state = AppState {
+        store: Store::new(client, config.table.clone()),
+        default_id: config.default_id.clone(),
+    };
+    Router::new()
+        .route("/resume", get(default_resume))
+        .route("/resume/{id}", get(resume_by_id))
+        .with_state(state)
+}
+
+/// The complete resume service: what the Lambda runs.
+pub fn router(config: &ResumeConfig, client: Client) -> Router {
+    domain::http::finish(routes(config, client), &config.cors)
+}
+
+async fn default_resume(State(state): State<AppState>, headers: HeaderMap) -> ApiResult<Response> {
+    serve(&state, &state.default_id, &headers).await
+}
+
+async fn resume_by_id(
+    State(state): State<AppState>,
+    Path(raw): Path<String>,
+    headers: HeaderMap,
+) -> ApiResult<Response> {
+    let id =
+        ResumeId::parse(&raw).map_err(|e| ApiError::bad_request("invalid_id", e.to_string()))?;
+    serve(&state, &id, &headers).await
+}
+
+async fn serve(state: &AppState, id: &ResumeId, headers: &HeaderMap) -> ApiResult<Response> {
+    let doc = state
+        .store
+        .get(id)
+        .await?
+        .ok_or_else(|| ApiError::NotFound(format!("no resume with id '{id}'")))?;
+    let body = serde_json::to_vec(&doc).map_err(|e| {
+        tracing::error!(error = %e, "cannot serialise resume");
+        ApiError::Internal
+    })?;
+    let etag = etag_of(&body);
+    let etag_value = HeaderValue::from_str(&etag).map_err(|_| ApiError::Internal)?;
+    let cache = HeaderValue::from_static(CACHE_CONTROL);
+    if if_none_match_hits(headers, &etag) {
+        return Ok((
+            StatusCode::NOT_MODIFIED,
+            [(header::ETAG, etag_value), (header::CACHE_CONTROL, cache)],
+        )
+            .into_response());
+    }
+    let mut response = domain::http::json_response(StatusCode::OK, body);
+    response.headers_mut().insert(header::ETAG, etag_value);
+    response.headers_mut().insert(header::CACHE_CONTROL, cache);
+    Ok(response)
+}
+
+/// A strong validator: the SHA-256 of the exact bytes served.
+pub fn etag_of(body: &[u8]) -> String {
+    let digest = Sha256::digest(body);
+    let hex: String = digest.iter().take(16).map(|b| format!("{b:02x}")).collect();
+    format!("\"{hex}\"")
+}
+
+/// `If-None-Match` matches on `*` or any listed tag (weak comparison, as
+/// RFC 9110 asks for this header).
+fn if_none_match_hits(headers: &HeaderMap, etag: &str) -> bool {
+    headers
+        .get_all(header::IF_NONE_MATCH)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(','))
+        .map(|t| t.trim())
+        .any(|t| t == "*" || t.trim_start_matches("W/") == etag)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn headers(value: &str) -> HeaderMap {
+        let mut h = HeaderMap::new();
+        h.insert(header::IF_NONE_MATCH, HeaderValue::from_str(value).unwrap());
+        h
+    }
+
+    #[test]
+    fn etag_is_strong_stable_and_content_derived() {
+        let a = etag_of(br#"{"basics":{"name":"A"}}"#);
+        assert_eq!(a, etag_of(br#"{"basics":{"name":"A"}}"#));
+        assert_ne!(a, etag_of(br#"{"basics":{"name":"B"}}"#));
+        assert!(a.starts_with('"') && a.ends_with('"') && !a.starts_with("W/"));
+        assert_eq!(a.len(), 34);
+    }
+
+    #[test]
+    fn if_none_match_forms() {
+        let tag = etag_of(b"x");
+        assert!(if_none_match_hits(&headers(&tag), &tag));
+        assert!(if_none_match_hits(
+            &headers(&format!("\"other\", {tag}")),
+            &tag
+        ));
+        assert!(if_none_match_hits(&headers(&format!("W/{tag}")), &tag));
+        assert!(if_none_match_hits(&headers("*"), &tag));
+        assert!(!if_none_match_hits(&headers("\"other\""), &tag));
+        assert!(!if_none_match_hits(&HeaderMap::new(), &tag));
+    }
+}

@@ -1,0 +1,233 @@
+#![allow(clippy::expect_used, clippy::panic)] // a test harness: failing loudly is its job
+//! The integration-test harness. Tests speak HTTP to [`Stack::base`].
+//!
+//! - With `API_URL` set (a deployed stage), tests run against it. Tests that
+//!   also read or write tables directly use the standard AWS credentials and
+//!   the table names from the usual variables (`RESUME_TABLE`, ...).
+//! - Without it, the harness starts the local stack itself, once per test
+//!   binary: DynamoDB Local (`-inMemory`, free port) and the local API
+//!   in-process (free port), seeded with `data/resume.json`.
+
+use std::io::Write;
+use std::net::TcpListener;
+use std::path::{Path, PathBuf};
+use std::process::{Child, ChildStdin, Command, Stdio};
+use std::sync::{Mutex, OnceLock};
+use std::time::{Duration, Instant};
+
+use aws_sdk_dynamodb::config::{Credentials, Region};
+use aws_sdk_dynamodb::Client;
+
+/// The resume id `data/resume.json` is seeded under.
+pub const EXAMPLE_RESUME_ID: &str = "example";
+
+pub struct Stack {
+    /// Base URL without a trailing slash, e.g. `http://127.0.0.1:41234`.
+    pub base: String,
+    /// `Some` when the harness started DynamoDB Local.
+    local_endpoint: Option<String>,
+    /// The table names this stack's functions use.
+    pub tables: Tables,
+}
+
+#[derive(Clone, Debug)]
+pub struct Tables {
+    pub resume: String,
+}
+
+/// Keeps DynamoDB Local alive for the life of the test process.
+struct Guard {
+    _child: Child,
+    _stdin: ChildStdin,
+}
+
+static GUARD: Mutex<Option<Guard>> = Mutex::new(None);
+static STACK: OnceLock<Stack> = OnceLock::new();
+
+pub fn workspace_root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .map(Path::to_path_buf)
+        .unwrap_or_else(|| PathBuf::from(".."))
+}
+
+/// The stack under test, started on first use.
+pub fn stack() -> &'static Stack {
+    STACK.get_or_init(|| match std::env::var("API_URL") {
+        Ok(url) if !url.trim().is_empty() => Stack {
+            base: url.trim().trim_end_matches('/').to_owned(),
+            local_endpoint: None,
+            tables: Tables {
+                resume: std::env::var("RESUME_TABLE").unwrap_or_default(),
+            },
+        },
+        _ => start_local(),
+    })
+}
+
+impl Stack {
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{}", self.base, path)
+    }
+
+    pub fn is_local(&self) -> bool {
+        self.local_endpoint.is_some()
+    }
+
+    /// A DynamoDB client for the stack's tables. A new one each call: an SDK
+    /// client keeps connections on the runtime that made them, and each
+    /// `#[tokio::test]` has its own runtime.
+    pub async fn dynamo(&self) -> Client {
+        match &self.local_endpoint {
+            Some(endpoint) => local_client(endpoint),
+            None => {
+                assert!(
+                    !self.tables.resume.is_empty(),
+                    "API_URL is set: set RESUME_TABLE (and AWS credentials) for tests that seed data"
+                );
+                domain::dynamo::client().await
+            }
+        }
+    }
+}
+
+pub fn http() -> reqwest::Client {
+    reqwest::Client::builder()
+        .timeout(Duration::from_secs(30))
+        .build()
+        .expect("http client")
+}
+
+/// A unique id for data a test creates, so runs never collide on a shared stage.
+pub fn unique_id(prefix: &str) -> String {
+    format!("{prefix}-{}", uuid::Uuid::new_v4().simple())
+}
+
+fn local_client(endpoint: &str) -> Client {
+    let config = aws_sdk_dynamodb::Config::builder()
+        .behavior_version_latest()
+        .endpoint_url(endpoint)
+        .region(Region::new("us-east-1"))
+        .credentials_provider(Credentials::new("local", "local", None, None, "tests"))
+        .build();
+    Client::from_conf(config)
+}
+
+fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .map(|a| a.port())
+        .expect("a free port")
+}
+
+fn wait_for_port(port: u16, what: &str) {
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while Instant::now() < deadline {
+        if std::net::TcpStream::connect(("127.0.0.1", port)).is_ok() {
+            return;
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    panic!("{what} did not open port {port} within 60 s");
+}
+
+/// Starts DynamoDB Local from the npm package. The shell wrapper kills Java
+/// when our end of its stdin closes, i.e. when this test process exits.
+#[allow(clippy::zombie_processes)] // the child lives as long as the process
+fn start_dynamodb_local() -> String {
+    let root = workspace_root();
+    let script = root.join("scripts/dynamodb-local.sh");
+    let out = Command::new("bash")
+        .arg(&script)
+        .arg("jar-dir")
+        .output()
+        .expect("run scripts/dynamodb-local.sh");
+    assert!(
+        out.status.success(),
+        "DynamoDB Local is not installed (run `npm ci`): {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let jar_dir = String::from_utf8_lossy(&out.stdout).trim().to_owned();
+    let port = free_port();
+    let work_dir = std::env::temp_dir().join(format!("ddb-local-{port}"));
+    std::fs::create_dir_all(&work_dir).expect("temp dir");
+    let mut child = Command::new("sh")
+        .arg("-c")
+        .arg(
+            r#"java -Djava.library.path="$1/DynamoDBLocal_lib" -jar "$1/DynamoDBLocal.jar" -inMemory -port "$2" >"$3/ddb.log" 2>&1 &
+               pid=$!; read _ || true; kill "$pid" 2>/dev/null"#,
+        )
+        .arg("sh")
+        .arg(&jar_dir)
+        .arg(port.to_string())
+        .arg(&work_dir)
+        .current_dir(&work_dir)
+        .stdin(Stdio::piped())
+        .spawn()
+        .expect("start DynamoDB Local (needs Java 17+)");
+    let stdin = child.stdin.take().expect("stdin");
+    wait_for_port(port, "DynamoDB Local");
+    if let Ok(mut guard) = GUARD.lock() {
+        *guard = Some(Guard {
+            _child: child,
+            _stdin: stdin,
+        });
+    }
+    format!("http://127.0.0.1:{port}")
+}
+
+fn start_local() -> Stack {
+    let endpoint = start_dynamodb_local();
+    let settings = local_api::Settings {
+        addr: "127.0.0.1:0".parse().expect("addr"),
+        resume_table: "resume-test".into(),
+        resume_id: EXAMPLE_RESUME_ID.into(),
+        allowed_origins: "http://localhost:8080,http://127.0.0.1:8080".into(),
+    };
+    let configs = settings.configs().expect("local configs");
+    let tables = Tables {
+        resume: configs.resume.table.clone(),
+    };
+    let example = std::fs::read_to_string(workspace_root().join("data/resume.json"))
+        .expect("data/resume.json");
+
+    let (tx, rx) = std::sync::mpsc::channel();
+    let server_endpoint = endpoint.clone();
+    std::thread::spawn(move || {
+        let runtime = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(2)
+            .enable_all()
+            .build()
+            .expect("runtime");
+        runtime.block_on(async move {
+            let client = local_client(&server_endpoint);
+            local_api::ensure_tables(&configs, &client)
+                .await
+                .expect("create tables");
+            local_api::seed(
+                client.clone(),
+                &configs.resume.table,
+                EXAMPLE_RESUME_ID,
+                &example,
+            )
+            .await
+            .expect("seed data/resume.json");
+            let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+                .await
+                .expect("bind");
+            let addr = listener.local_addr().expect("addr");
+            let app = local_api::app(&configs, client);
+            let _ = tx.send(addr);
+            let _ = local_api::serve(listener, app, std::future::pending()).await;
+        });
+    });
+    let addr = rx
+        .recv_timeout(Duration::from_secs(60))
+        .expect("local API started");
+    let _ = std::io::stderr().flush();
+    Stack {
+        base: format!("http://{addr}"),
+        local_endpoint: Some(endpoint),
+        tables,
+    }
+}

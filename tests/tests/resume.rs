@@ -1,0 +1,248 @@
+//! The resume API over HTTP: `GET /resume`, `GET /resume/{id}`.
+
+use integration_tests::{http, stack, unique_id, workspace_root};
+use reqwest::{header, StatusCode};
+use serde_json::Value;
+
+const ALLOWED_ORIGIN: &str = "http://localhost:8080";
+
+fn read_json(path: &str) -> Value {
+    let text = std::fs::read_to_string(workspace_root().join(path)).unwrap();
+    serde_json::from_str(&text).unwrap()
+}
+
+async fn get(path: &str) -> reqwest::Response {
+    http().get(stack().url(path)).send().await.unwrap()
+}
+
+async fn assert_json_error(response: reqwest::Response, status: StatusCode, code: &str) -> Value {
+    assert_eq!(response.status(), status);
+    assert_eq!(response.headers()[header::CONTENT_TYPE], "application/json");
+    let body: Value = response.json().await.unwrap();
+    assert_eq!(body["error"], code, "{body}");
+    assert!(
+        body["message"].as_str().is_some_and(|m| !m.is_empty()),
+        "{body}"
+    );
+    assert!(
+        body["requestId"].as_str().is_some_and(|m| !m.is_empty()),
+        "{body}"
+    );
+    assert_eq!(body.as_object().unwrap().len(), 3, "{body}");
+    body
+}
+
+#[tokio::test]
+async fn default_resume_is_the_seeded_document() {
+    let response = get("/resume").await;
+    assert_eq!(response.status(), StatusCode::OK);
+    assert_eq!(response.headers()[header::CONTENT_TYPE], "application/json");
+    let body: Value = response.json().await.unwrap();
+    assert_eq!(body, read_json("data/resume.json"));
+    // Plain JSON Resume, never DynamoDB's typed attribute JSON.
+    assert!(body["basics"]["name"].is_string());
+}
+
+#[tokio::test]
+async fn resume_by_id_serves_the_same_document() {
+    let by_id: Value = get("/resume/example").await.json().await.unwrap();
+    let default: Value = get("/resume").await.json().await.unwrap();
+    assert_eq!(by_id, default);
+}
+
+#[tokio::test]
+async fn a_stress_document_round_trips_through_seed_exactly() {
+    let stack = stack();
+    let text =
+        std::fs::read_to_string(workspace_root().join("tests/fixtures/resume-roundtrip.json"))
+            .unwrap();
+    let id = unique_id("roundtrip");
+    let client = stack.dynamo().await;
+    local_api::seed(client.clone(), &stack.tables.resume, &id, &text)
+        .await
+        .unwrap();
+
+    let response = get(&format!("/resume/{id}")).await;
+    assert_eq!(response.status(), StatusCode::OK);
+    let served = response.text().await.unwrap();
+    let served: Value = serde_json::from_str(&served).unwrap();
+    let expected: Value = serde_json::from_str(&text).unwrap();
+    // With arbitrary precision on, numbers compare by their exact text.
+    assert_eq!(served, expected);
+    assert_eq!(
+        served["basics"]["name"].as_str().unwrap(),
+        expected["basics"]["name"].as_str().unwrap()
+    );
+
+    client
+        .delete_item()
+        .table_name(&stack.tables.resume)
+        .key("id", aws_sdk_dynamodb::types::AttributeValue::S(id))
+        .send()
+        .await
+        .unwrap();
+}
+
+#[tokio::test]
+async fn seed_refuses_what_is_not_a_json_resume() {
+    let stack = stack();
+    let client = stack.dynamo().await;
+    let id = unique_id("bad");
+    for (doc, expected) in [
+        ("[1, 2]", "top level must be an object"),
+        (r#"{"work": {"name": "x"}}"#, "work"),
+        (
+            r#"{"basics": {"profiles": [{"url": 5}]}}"#,
+            "basics.profiles[0].url",
+        ),
+        ("{not json", "not valid JSON"),
+    ] {
+        let err = local_api::seed(client.clone(), &stack.tables.resume, &id, doc)
+            .await
+            .unwrap_err();
+        assert!(format!("{err:#}").contains(expected), "{doc}: {err:#}");
+    }
+    // Nothing was written.
+    let response = get(&format!("/resume/{id}")).await;
+    assert_eq!(response.status(), StatusCode::NOT_FOUND);
+}
+
+#[tokio::test]
+async fn unknown_id_is_404() {
+    let id = unique_id("missing");
+    let body = assert_json_error(
+        get(&format!("/resume/{id}")).await,
+        StatusCode::NOT_FOUND,
+        "not_found",
+    )
+    .await;
+    assert!(body["message"].as_str().unwrap().contains(&id));
+}
+
+#[tokio::test]
+async fn junk_ids_are_400() {
+    let long = "a".repeat(65);
+    for junk in [
+        "bad!id",
+        "a%20b",
+        "..%2Fetc%2Fpasswd",
+        ".hidden",
+        "%C3%A9t%C3%A9",
+        long.as_str(),
+        "x%00y",
+    ] {
+        assert_json_error(
+            get(&format!("/resume/{junk}")).await,
+            StatusCode::BAD_REQUEST,
+            "invalid_id",
+        )
+        .await;
+    }
+}
+
+#[tokio::test]
+async fn etag_and_cache_control() {
+    let first = get("/resume").await;
+    assert_eq!(first.status(), StatusCode::OK);
+    let etag = first.headers()[header::ETAG].to_str().unwrap().to_owned();
+    assert!(etag.starts_with('"') && !etag.starts_with("W/"), "{etag}");
+    let cache = first.headers()[header::CACHE_CONTROL]
+        .to_str()
+        .unwrap()
+        .to_owned();
+    assert!(cache.contains("max-age="), "{cache}");
+
+    let again = http()
+        .get(stack().url("/resume"))
+        .header(header::IF_NONE_MATCH, &etag)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(again.status(), StatusCode::NOT_MODIFIED);
+    assert_eq!(again.headers()[header::ETAG].to_str().unwrap(), etag);
+    assert!(again.bytes().await.unwrap().is_empty());
+
+    let stale = http()
+        .get(stack().url("/resume"))
+        .header(header::IF_NONE_MATCH, "\"something-else\"")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(stale.status(), StatusCode::OK);
+}
+
+#[tokio::test]
+async fn cors_allows_only_listed_origins() {
+    let allowed = http()
+        .get(stack().url("/resume"))
+        .header(header::ORIGIN, ALLOWED_ORIGIN)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(allowed.status(), StatusCode::OK);
+    assert_eq!(
+        allowed.headers()[header::ACCESS_CONTROL_ALLOW_ORIGIN],
+        ALLOWED_ORIGIN
+    );
+    let vary = allowed.headers()[header::VARY]
+        .to_str()
+        .unwrap()
+        .to_lowercase();
+    assert!(vary.contains("origin"), "{vary}");
+
+    let foreign = http()
+        .get(stack().url("/resume"))
+        .header(header::ORIGIN, "https://evil.example")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(foreign.status(), StatusCode::OK);
+    assert!(!foreign
+        .headers()
+        .contains_key(header::ACCESS_CONTROL_ALLOW_ORIGIN));
+
+    let preflight = |origin: &'static str| {
+        http()
+            .request(reqwest::Method::OPTIONS, stack().url("/resume"))
+            .header(header::ORIGIN, origin)
+            .header(header::ACCESS_CONTROL_REQUEST_METHOD, "GET")
+            .send()
+    };
+    let ok = preflight(ALLOWED_ORIGIN).await.unwrap();
+    assert!(ok.status().is_success());
+    assert_eq!(
+        ok.headers()[header::ACCESS_CONTROL_ALLOW_ORIGIN],
+        ALLOWED_ORIGIN
+    );
+    let refused = preflight("https://evil.example").await.unwrap();
+    assert!(!refused
+        .headers()
+        .contains_key(header::ACCESS_CONTROL_ALLOW_ORIGIN));
+    assert!(!refused
+        .headers()
+        .contains_key(header::ACCESS_CONTROL_ALLOW_METHODS));
+}
+
+#[tokio::test]
+async fn unknown_routes_and_methods_are_json_errors() {
+    assert_json_error(get("/nope").await, StatusCode::NOT_FOUND, "not_found").await;
+    let post = http().post(stack().url("/resume")).send().await.unwrap();
+    assert_json_error(post, StatusCode::METHOD_NOT_ALLOWED, "method_not_allowed").await;
+}
+
+#[tokio::test]
+async fn every_response_names_its_request_id() {
+    let response = http()
+        .get(stack().url("/resume"))
+        .header("x-request-id", "it-req-42")
+        .send()
+        .await
+        .unwrap();
+    // API Gateway substitutes its own id; locally the caller's is kept.
+    let id = response.headers()["x-request-id"].to_str().unwrap();
+    if stack().is_local() {
+        assert_eq!(id, "it-req-42");
+    } else {
+        assert!(!id.is_empty());
+    }
+}
