@@ -9,6 +9,8 @@ VENV_BIN := $(VENV)/bin
 CARGO ?= cargo
 export PATH := $(CURDIR)/$(VENV_BIN):$(PATH)
 
+
+.PHONY: dev-smoke
 .PHONY: help dev test lint fmt unit integration deps venv clean
 
 help: ## List the targets
@@ -17,11 +19,14 @@ help: ## List the targets
 dev: deps ## Run the API on http://127.0.0.1:3000 against a persistent DynamoDB Local
 	@scripts/dev.sh
 
-test: deps lint unit integration ## Everything CI runs: fmt, clippy, unit and integration tests
+test: deps lint unit integration dev-smoke ## Everything CI runs: fmt, clippy, unit and integration tests
 
 lint: ## cargo fmt --check and clippy with warnings denied
 	$(CARGO) fmt --all -- --check
 	$(CARGO) clippy --workspace --all-targets --locked -- -D warnings
+
+dev-smoke: deps ## Start `make dev` on free ports and check it serves the seeded resume
+	scripts/dev-smoke.sh
 
 fmt: ## Format the code
 	$(CARGO) fmt --all

@@ -6,7 +6,8 @@ cd "$(dirname "$0")/.."
 
 DDB_PORT="${DDB_PORT:-8000}"
 API_PORT="${API_PORT:-3000}"
-PID_FILE=.dev/dynamodb-local.pid
+DEV_DIR="${DEV_DIR:-.dev}"
+PID_FILE="$DEV_DIR/dynamodb-local.pid"
 
 export AWS_ENDPOINT_URL_DYNAMODB="http://127.0.0.1:${DDB_PORT}"
 # DynamoDB Local accepts any credentials; these keep real ones out of play.
@@ -14,8 +15,8 @@ export AWS_ACCESS_KEY_ID=local AWS_SECRET_ACCESS_KEY=local AWS_SESSION_TOKEN= AW
 unset AWS_PROFILE
 export LOCAL_API_ADDR="127.0.0.1:${API_PORT}"
 
-mkdir -p .dev
-scripts/dynamodb-local.sh start --port "$DDB_PORT" --pid-file "$PID_FILE" --db-path .dev/dynamodb
+mkdir -p "$DEV_DIR"
+scripts/dynamodb-local.sh start --port "$DDB_PORT" --pid-file "$PID_FILE" --db-path "$DEV_DIR/dynamodb"
 cleanup() { scripts/dynamodb-local.sh stop --pid-file "$PID_FILE" || true; }
 trap cleanup EXIT INT TERM
 
@@ -23,7 +24,9 @@ cargo build --quiet -p local-api
 ./target/debug/local-api seed --file data/resume.json --create-table
 
 echo
-echo "DynamoDB Local: $AWS_ENDPOINT_URL_DYNAMODB (data in .dev/dynamodb)"
+echo "DynamoDB Local: $AWS_ENDPOINT_URL_DYNAMODB (data in $DEV_DIR/dynamodb)"
 echo "Try: curl -s http://127.0.0.1:${API_PORT}/resume"
 echo
-./target/debug/local-api serve
+# exec would skip the cleanup trap; run it as a child instead.
+./target/debug/local-api serve &
+wait $!
