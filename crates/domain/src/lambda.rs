@@ -51,3 +51,75 @@ fn strip_stage(mut req: Request) -> Request {
     }
     req
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use axum::routing::get;
+    use http_body_util::BodyExt;
+
+    /// A REST API proxy event as API Gateway sends it, with `path` as given.
+    fn rest_event(path: &str) -> Request {
+        let event = serde_json::json!({
+            "resource": "/resume",
+            "path": path,
+            "httpMethod": "GET",
+            "headers": {"Host": "abc.execute-api.eu-west-1.amazonaws.com"},
+            "multiValueHeaders": {},
+            "queryStringParameters": {"x": "1"},
+            "multiValueQueryStringParameters": {"x": ["1"]},
+            "pathParameters": null,
+            "stageVariables": null,
+            "requestContext": {
+                "accountId": "123456789012",
+                "resourceId": "abc",
+                "stage": "Prod",
+                "requestId": "gw-req-1",
+                "identity": {"sourceIp": "203.0.113.9"},
+                "resourcePath": "/resume",
+                "httpMethod": "GET",
+                "apiId": "abc",
+                "path": "/Prod/resume"
+            },
+            "body": null,
+            "isBase64Encoded": false
+        });
+        lambda_http::request::from_str(&event.to_string()).unwrap()
+    }
+
+    async fn path_seen(req: Request) -> String {
+        let router = Router::new().route(
+            "/resume",
+            get(|uri: Uri| async move {
+                format!(
+                    "{}|{}",
+                    uri.path_and_query().map(|p| p.as_str()).unwrap_or_default(),
+                    crate::request_id::current().unwrap_or_default()
+                )
+            }),
+        );
+        let router = crate::http::finish(router, &crate::http::Cors::default());
+        let response = service(router).oneshot(req).await.unwrap();
+        assert_eq!(response.status(), 200);
+        let bytes = response.into_body().collect().await.unwrap().to_bytes();
+        String::from_utf8(bytes.to_vec()).unwrap()
+    }
+
+    #[tokio::test]
+    async fn routes_match_with_and_without_the_stage_in_the_path() {
+        for path in ["/resume", "/Prod/resume"] {
+            let seen = path_seen(rest_event(path)).await;
+            assert!(seen.starts_with("/resume?x=1|"), "{path}: {seen}");
+            // The request id is API Gateway's.
+            assert!(seen.ends_with("|gw-req-1"), "{path}: {seen}");
+        }
+    }
+
+    #[test]
+    fn only_a_leading_stage_segment_is_dropped() {
+        let mut req = rest_event("/Production/resume");
+        assert_eq!(strip_stage(req).uri().path(), "/Production/resume");
+        req = rest_event("/Prod/");
+        assert_eq!(strip_stage(req).uri().path(), "/");
+    }
+}
