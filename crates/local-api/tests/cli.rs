@@ -23,15 +23,24 @@ fn seed(file_contents: &str) -> std::process::Output {
 #[test]
 fn a_file_that_is_not_a_json_resume_is_refused_with_a_clear_message() {
     for (doc, expected) in [
-        ("[\"not\", \"an object\"]", "the top level must be an object"),
+        (
+            "[\"not\", \"an object\"]",
+            "the top level must be an object",
+        ),
         (r#"{"basics": "Jane"}"#, "at basics"),
-        (r#"{"skills": [{"keywords": "rust"}]}"#, "skills[0].keywords"),
+        (
+            r#"{"skills": [{"keywords": "rust"}]}"#,
+            "skills[0].keywords",
+        ),
         ("{\"basics\": ", "not valid JSON"),
     ] {
         let out = seed(doc);
         assert!(!out.status.success(), "{doc} was accepted");
         let stderr = String::from_utf8_lossy(&out.stderr);
-        assert!(stderr.contains("not a JSON Resume document") || stderr.contains("not valid JSON"), "{stderr}");
+        assert!(
+            stderr.contains("not a JSON Resume document") || stderr.contains("not valid JSON"),
+            "{stderr}"
+        );
         assert!(stderr.contains(expected), "{doc}: {stderr}");
     }
 }
@@ -50,7 +59,10 @@ fn a_missing_file_is_named() {
 fn an_invalid_id_is_refused() {
     let out = Command::new(env!("CARGO_BIN_EXE_local-api"))
         .args(["seed", "--file"])
-        .arg(concat!(env!("CARGO_MANIFEST_DIR"), "/../../data/resume.json"))
+        .arg(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/../../data/resume.json"
+        ))
         .args(["--id", "../etc/passwd"])
         .env("AWS_ENDPOINT_URL_DYNAMODB", "http://127.0.0.1:9")
         .env("AWS_REGION", "us-east-1")
