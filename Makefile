@@ -10,8 +10,12 @@ CARGO ?= cargo
 export PATH := $(CURDIR)/$(VENV_BIN):$(PATH)
 
 
-.PHONY: dev-smoke
-.PHONY: help dev test lint fmt unit integration deps venv clean
+.PHONY: dev-smoke fuzz schemathesis
+.PHONY: build sam-local iac-check
+.PHONY: browser-test
+.PHONY: bench
+.PHONY: actionlint deploy-role-check smoke seed deploy rehearse-staging
+.PHONY: help dev test lint fmt unit integration deps venv clean newman
 
 help: ## List the targets
 	@grep -hE '^[a-zA-Z_-]+:.*?## ' $(MAKEFILE_LIST) | awk -F':.*?## ' '{printf "  make %-14s %s\n", $$1, $$2}'
@@ -19,7 +23,7 @@ help: ## List the targets
 dev: deps ## Run the API on http://127.0.0.1:3000 against a persistent DynamoDB Local
 	@scripts/dev.sh
 
-test: deps lint unit integration dev-smoke ## Everything CI runs: fmt, clippy, unit and integration tests
+test: deps lint unit iac-check integration dev-smoke actionlint deploy-role-check rehearse-staging newman browser-test schemathesis ## Everything CI runs: fmt, clippy, unit and integration tests
 
 lint: ## cargo fmt --check and clippy with warnings denied
 	$(CARGO) fmt --all -- --check
@@ -28,11 +32,17 @@ lint: ## cargo fmt --check and clippy with warnings denied
 dev-smoke: deps ## Start `make dev` on free ports and check it serves the seeded resume
 	scripts/dev-smoke.sh
 
+schemathesis: deps venv ## Fuzz the API from docs/openapi.yaml (bounded); no 5xx allowed
+	scripts/schemathesis.sh
+
+fuzz: ## Fuzz each cargo-fuzz target for FUZZ_SECONDS (default 60); needs nightly
+	scripts/fuzz.sh
+
 fmt: ## Format the code
 	$(CARGO) fmt --all
 
 unit: ## Unit tests (no network, no database)
-	$(CARGO) test --workspace --exclude integration-tests --locked
+	$(CARGO) test --workspace --exclude integration-tests --exclude iac-checks --locked
 
 integration: deps ## HTTP tests: against API_URL if set, else a local stack they start
 	$(CARGO) test -p integration-tests --locked
@@ -52,6 +62,71 @@ $(VENV)/.installed: requirements-dev.txt
 	$(VENV_BIN)/pip install --quiet --disable-pip-version-check -r requirements-dev.txt
 	@touch $@
 
+bench: deps ## Benchmark the release bootstraps beside a Python boto3 baseline; writes docs/PERFORMANCE.md (not part of test)
+	bench/run.sh
+
 clean: ## Remove build output and local state (keeps node_modules)
 	$(CARGO) clean
 	rm -rf .dev .aws-sam
+
+# --- The staged pipeline (.github/workflows, README "Pipeline") --------------
+
+actionlint: venv ## Lint .github/workflows (actionlint, with shellcheck on run: blocks)
+	$(VENV_BIN)/actionlint -shellcheck $(CURDIR)/$(VENV_BIN)/shellcheck
+	$(VENV_BIN)/shellcheck scripts/stack-outputs.sh .github/scripts/*.sh
+
+deploy-role-check: venv ## cfn-lint deploy/github-oidc-role.yaml (the GitHub OIDC deploy roles)
+	$(VENV_BIN)/cfn-lint deploy/github-oidc-role.yaml
+
+rehearse-staging: deps ## deploy.yml's staging steps (seed, integration, smoke with API_URL) against a local stack
+	.github/scripts/rehearse-staging.sh
+
+smoke: $(if $(API_URL),,deps) ## Non-destructive smoke subset: against API_URL if set, else the local stack
+	$(CARGO) test -p integration-tests --locked --test smoke
+
+seed: ## Store data/resume.json as RESUME_ID in RESUME_TABLE (AWS, or AWS_ENDPOINT_URL_DYNAMODB)
+	$(CARGO) run --quiet --locked -p local-api -- seed --file data/resume.json
+
+# In the pipeline SAM_ARTIFACT_BUCKET and CFN_EXECUTION_ROLE_ARN come from the
+# GitHub environment (deploy/github-oidc-role.yaml); without them (an admin at a
+# laptop) SAM's managed bucket and the caller's own permissions are used.
+CONFIG_ENV ?= staging
+deploy: venv ## Deploy the output of `make build`: make deploy CONFIG_ENV=staging|prod (AWS credentials)
+	@test -f .aws-sam/build/template.yaml || { echo "no .aws-sam/build/template.yaml: run make build first"; exit 1; }
+	@# No --template-file: sam deploy picks the built template itself, and would
+	@# otherwise look for samconfig.toml next to it, in .aws-sam/build.
+	$(VENV_BIN)/sam deploy --config-env $(CONFIG_ENV) \
+		--no-confirm-changeset --no-fail-on-empty-changeset --no-progressbar \
+		$(if $(SAM_ARTIFACT_BUCKET),--no-resolve-s3 --s3-bucket $(SAM_ARTIFACT_BUCKET)) \
+		$(if $(CFN_EXECUTION_ROLE_ARN),--role-arn $(CFN_EXECUTION_ROLE_ARN))
+
+newman: deps ## The Postman collection (postman/) under newman: against BASE_URL if set, else a local stack it starts
+	CARGO="$(CARGO)" scripts/newman.sh
+
+# --- The visitor counter's browser test (tests/browser) ----------------------
+
+browser-test: deps ## Headless Chromium (Debian's, installed if missing) checks examples/frontend's counter and CORS
+	scripts/browser-test.sh
+
+# --- template.yaml: checks, sam build, sam local (README "Deploy") ------------
+
+iac-check: venv deps ## sam validate --lint, cfn-lint, and the template/events tests (crates/iac-checks)
+	CARGO="$(CARGO)" scripts/iac-check.sh
+
+build: venv ## sam build via cargo-lambda (ARCH=arm64|x86_64; unset: arm64 if its Rust target is installed)
+	scripts/sam-build.sh
+
+# sam local runs the built functions in Docker against DynamoDB Local on this
+# host (port 8000, data in .dev/dynamodb, as `make dev`). env.json points them
+# at host.docker.internal, which --add-host maps on Linux; SAM_LOCAL_ARGS adds
+# more (e.g. --docker-network NAME). The salt is fresh per run (.dev, ignored by git).
+SAM_LOCAL_ARGS ?=
+sam-local: venv deps build ## sam local start-api on :3000 against DynamoDB Local (needs Docker; see README)
+	@mkdir -p .dev
+	python3 -c 'import json, secrets; e = json.load(open("env.json")); e["VisitorCounterFunction"]["VISITOR_SALT"] = secrets.token_hex(32); json.dump(e, open(".dev/env.json", "w"), indent=2)'
+	scripts/dynamodb-local.sh start --port 8000 --pid-file .dev/dynamodb-local.pid --db-path .dev/dynamodb
+	set -e; trap 'scripts/dynamodb-local.sh stop --pid-file .dev/dynamodb-local.pid' EXIT; \
+	export AWS_ACCESS_KEY_ID=local AWS_SECRET_ACCESS_KEY=local AWS_REGION=us-east-1 AWS_DEFAULT_REGION=us-east-1; \
+	AWS_ENDPOINT_URL_DYNAMODB=http://127.0.0.1:8000 $(CARGO) run --quiet --locked -p local-api -- seed --file data/resume.json --create-table; \
+	sam local start-api --env-vars .dev/env.json --port 3000 --warm-containers LAZY \
+		--add-host host.docker.internal:host-gateway $(SAM_LOCAL_ARGS)

@@ -1,11 +1,13 @@
 #!/usr/bin/env bash
 # `make dev`: DynamoDB Local with data kept in .dev/dynamodb, the example resume
-# seeded, and the local API on 127.0.0.1:3000. Ctrl-C stops both.
+# seeded, the local API on 127.0.0.1:3000 and the visitor counter's example
+# frontend on 127.0.0.1:8080. Ctrl-C stops them all.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 DDB_PORT="${DDB_PORT:-8000}"
 API_PORT="${API_PORT:-3000}"
+FRONTEND_PORT="${FRONTEND_PORT:-8080}"
 DEV_DIR="${DEV_DIR:-.dev}"
 PID_FILE="$DEV_DIR/dynamodb-local.pid"
 
@@ -14,10 +16,16 @@ export AWS_ENDPOINT_URL_DYNAMODB="http://127.0.0.1:${DDB_PORT}"
 export AWS_ACCESS_KEY_ID=local AWS_SECRET_ACCESS_KEY=local AWS_SESSION_TOKEN= AWS_REGION="${AWS_REGION:-us-east-1}"
 unset AWS_PROFILE
 export LOCAL_API_ADDR="127.0.0.1:${API_PORT}"
+# The example frontend's origin is allow-listed unless ALLOWED_ORIGINS says otherwise.
+export ALLOWED_ORIGINS="${ALLOWED_ORIGINS-http://localhost:${FRONTEND_PORT},http://127.0.0.1:${FRONTEND_PORT}}"
 
 mkdir -p "$DEV_DIR"
 scripts/dynamodb-local.sh start --port "$DDB_PORT" --pid-file "$PID_FILE" --db-path "$DEV_DIR/dynamodb"
-cleanup() { scripts/dynamodb-local.sh stop --pid-file "$PID_FILE" || true; }
+FRONTEND_PID=""
+cleanup() {
+    [ -z "$FRONTEND_PID" ] || kill "$FRONTEND_PID" 2>/dev/null || true
+    scripts/dynamodb-local.sh stop --pid-file "$PID_FILE" || true
+}
 trap cleanup EXIT INT TERM
 
 cargo build --quiet -p local-api
@@ -26,6 +34,17 @@ cargo build --quiet -p local-api
 echo
 echo "DynamoDB Local: $AWS_ENDPOINT_URL_DYNAMODB (data in $DEV_DIR/dynamodb)"
 echo "Try: curl -s http://127.0.0.1:${API_PORT}/resume"
+echo "     curl -i -H 'Origin: http://127.0.0.1:${FRONTEND_PORT}' http://127.0.0.1:${API_PORT}/visitorcount"
+# The visitor counter's example page (examples/frontend) on a second origin.
+FRONTEND_URL="http://127.0.0.1:${FRONTEND_PORT}/"
+[ "$API_PORT" = 3000 ] || FRONTEND_URL="${FRONTEND_URL}?api=http://127.0.0.1:${API_PORT}"
+if (exec 3<>"/dev/tcp/127.0.0.1/${FRONTEND_PORT}") 2>/dev/null; then
+    echo "Frontend: port ${FRONTEND_PORT} is busy, not serving examples/frontend (set FRONTEND_PORT)"
+else
+    node scripts/serve-frontend.mjs --host 127.0.0.1 --port "$FRONTEND_PORT" --dir examples/frontend >/dev/null &
+    FRONTEND_PID=$!
+    echo "Frontend (visitor counter example): ${FRONTEND_URL}"
+fi
 echo
 # exec would skip the cleanup trap; run it as a child instead.
 ./target/debug/local-api serve &

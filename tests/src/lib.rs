@@ -33,6 +33,11 @@ pub struct Stack {
 #[derive(Clone, Debug)]
 pub struct Tables {
     pub resume: String,
+    /// The dynamodbmanager Lambda's table (`MANAGER_TABLE`).
+    pub manager: String,
+    /// The visitor counter's tables (`COUNTER_TABLE`, `VISITS_TABLE`).
+    pub counter: String,
+    pub visits: String,
 }
 
 /// Keeps DynamoDB Local alive for the life of the test process.
@@ -59,6 +64,9 @@ pub fn stack() -> &'static Stack {
             local_endpoint: None,
             tables: Tables {
                 resume: std::env::var("RESUME_TABLE").unwrap_or_default(),
+                manager: std::env::var("MANAGER_TABLE").unwrap_or_default(),
+                counter: std::env::var("COUNTER_TABLE").unwrap_or_default(),
+                visits: std::env::var("VISITS_TABLE").unwrap_or_default(),
             },
         },
         _ => start_local(),
@@ -103,7 +111,8 @@ pub fn unique_id(prefix: &str) -> String {
     format!("{prefix}-{}", uuid::Uuid::new_v4().simple())
 }
 
-fn local_client(endpoint: &str) -> Client {
+/// A client for DynamoDB Local at `endpoint`.
+pub fn local_client(endpoint: &str) -> Client {
     let config = aws_sdk_dynamodb::Config::builder()
         .behavior_version_latest()
         .endpoint_url(endpoint)
@@ -118,17 +127,6 @@ fn free_port() -> u16 {
         .and_then(|l| l.local_addr())
         .map(|a| a.port())
         .expect("a free port")
-}
-
-fn wait_for_port(port: u16, what: &str) {
-    let deadline = Instant::now() + Duration::from_secs(60);
-    while Instant::now() < deadline {
-        if std::net::TcpStream::connect(("127.0.0.1", port)).is_ok() {
-            return;
-        }
-        std::thread::sleep(Duration::from_millis(100));
-    }
-    panic!("{what} did not open port {port} within 60 s");
 }
 
 /// Starts DynamoDB Local from the npm package. The shell wrapper kills Java
@@ -148,45 +146,87 @@ fn start_dynamodb_local() -> String {
         String::from_utf8_lossy(&out.stderr)
     );
     let jar_dir = String::from_utf8_lossy(&out.stdout).trim().to_owned();
-    let port = free_port();
-    let work_dir = std::env::temp_dir().join(format!("ddb-local-{port}"));
-    std::fs::create_dir_all(&work_dir).expect("temp dir");
-    let mut child = Command::new("sh")
-        .arg("-c")
-        .arg(
-            r#"java -Djava.library.path="$1/DynamoDBLocal_lib" -jar "$1/DynamoDBLocal.jar" -inMemory -port "$2" >"$3/ddb.log" 2>&1 &
+    // The free port can be taken by someone else before Java binds it (the
+    // machine is busy with ephemeral ports): then try another one.
+    for _attempt in 0..3 {
+        let port = free_port();
+        let work_dir = std::env::temp_dir().join(format!("ddb-local-{port}"));
+        std::fs::create_dir_all(&work_dir).expect("temp dir");
+        let mut child = Command::new("sh")
+            .arg("-c")
+            .arg(
+                r#"java -Djava.library.path="$1/DynamoDBLocal_lib" -jar "$1/DynamoDBLocal.jar" -inMemory -port "$2" >"$3/ddb.log" 2>&1 &
                pid=$!; read _ || true; kill "$pid" 2>/dev/null"#,
-        )
-        .arg("sh")
-        .arg(&jar_dir)
-        .arg(port.to_string())
-        .arg(&work_dir)
-        .current_dir(&work_dir)
-        .stdin(Stdio::piped())
-        .spawn()
-        .expect("start DynamoDB Local (needs Java 17+)");
-    let stdin = child.stdin.take().expect("stdin");
-    wait_for_port(port, "DynamoDB Local");
-    if let Ok(mut guard) = GUARD.lock() {
-        *guard = Some(Guard {
-            _child: child,
-            _stdin: stdin,
-        });
+            )
+            .arg("sh")
+            .arg(&jar_dir)
+            .arg(port.to_string())
+            .arg(&work_dir)
+            .current_dir(&work_dir)
+            .stdin(Stdio::piped())
+            .spawn()
+            .expect("start DynamoDB Local (needs Java 17+)");
+        let stdin = child.stdin.take().expect("stdin");
+        if !wait_for_dynamodb_local(port, &work_dir.join("ddb.log")) {
+            drop(stdin); // the wrapper kills Java (if alive) and exits
+            let _ = child.wait();
+            continue;
+        }
+        if let Ok(mut guard) = GUARD.lock() {
+            *guard = Some(Guard {
+                _child: child,
+                _stdin: stdin,
+            });
+        }
+        return format!("http://127.0.0.1:{port}");
     }
-    format!("http://127.0.0.1:{port}")
+    panic!("DynamoDB Local did not start in 3 attempts (see ddb-local-*/ddb.log in the temp dir)");
+}
+
+/// True once DynamoDB Local listens on `port`; false if it failed to bind.
+fn wait_for_dynamodb_local(port: u16, log: &Path) -> bool {
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while Instant::now() < deadline {
+        let failed = std::fs::read_to_string(log)
+            .is_ok_and(|l| l.contains("Failed to bind") || l.contains("Exception in thread"));
+        if failed {
+            return false;
+        }
+        if std::net::TcpStream::connect(("127.0.0.1", port)).is_ok() {
+            return true;
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    panic!("DynamoDB Local did not open port {port} within 60 s");
+}
+
+/// The endpoint of this test process's DynamoDB Local, started on first use
+/// (also with `API_URL` set, for tests that build a router in-process).
+pub fn dynamodb_local() -> &'static str {
+    static ENDPOINT: OnceLock<String> = OnceLock::new();
+    ENDPOINT.get_or_init(start_dynamodb_local)
 }
 
 fn start_local() -> Stack {
-    let endpoint = start_dynamodb_local();
+    let endpoint = dynamodb_local().to_owned();
     let settings = local_api::Settings {
         addr: "127.0.0.1:0".parse().expect("addr"),
         resume_table: "resume-test".into(),
         resume_id: EXAMPLE_RESUME_ID.into(),
+        manager_table: "manager-test".into(),
+        manager_allowed_tables: String::new(),
+        counter_table: "visitor-counter-test".into(),
+        visits_table: "visitor-visits-test".into(),
+        visit_ttl_days: 90,
+        visitor_salt: None,
         allowed_origins: "http://localhost:8080,http://127.0.0.1:8080".into(),
     };
     let configs = settings.configs().expect("local configs");
     let tables = Tables {
         resume: configs.resume.table.clone(),
+        manager: configs.manager.table.clone(),
+        counter: configs.counter.counter_table.clone(),
+        visits: configs.counter.visits_table.clone(),
     };
     let example = std::fs::read_to_string(workspace_root().join("data/resume.json"))
         .expect("data/resume.json");

@@ -23,17 +23,27 @@ pub const CONNECT_TIMEOUT: Duration = Duration::from_secs(1);
 /// the local stack points it at DynamoDB Local.
 pub async fn client() -> Client {
     let shared = aws_config::defaults(BehaviorVersion::latest())
-        .retry_config(RetryConfig::standard().with_max_attempts(3))
-        .timeout_config(
-            TimeoutConfig::builder()
-                .connect_timeout(CONNECT_TIMEOUT)
-                .operation_attempt_timeout(ATTEMPT_TIMEOUT)
-                .operation_timeout(OPERATION_TIMEOUT)
-                .build(),
-        )
+        .retry_config(retry_config())
+        .timeout_config(timeout_config())
         .load()
         .await;
     Client::new(&shared)
+}
+
+/// Standard retry mode (exponential backoff with jitter, a client-side retry
+/// quota), 3 attempts in all: transient faults and throttling are retried
+/// inside the operation timeout. Exposed so every client, tests' included,
+/// runs with the same policy.
+pub fn retry_config() -> RetryConfig {
+    RetryConfig::standard().with_max_attempts(3)
+}
+
+pub fn timeout_config() -> TimeoutConfig {
+    TimeoutConfig::builder()
+        .connect_timeout(CONNECT_TIMEOUT)
+        .operation_attempt_timeout(ATTEMPT_TIMEOUT)
+        .operation_timeout(OPERATION_TIMEOUT)
+        .build()
 }
 
 /// A key attribute: name and DynamoDB scalar type.
@@ -69,8 +79,49 @@ pub const RESUME_TABLE: TableSpec = TableSpec {
     ttl_attribute: None,
 };
 
+/// The dynamodbmanager Lambda's table: free-form items keyed by string `id`.
+pub const MANAGER_TABLE: TableSpec = TableSpec {
+    resource: "ManagerTable",
+    env: "MANAGER_TABLE",
+    partition_key: KeyAttr {
+        name: "id",
+        kind: "S",
+    },
+    sort_key: None,
+    ttl_attribute: None,
+};
+
+/// The visitor counter's counters, one table for three kinds of item, all
+/// keyed by string `id` (see the visitor-counter crate's docs):
+/// `total` (the page-view count), `day#YYYY-MM-DD` (that day's unique
+/// visitors) and `seen#YYYY-MM-DD#<hash>` (a visitor seen that day; these
+/// markers expire through TTL on `expiresAt`).
+pub const COUNTER_TABLE: TableSpec = TableSpec {
+    resource: "CounterTable",
+    env: "COUNTER_TABLE",
+    partition_key: KeyAttr {
+        name: "id",
+        kind: "S",
+    },
+    sort_key: None,
+    ttl_attribute: Some("expiresAt"),
+};
+
+/// The visit log: one item per counted visit, keyed by a random visit id,
+/// expiring through TTL on `expiresAt` (`VISIT_TTL_DAYS`, 90 by default).
+pub const VISITS_TABLE: TableSpec = TableSpec {
+    resource: "VisitsTable",
+    env: "VISITS_TABLE",
+    partition_key: KeyAttr {
+        name: "id",
+        kind: "S",
+    },
+    sort_key: None,
+    ttl_attribute: Some("expiresAt"),
+};
+
 /// Every table the project owns.
-pub const TABLES: &[TableSpec] = &[RESUME_TABLE];
+pub const TABLES: &[TableSpec] = &[RESUME_TABLE, MANAGER_TABLE, COUNTER_TABLE, VISITS_TABLE];
 
 impl TableSpec {
     fn attr_type(kind: &str) -> ScalarAttributeType {

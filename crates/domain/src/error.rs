@@ -234,6 +234,48 @@ mod tests {
         );
     }
 
+    /// DynamoDB's error codes, as the SDK reports them, map to our statuses.
+    /// (Throttling and server faults cannot be provoked in DynamoDB Local.)
+    #[test]
+    fn dynamodb_errors_map_by_code() {
+        use aws_sdk_dynamodb::error::ErrorMetadata;
+        use aws_sdk_dynamodb::operation::get_item::GetItemError;
+
+        let service = |code: &str| {
+            let meta = ErrorMetadata::builder()
+                .code(code)
+                .message("internal detail from DynamoDB")
+                .build();
+            SdkError::<GetItemError, ()>::service_error(GetItemError::generic(meta), ())
+        };
+        for (code, status) in [
+            ("ProvisionedThroughputExceededException", 429),
+            ("ThrottlingException", 429),
+            ("RequestLimitExceeded", 429),
+            ("ConditionalCheckFailedException", 409),
+            ("TransactionConflictException", 409),
+            ("ValidationException", 400),
+            ("InternalServerError", 503),
+            ("ServiceUnavailable", 503),
+            ("ResourceNotFoundException", 500),
+            ("SomethingNew", 500),
+        ] {
+            let mapped = ApiError::from_dynamo(service(code));
+            assert_eq!(mapped.status().as_u16(), status, "{code}");
+            // Only a validation error passes DynamoDB's text on to the client.
+            assert_eq!(
+                mapped.to_string().contains("internal detail"),
+                code == "ValidationException",
+                "{code}: {mapped}"
+            );
+        }
+        let timeout = SdkError::<GetItemError, ()>::timeout_error("slow");
+        assert_eq!(
+            ApiError::from_dynamo(timeout).status(),
+            StatusCode::SERVICE_UNAVAILABLE
+        );
+    }
+
     #[test]
     fn bare_statuses_become_typed_errors() {
         assert_eq!(

@@ -92,6 +92,10 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             );
             println!("  GET {base}/resume");
             println!("  GET {base}/resume/{{id}}");
+            println!("  GET {base}/visitorcount");
+            println!("  POST {base}/dynamodbmanager");
+            println!("  GET {base}/items");
+            println!("  GET|PUT|DELETE {base}/items/{{id}}");
             let app = local_api::app(&configs, client);
             local_api::serve(listener, app, shutdown()).await?;
             Ok(())

@@ -1,0 +1,285 @@
+//! `lambda-bench`: the measuring half of `make bench` (bench/bench.py drives
+//! it and writes the report).
+//!
+//! - `invoke`: starts a Lambda bootstrap (or `python -m awslambdaric ...`)
+//!   under the Runtime API emulator and prints, as JSON, its init duration
+//!   (spawn to first `/next` poll), first-invoke latency, warm latencies,
+//!   and peak RSS (`VmHWM`).
+//! - `raw`: the same DynamoDB operations a handler performs, straight through
+//!   the SDK with the Lambdas' client configuration, timed the same way.
+
+mod emulator;
+mod raw;
+mod stats;
+
+use std::path::PathBuf;
+use std::process::{ExitCode, Stdio};
+use std::time::{Duration, Instant};
+
+use anyhow::Context;
+use axum::body::Bytes;
+use clap::{Parser, Subcommand};
+use serde::Serialize;
+use serde_json::Value;
+
+use crate::emulator::{Emulator, Outcome};
+use crate::stats::{ms, summarize, Summary};
+
+#[derive(Parser)]
+#[command(about)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Run one cold start plus warm invokes of a runtime under the emulator.
+    Invoke(InvokeArgs),
+    /// Time raw SDK calls of the operation a handler performs.
+    Raw(raw::RawArgs),
+    /// A Lambda function that answers every event with a fixed 200, on the
+    /// same runtime stack as the real ones (tokio, lambda_http): run under
+    /// `invoke`, it shows what the Runtime API round trip alone costs.
+    FloorFunction,
+}
+
+#[derive(clap::Args)]
+struct InvokeArgs {
+    /// API Gateway event files, used in turn (the first one is the cold invoke).
+    #[arg(long = "event", required = true)]
+    events: Vec<PathBuf>,
+    /// Warm invokes after the first one.
+    #[arg(long, default_value_t = 500)]
+    invokes: usize,
+    /// Acceptable `statusCode`s of the function's answers.
+    #[arg(long = "expect-status", default_values_t = [200])]
+    expect_status: Vec<u16>,
+    /// Environment of the function (`NAME=value`); nothing else is inherited
+    /// but PATH.
+    #[arg(long = "env")]
+    env: Vec<String>,
+    /// Where the function's stdout and stderr go.
+    #[arg(long)]
+    log: PathBuf,
+    /// Working directory of the function.
+    #[arg(long)]
+    cwd: Option<PathBuf>,
+    /// The runtime command and its arguments.
+    #[arg(last = true, required = true)]
+    command: Vec<String>,
+}
+
+#[derive(Serialize)]
+struct InvokeReport {
+    init_ms: f64,
+    first_ms: f64,
+    warm: Summary,
+    /// `VmRSS` right after init, kB.
+    rss_after_init_kb: Option<u64>,
+    /// `VmHWM` after the last invoke, kB.
+    peak_rss_kb: Option<u64>,
+    statuses: Vec<(u16, usize)>,
+    /// The first answer's body, for eyeballing.
+    first_body_prefix: String,
+    loadavg_before: String,
+    loadavg_after: String,
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    // The emulator needs little; the raw loop runs on the runtime the
+    // Lambdas use (`#[tokio::main]`: multi-threaded).
+    let result = match cli.command {
+        Command::Invoke(args) => tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .map_err(anyhow::Error::from)
+            .and_then(|rt| rt.block_on(invoke(args)))
+            .and_then(print_json),
+        Command::Raw(args) => tokio::runtime::Builder::new_multi_thread()
+            .enable_all()
+            .build()
+            .map_err(anyhow::Error::from)
+            .and_then(|rt| rt.block_on(raw::run(args)))
+            .and_then(print_json),
+        Command::FloorFunction => tokio::runtime::Builder::new_multi_thread()
+            .enable_all()
+            .build()
+            .map_err(anyhow::Error::from)
+            .and_then(|rt| rt.block_on(floor_function())),
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("lambda-bench: {e:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn print_json(value: impl Serialize) -> anyhow::Result<()> {
+    println!("{}", serde_json::to_string(&value)?);
+    Ok(())
+}
+
+async fn floor_function() -> anyhow::Result<()> {
+    let service = lambda_http::service_fn(|_req: lambda_http::Request| async {
+        let mut response = lambda_http::Response::new(lambda_http::Body::from(r#"{"ok":true}"#));
+        response.headers_mut().insert(
+            axum::http::header::CONTENT_TYPE,
+            axum::http::HeaderValue::from_static("application/json"),
+        );
+        Ok::<_, lambda_http::Error>(response)
+    });
+    lambda_http::run(service)
+        .await
+        .map_err(|e| anyhow::anyhow!("{e}"))
+}
+
+pub fn loadavg() -> String {
+    std::fs::read_to_string("/proc/loadavg")
+        .map(|s| s.split_whitespace().take(3).collect::<Vec<_>>().join(" "))
+        .unwrap_or_default()
+}
+
+/// A `kB` field of `/proc/PID/status`.
+fn proc_status_kb(pid: u32, field: &str) -> Option<u64> {
+    let text = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
+    text.lines()
+        .find_map(|l| l.strip_prefix(field)?.strip_prefix(':'))
+        .and_then(|v| v.split_whitespace().next()?.parse().ok())
+}
+
+/// The `statusCode` of an API Gateway proxy response.
+fn status_of(outcome: &Outcome) -> anyhow::Result<(u16, &Bytes)> {
+    match outcome {
+        Outcome::Response(body) => {
+            let v: Value = serde_json::from_slice(body).with_context(|| {
+                format!(
+                    "the answer is not JSON: {}",
+                    String::from_utf8_lossy(&body[..body.len().min(300)])
+                )
+            })?;
+            let code = v["statusCode"]
+                .as_u64()
+                .and_then(|c| u16::try_from(c).ok())
+                .context("the answer has no statusCode")?;
+            Ok((code, body))
+        }
+        Outcome::Error(body) => anyhow::bail!(
+            "the function reported an error: {}",
+            String::from_utf8_lossy(body)
+        ),
+    }
+}
+
+async fn invoke(args: InvokeArgs) -> anyhow::Result<InvokeReport> {
+    let events: Vec<Bytes> = args
+        .events
+        .iter()
+        .map(|p| {
+            std::fs::read(p)
+                .map(Bytes::from)
+                .with_context(|| format!("cannot read {}", p.display()))
+        })
+        .collect::<anyhow::Result<_>>()?;
+    let (program, program_args) = args
+        .command
+        .split_first()
+        .context("no runtime command given")?;
+    let log = std::fs::File::create(&args.log)
+        .with_context(|| format!("cannot create {}", args.log.display()))?;
+
+    let mut emulator = Emulator::start().await?;
+    let mut command = tokio::process::Command::new(program);
+    command
+        .args(program_args)
+        .env_clear()
+        .env("PATH", std::env::var("PATH").unwrap_or_default())
+        .env("AWS_LAMBDA_RUNTIME_API", emulator.addr.to_string())
+        .stdin(Stdio::null())
+        .stdout(log.try_clone()?)
+        .stderr(log)
+        .kill_on_drop(true);
+    for pair in &args.env {
+        let (k, v) = pair
+            .split_once('=')
+            .with_context(|| format!("--env {pair}: want NAME=value"))?;
+        command.env(k, v);
+    }
+    if let Some(dir) = &args.cwd {
+        command.current_dir(dir);
+    }
+
+    let loadavg_before = loadavg();
+    let spawned = Instant::now();
+    let mut child = command
+        .spawn()
+        .with_context(|| format!("cannot start {program}"))?;
+    let pid = child.id().context("the runtime exited at once")?;
+    let first_poll = {
+        let exited = async {
+            tokio::select! {
+                status = child.wait() => format!("it exited ({status:?})"),
+                () = tokio::time::sleep(Duration::from_secs(60)) => "timed out after 60 s".into(),
+            }
+        };
+        emulator
+            .wait_for_first_poll(exited)
+            .await
+            .with_context(|| format!("see {}", args.log.display()))?
+    };
+    let init = first_poll.saturating_duration_since(spawned);
+    let rss_after_init_kb = proc_status_kb(pid, "VmRSS");
+
+    let timeout = Duration::from_secs(30);
+    let mut statuses: Vec<(u16, usize)> = Vec::new();
+    let mut count = |code: u16| match statuses.iter_mut().find(|(c, _)| *c == code) {
+        Some((_, n)) => *n += 1,
+        None => statuses.push((code, 1)),
+    };
+    let check = |i: usize, outcome: &Outcome| -> anyhow::Result<u16> {
+        let (code, body) = status_of(outcome).with_context(|| format!("invoke {i}"))?;
+        if !args.expect_status.contains(&code) {
+            anyhow::bail!(
+                "invoke {i}: statusCode {code}, expected one of {:?}: {}",
+                args.expect_status,
+                String::from_utf8_lossy(&body[..body.len().min(500)])
+            );
+        }
+        Ok(code)
+    };
+
+    let first = emulator.invoke(events[0].clone(), timeout).await?;
+    count(check(0, &first.outcome)?);
+    let first_body_prefix = match &first.outcome {
+        Outcome::Response(b) | Outcome::Error(b) => {
+            String::from_utf8_lossy(&b[..b.len().min(240)]).into_owned()
+        }
+    };
+
+    let mut warm = Vec::with_capacity(args.invokes);
+    for i in 1..=args.invokes {
+        let event = events[i % events.len()].clone();
+        let done = emulator.invoke(event, timeout).await?;
+        count(check(i, &done.outcome)?);
+        warm.push(done.latency);
+    }
+    let peak_rss_kb = proc_status_kb(pid, "VmHWM");
+    let loadavg_after = loadavg();
+    let _ = child.start_kill();
+    let _ = child.wait().await;
+
+    Ok(InvokeReport {
+        init_ms: ms(init),
+        first_ms: ms(first.latency),
+        warm: summarize(&warm),
+        rss_after_init_kb,
+        peak_rss_kb,
+        statuses,
+        first_body_prefix,
+        loadavg_before,
+        loadavg_after,
+    })
+}

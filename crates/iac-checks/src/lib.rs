@@ -1,0 +1,543 @@
+//! Reading template.yaml the way CloudFormation does, for the tests in
+//! `tests/` that hold the template, env.json, samconfig.toml and events/ to
+//! the code. The checks themselves are pure functions here, with unit tests
+//! that feed them broken snippets, so a check that passes is one that can fail.
+//!
+//! CloudFormation's short tags (`!Ref X`, `!GetAtt X.Arn`, `!Sub ...`) arrive
+//! from `serde_norway` as tagged values; their long forms (`{"Ref": X}`,
+//! `{"Fn::GetAtt": [X, Arn]}`) are read too.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::{Path, PathBuf};
+
+use domain::dynamo::TableSpec;
+use serde_norway::{Mapping, Value};
+
+/// The workspace root (where template.yaml lives).
+pub fn workspace_root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .ancestors()
+        .nth(2)
+        .map(Path::to_path_buf)
+        .unwrap_or_else(|| PathBuf::from("../.."))
+}
+
+/// A parsed template.
+#[derive(Debug, Clone)]
+pub struct Template {
+    pub root: Value,
+}
+
+impl Template {
+    /// Reads and parses `template.yaml` at the workspace root.
+    pub fn load() -> Result<Self, String> {
+        let path = workspace_root().join("template.yaml");
+        let text = std::fs::read_to_string(&path)
+            .map_err(|e| format!("cannot read {}: {e}", path.display()))?;
+        Self::parse(&text)
+    }
+
+    pub fn parse(text: &str) -> Result<Self, String> {
+        let root: Value =
+            serde_norway::from_str(text).map_err(|e| format!("template.yaml: {e}"))?;
+        Ok(Self { root })
+    }
+
+    pub fn resources(&self) -> Option<&Mapping> {
+        self.root.get("Resources").and_then(Value::as_mapping)
+    }
+
+    pub fn resource(&self, id: &str) -> Option<&Value> {
+        self.resources()?.get(id)
+    }
+
+    /// `(logical id, resource)` of every resource of `kind`, in template order.
+    pub fn of_type(&self, kind: &str) -> Vec<(String, &Value)> {
+        self.resources()
+            .into_iter()
+            .flatten()
+            .filter(|(_, r)| r.get("Type").and_then(Value::as_str) == Some(kind))
+            .filter_map(|(id, r)| Some((id.as_str()?.to_owned(), r)))
+            .collect()
+    }
+
+    pub fn functions(&self) -> Vec<(String, &Value)> {
+        self.of_type("AWS::Serverless::Function")
+    }
+
+    /// `Globals.Function`.
+    pub fn function_globals(&self) -> Option<&Value> {
+        self.root.get("Globals")?.get("Function")
+    }
+
+    /// A function's environment variables, the global ones included (the
+    /// function's own win, as in SAM).
+    pub fn function_env(&self, function: &Value) -> BTreeMap<String, Value> {
+        let mut env = BTreeMap::new();
+        for source in [self.function_globals(), function.get("Properties")] {
+            let vars = source
+                .and_then(|s| s.get("Environment"))
+                .and_then(|e| e.get("Variables"))
+                .and_then(Value::as_mapping);
+            for (k, v) in vars.into_iter().flatten() {
+                if let Some(k) = k.as_str() {
+                    env.insert(k.to_owned(), v.clone());
+                }
+            }
+        }
+        env
+    }
+
+    /// A function's API routes as `(METHOD, path)`, e.g. `("GET", "/resume/{id}")`.
+    pub fn routes(function: &Value) -> BTreeSet<(String, String)> {
+        function
+            .get("Properties")
+            .and_then(|p| p.get("Events"))
+            .and_then(Value::as_mapping)
+            .into_iter()
+            .flatten()
+            .filter(|(_, e)| e.get("Type").and_then(Value::as_str) == Some("Api"))
+            .filter_map(|(_, e)| {
+                let p = e.get("Properties")?;
+                Some((
+                    p.get("Method")?.as_str()?.to_uppercase(),
+                    p.get("Path")?.as_str()?.to_owned(),
+                ))
+            })
+            .collect()
+    }
+}
+
+/// An intrinsic function, short or long form.
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Intrinsic {
+    Ref(String),
+    GetAtt(String, String),
+    /// Anything else (`!Sub`, `!Join`, a plain string ...), as YAML text.
+    Other(String),
+}
+
+impl Intrinsic {
+    pub fn of(value: &Value) -> Self {
+        match value {
+            Value::Tagged(t) => match (t.tag.to_string().as_str(), &t.value) {
+                ("!Ref", Value::String(s)) => Self::Ref(s.clone()),
+                ("!GetAtt", Value::String(s)) => match s.split_once('.') {
+                    Some((id, attr)) => Self::GetAtt(id.to_owned(), attr.to_owned()),
+                    None => Self::Other(s.clone()),
+                },
+                ("!GetAtt", Value::Sequence(parts)) => Self::get_att_list(parts, value),
+                _ => Self::other(value),
+            },
+            Value::Mapping(m) if m.len() == 1 => {
+                if let Some(Value::String(s)) = m.get("Ref") {
+                    Self::Ref(s.clone())
+                } else if let Some(Value::Sequence(parts)) = m.get("Fn::GetAtt") {
+                    Self::get_att_list(parts, value)
+                } else {
+                    Self::other(value)
+                }
+            }
+            _ => Self::other(value),
+        }
+    }
+
+    fn get_att_list(parts: &[Value], whole: &Value) -> Self {
+        match parts {
+            [Value::String(id), Value::String(attr)] => Self::GetAtt(id.clone(), attr.clone()),
+            _ => Self::other(whole),
+        }
+    }
+
+    fn other(value: &Value) -> Self {
+        Self::Other(
+            serde_norway::to_string(value)
+                .unwrap_or_default()
+                .trim()
+                .to_owned(),
+        )
+    }
+}
+
+/// One permission a function's policies grant: an action on a resource.
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub struct Grant {
+    pub action: String,
+    pub resource: Intrinsic,
+}
+
+impl Grant {
+    pub fn new(action: &str, resource: Intrinsic) -> Self {
+        Self {
+            action: action.to_owned(),
+            resource,
+        }
+    }
+}
+
+/// What one function's `Policies` grant, and every way they break least
+/// privilege: managed policies or SAM policy templates (which grant more than
+/// a function needs), wildcards in actions or resources, `NotAction` /
+/// `NotResource`. Deny statements grant nothing and are skipped.
+pub fn grants(policies: Option<&Value>) -> (BTreeSet<Grant>, Vec<String>) {
+    let mut granted = BTreeSet::new();
+    let mut problems = Vec::new();
+    let Some(policies) = policies else {
+        return (granted, problems);
+    };
+    let docs: Vec<&Value> = match policies {
+        Value::Sequence(list) => list.iter().collect(),
+        other => vec![other],
+    };
+    for doc in docs {
+        let Some(statements) = doc.get("Statement") else {
+            problems.push(format!(
+                "not an inline policy document (managed policy or SAM policy template): {}",
+                Intrinsic::other(doc).describe()
+            ));
+            continue;
+        };
+        let statements: Vec<&Value> = match statements {
+            Value::Sequence(list) => list.iter().collect(),
+            other => vec![other],
+        };
+        for st in statements {
+            if st.get("Effect").and_then(Value::as_str) != Some("Allow") {
+                continue;
+            }
+            for key in ["NotAction", "NotResource"] {
+                if st.get(key).is_some() {
+                    problems.push(format!("a statement uses {key}"));
+                }
+            }
+            let actions = strings_or_list(st.get("Action"));
+            let resources: Vec<Intrinsic> = match st.get("Resource") {
+                Some(Value::Sequence(list)) => list.iter().map(Intrinsic::of).collect(),
+                Some(one) => vec![Intrinsic::of(one)],
+                None => Vec::new(),
+            };
+            if actions.is_empty() || resources.is_empty() {
+                problems.push("a statement without Action or Resource".into());
+            }
+            for action in &actions {
+                if action.contains('*') {
+                    problems.push(format!("wildcard action {action}"));
+                }
+                for resource in &resources {
+                    if let Intrinsic::Other(text) = resource {
+                        if text.contains('*') {
+                            problems.push(format!("{action} on a wildcard resource {text}"));
+                        }
+                    }
+                    granted.insert(Grant::new(action, resource.clone()));
+                }
+            }
+        }
+    }
+    (granted, problems)
+}
+
+impl Intrinsic {
+    fn describe(&self) -> String {
+        match self {
+            Self::Ref(id) => format!("!Ref {id}"),
+            Self::GetAtt(id, attr) => format!("!GetAtt {id}.{attr}"),
+            Self::Other(text) => text.clone(),
+        }
+    }
+}
+
+fn strings_or_list(value: Option<&Value>) -> Vec<String> {
+    match value {
+        Some(Value::String(s)) => vec![s.clone()],
+        Some(Value::Sequence(list)) => list
+            .iter()
+            .map(|v| {
+                v.as_str()
+                    .map(str::to_owned)
+                    .unwrap_or_else(|| Intrinsic::other(v).describe())
+            })
+            .collect(),
+        _ => Vec::new(),
+    }
+}
+
+/// Every way a table resource differs from its [`TableSpec`] or from the
+/// project's table standards (on-demand, PITR, SSE, retained).
+pub fn table_problems(spec: &TableSpec, resource: &Value) -> Vec<String> {
+    let mut problems = Vec::new();
+    let mut check = |ok: bool, what: String| {
+        if !ok {
+            problems.push(format!("{}: {what}", spec.resource));
+        }
+    };
+    let props = resource.get("Properties").cloned().unwrap_or(Value::Null);
+    check(
+        resource.get("Type").and_then(Value::as_str) == Some("AWS::DynamoDB::Table"),
+        "is not an AWS::DynamoDB::Table".into(),
+    );
+
+    let mut want_keys = vec![(spec.partition_key, "HASH")];
+    want_keys.extend(spec.sort_key.map(|k| (k, "RANGE")));
+    let key_schema: Vec<(String, String)> = props
+        .get("KeySchema")
+        .and_then(Value::as_sequence)
+        .into_iter()
+        .flatten()
+        .map(|k| (str_at(k, "AttributeName"), str_at(k, "KeyType")))
+        .collect();
+    let want_schema: Vec<(String, String)> = want_keys
+        .iter()
+        .map(|(k, t)| (k.name.to_owned(), (*t).to_owned()))
+        .collect();
+    check(
+        key_schema == want_schema,
+        format!("KeySchema is {key_schema:?}, domain says {want_schema:?}"),
+    );
+
+    let defs: BTreeSet<(String, String)> = props
+        .get("AttributeDefinitions")
+        .and_then(Value::as_sequence)
+        .into_iter()
+        .flatten()
+        .map(|d| (str_at(d, "AttributeName"), str_at(d, "AttributeType")))
+        .collect();
+    let want_defs: BTreeSet<(String, String)> = want_keys
+        .iter()
+        .map(|(k, _)| (k.name.to_owned(), k.kind.to_owned()))
+        .collect();
+    check(
+        defs == want_defs,
+        format!("AttributeDefinitions are {defs:?}, domain says {want_defs:?}"),
+    );
+
+    let ttl = props.get("TimeToLiveSpecification");
+    let ttl_attr = ttl
+        .filter(|t| t.get("Enabled").and_then(Value::as_bool) == Some(true))
+        .and_then(|t| t.get("AttributeName"))
+        .and_then(Value::as_str);
+    check(
+        ttl_attr == spec.ttl_attribute,
+        format!(
+            "TTL attribute is {ttl_attr:?}, domain says {:?}",
+            spec.ttl_attribute
+        ),
+    );
+
+    check(
+        props.get("BillingMode").and_then(Value::as_str) == Some("PAY_PER_REQUEST"),
+        "BillingMode is not PAY_PER_REQUEST".into(),
+    );
+    check(
+        props
+            .get("PointInTimeRecoverySpecification")
+            .and_then(|p| p.get("PointInTimeRecoveryEnabled"))
+            .and_then(Value::as_bool)
+            == Some(true),
+        "point-in-time recovery is off".into(),
+    );
+    check(
+        props
+            .get("SSESpecification")
+            .and_then(|p| p.get("SSEEnabled"))
+            .and_then(Value::as_bool)
+            == Some(true),
+        "SSE is off".into(),
+    );
+    for policy in ["DeletionPolicy", "UpdateReplacePolicy"] {
+        check(
+            resource.get(policy).and_then(Value::as_str) == Some("Retain"),
+            format!("{policy} is not Retain"),
+        );
+    }
+    check(
+        props.get("TableName").is_none(),
+        "has a fixed TableName (stages would collide)".into(),
+    );
+    problems
+}
+
+fn str_at(v: &Value, key: &str) -> String {
+    v.get(key)
+        .and_then(Value::as_str)
+        .unwrap_or_default()
+        .to_owned()
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+    use super::*;
+    use domain::dynamo::KeyAttr;
+
+    fn yaml(text: &str) -> Value {
+        serde_norway::from_str(text).unwrap()
+    }
+
+    #[test]
+    fn short_and_long_intrinsics_read_the_same() {
+        let short = yaml("[!Ref T, !GetAtt T.Arn, !GetAtt [T, Arn], !Sub '${T.Arn}/index/*']");
+        let long = yaml(r#"[{"Ref": T}, {"Fn::GetAtt": [T, Arn]}]"#);
+        let short: Vec<_> = short
+            .as_sequence()
+            .unwrap()
+            .iter()
+            .map(Intrinsic::of)
+            .collect();
+        let long: Vec<_> = long
+            .as_sequence()
+            .unwrap()
+            .iter()
+            .map(Intrinsic::of)
+            .collect();
+        assert_eq!(short[0], Intrinsic::Ref("T".into()));
+        assert_eq!(short[1], Intrinsic::GetAtt("T".into(), "Arn".into()));
+        assert_eq!(short[2], short[1]);
+        assert!(matches!(&short[3], Intrinsic::Other(t) if t.contains("index/*")));
+        assert_eq!(long, short[..2]);
+    }
+
+    #[test]
+    fn an_exact_inline_policy_yields_its_grants_and_no_problem() {
+        let (granted, problems) = grants(Some(&yaml(
+            "- Statement:\n    - Effect: Allow\n      Action: [dynamodb:GetItem, dynamodb:PutItem]\n      Resource: !GetAtt T.Arn\n    - Effect: Deny\n      Action: '*'\n      Resource: '*'\n",
+        )));
+        assert!(problems.is_empty(), "{problems:?}");
+        let t = || Intrinsic::GetAtt("T".into(), "Arn".into());
+        assert_eq!(
+            granted,
+            BTreeSet::from([
+                Grant::new("dynamodb:GetItem", t()),
+                Grant::new("dynamodb:PutItem", t())
+            ])
+        );
+    }
+
+    #[test]
+    fn broad_policies_are_reported() {
+        for (policy, expect) in [
+            ("- AmazonDynamoDBFullAccess", "not an inline policy"),
+            ("- DynamoDBCrudPolicy: {TableName: !Ref T}", "not an inline policy"),
+            (
+                "- Statement: {Effect: Allow, Action: 'dynamodb:*', Resource: !GetAtt T.Arn}",
+                "wildcard action",
+            ),
+            (
+                "- Statement: {Effect: Allow, Action: dynamodb:GetItem, Resource: '*'}",
+                "wildcard resource",
+            ),
+            (
+                "- Statement: {Effect: Allow, Action: dynamodb:GetItem, Resource: !Sub 'arn:aws:dynamodb:*:*:table/*'}",
+                "wildcard resource",
+            ),
+            (
+                "- Statement: {Effect: Allow, NotAction: dynamodb:GetItem, Resource: !GetAtt T.Arn}",
+                "NotAction",
+            ),
+        ] {
+            let (_, problems) = grants(Some(&yaml(policy)));
+            assert!(
+                problems.iter().any(|p| p.contains(expect)),
+                "{policy}: {problems:?}"
+            );
+        }
+    }
+
+    const SPEC: TableSpec = TableSpec {
+        resource: "T",
+        env: "T_TABLE",
+        partition_key: KeyAttr {
+            name: "id",
+            kind: "S",
+        },
+        sort_key: None,
+        ttl_attribute: Some("expiresAt"),
+    };
+
+    const GOOD_TABLE: &str = "Type: AWS::DynamoDB::Table
+DeletionPolicy: Retain
+UpdateReplacePolicy: Retain
+Properties:
+  BillingMode: PAY_PER_REQUEST
+  AttributeDefinitions: [{AttributeName: id, AttributeType: S}]
+  KeySchema: [{AttributeName: id, KeyType: HASH}]
+  TimeToLiveSpecification: {AttributeName: expiresAt, Enabled: true}
+  PointInTimeRecoverySpecification: {PointInTimeRecoveryEnabled: true}
+  SSESpecification: {SSEEnabled: true}
+";
+
+    #[test]
+    fn a_table_that_follows_its_spec_has_no_problem() {
+        assert_eq!(
+            table_problems(&SPEC, &yaml(GOOD_TABLE)),
+            Vec::<String>::new()
+        );
+    }
+
+    #[test]
+    fn every_table_difference_is_reported() {
+        for (from, to, expect) in [
+            (
+                "AttributeName: id, KeyType",
+                "AttributeName: pk, KeyType",
+                "KeySchema",
+            ),
+            (
+                "AttributeType: S",
+                "AttributeType: N",
+                "AttributeDefinitions",
+            ),
+            ("AttributeName: expiresAt", "AttributeName: ttl", "TTL"),
+            ("Enabled: true", "Enabled: false", "TTL"),
+            ("PAY_PER_REQUEST", "PROVISIONED", "BillingMode"),
+            (
+                "PointInTimeRecoveryEnabled: true",
+                "PointInTimeRecoveryEnabled: false",
+                "point-in-time",
+            ),
+            ("SSEEnabled: true", "SSEEnabled: false", "SSE"),
+            (
+                "DeletionPolicy: Retain",
+                "DeletionPolicy: Delete",
+                "DeletionPolicy",
+            ),
+            ("UpdateReplacePolicy: Retain\n", "", "UpdateReplacePolicy"),
+        ] {
+            let broken = GOOD_TABLE.replace(from, to);
+            assert_ne!(broken, GOOD_TABLE, "{from}");
+            let problems = table_problems(&SPEC, &yaml(&broken));
+            assert!(
+                problems.iter().any(|p| p.contains(expect)),
+                "{from} -> {to}: {problems:?}"
+            );
+        }
+        // A sort key in the spec but not in the table.
+        let with_sort = TableSpec {
+            sort_key: Some(KeyAttr {
+                name: "sk",
+                kind: "S",
+            }),
+            ..SPEC
+        };
+        assert!(!table_problems(&with_sort, &yaml(GOOD_TABLE)).is_empty());
+        // No TTL in the spec, but one in the table.
+        let no_ttl = TableSpec {
+            ttl_attribute: None,
+            ..SPEC
+        };
+        assert!(table_problems(&no_ttl, &yaml(GOOD_TABLE))
+            .iter()
+            .any(|p| p.contains("TTL")));
+    }
+
+    #[test]
+    fn the_real_template_parses_with_its_short_tags() {
+        let t = Template::load().unwrap();
+        assert!(t.functions().len() >= 3);
+        let globals = t.function_globals().unwrap();
+        assert_eq!(
+            Intrinsic::of(&globals["Architectures"][0]),
+            Intrinsic::Ref("Architecture".into())
+        );
+    }
+}

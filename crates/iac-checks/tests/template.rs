@@ -1,0 +1,714 @@
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // test code
+//! template.yaml, env.json and samconfig.toml against the code: policies,
+//! table schemas, environment variables, build settings, routes and events.
+//! No database and no network.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use domain::config::{CounterConfig, ManagerConfig, ResumeConfig, Salt, SaltSource, Source};
+use domain::dynamo::{OPERATION_TIMEOUT, TABLES};
+use iac_checks::{grants, table_problems, workspace_root, Grant, Intrinsic, Template};
+use serde_json::Value as Json;
+use serde_norway::Value;
+
+fn template() -> Template {
+    Template::load().unwrap()
+}
+
+fn get_att(id: &str) -> Intrinsic {
+    Intrinsic::GetAtt(id.into(), "Arn".into())
+}
+
+/// What each function may do, and on what: exactly the calls its code makes.
+fn expected_grants() -> BTreeMap<&'static str, BTreeSet<Grant>> {
+    let on = |resource: Intrinsic, actions: &[&str]| {
+        actions
+            .iter()
+            .map(move |a| Grant::new(a, resource.clone()))
+            .collect::<Vec<_>>()
+    };
+    BTreeMap::from([
+        (
+            "ResumeFunction",
+            on(get_att("ResumeTable"), &["dynamodb:GetItem"])
+                .into_iter()
+                .collect(),
+        ),
+        (
+            "VisitorCounterFunction",
+            // crates/visitor-counter/src/store.rs: ADD on the total and the
+            // day's count, a conditional put of the seen-today marker, a read
+            // of the day's count, and removing a marker whose count failed;
+            // one put per visit into the log. src/salt.rs: the salt secret.
+            [
+                on(
+                    get_att("CounterTable"),
+                    &[
+                        "dynamodb:UpdateItem",
+                        "dynamodb:PutItem",
+                        "dynamodb:GetItem",
+                        "dynamodb:DeleteItem",
+                    ],
+                ),
+                on(get_att("VisitsTable"), &["dynamodb:PutItem"]),
+                on(
+                    Intrinsic::Ref("VisitSaltSecret".into()),
+                    &["secretsmanager:GetSecretValue"],
+                ),
+            ]
+            .concat()
+            .into_iter()
+            .collect(),
+        ),
+        (
+            "DynamoDbManagerFunction",
+            on(
+                get_att("ManagerTable"),
+                &[
+                    "dynamodb:PutItem",
+                    "dynamodb:GetItem",
+                    "dynamodb:UpdateItem",
+                    "dynamodb:DeleteItem",
+                    "dynamodb:Scan",
+                ],
+            )
+            .into_iter()
+            .collect(),
+        ),
+    ])
+}
+
+#[test]
+fn each_function_policy_names_only_its_own_tables_and_actions() {
+    let t = template();
+    let functions = t.functions();
+    let expected = expected_grants();
+    let ids: BTreeSet<&str> = functions.iter().map(|(id, _)| id.as_str()).collect();
+    assert_eq!(ids, expected.keys().copied().collect());
+
+    for (id, function) in &functions {
+        let props = &function["Properties"];
+        assert!(
+            props.get("Role").is_none(),
+            "{id}: a Role would bypass Policies"
+        );
+        let (granted, problems) = grants(props.get("Policies"));
+        assert!(problems.is_empty(), "{id}: {problems:?}");
+        assert_eq!(&granted, &expected[id.as_str()], "{id}");
+
+        // The tables it may touch are exactly the ones its environment names.
+        let env = t.function_env(function);
+        let granted_tables: BTreeSet<String> = granted
+            .iter()
+            .filter(|g| g.action.starts_with("dynamodb:"))
+            .map(|g| match &g.resource {
+                Intrinsic::GetAtt(table, attr) if attr == "Arn" => table.clone(),
+                other => panic!("{id}: DynamoDB on {other:?}, not a table's Arn"),
+            })
+            .collect();
+        let env_tables: BTreeSet<String> = TABLES
+            .iter()
+            .filter(|spec| env.contains_key(spec.env))
+            .map(|spec| {
+                assert_eq!(
+                    Intrinsic::of(&env[spec.env]),
+                    Intrinsic::Ref(spec.resource.into()),
+                    "{id}: {} must name {}",
+                    spec.env,
+                    spec.resource
+                );
+                spec.resource.to_owned()
+            })
+            .collect();
+        assert_eq!(granted_tables, env_tables, "{id}");
+    }
+
+    // No other IAM policy in the template grants DynamoDB access.
+    for kind in ["AWS::IAM::Policy", "AWS::IAM::ManagedPolicy"] {
+        assert!(t.of_type(kind).is_empty(), "unexpected {kind}");
+    }
+    for (id, role) in t.of_type("AWS::IAM::Role") {
+        let text = serde_norway::to_string(role).unwrap();
+        assert!(!text.contains("dynamodb"), "{id} grants DynamoDB access");
+    }
+}
+
+#[test]
+fn table_key_schemas_and_ttl_equal_the_domain_specs() {
+    let t = template();
+    let in_template: BTreeSet<String> = t
+        .of_type("AWS::DynamoDB::Table")
+        .into_iter()
+        .map(|(id, _)| id)
+        .collect();
+    let in_domain: BTreeSet<String> = TABLES.iter().map(|s| s.resource.to_owned()).collect();
+    assert_eq!(
+        in_template, in_domain,
+        "template tables vs domain::dynamo::TABLES"
+    );
+    for spec in TABLES {
+        let resource = t.resource(spec.resource).unwrap();
+        let problems = table_problems(spec, resource);
+        assert!(problems.is_empty(), "{problems:#?}");
+    }
+}
+
+#[test]
+fn globals_suit_the_code() {
+    let t = template();
+    let g = t.function_globals().unwrap();
+    assert_eq!(g["Runtime"].as_str(), Some("provided.al2023"));
+    assert_eq!(g["Handler"].as_str(), Some("bootstrap"));
+    assert_eq!(g["MemorySize"].as_u64(), Some(128));
+    assert_eq!(g["Tracing"].as_str(), Some("Active"));
+    assert_eq!(g["LoggingConfig"]["LogFormat"].as_str(), Some("JSON"));
+    let timeout = g["Timeout"].as_u64().unwrap();
+    assert!(
+        timeout > OPERATION_TIMEOUT.as_secs() && timeout <= 10,
+        "Timeout {timeout}s must be short, yet above the SDK's {OPERATION_TIMEOUT:?}"
+    );
+    let env = &g["Environment"]["Variables"];
+    assert_eq!(
+        env["AWS_LAMBDA_HTTP_IGNORE_STAGE_IN_PATH"].as_str(),
+        Some("true")
+    );
+    assert_eq!(
+        Intrinsic::of(&env["ALLOWED_ORIGINS"]),
+        Intrinsic::Ref("AllowedOrigins".into())
+    );
+    assert_eq!(
+        Intrinsic::of(&g["Architectures"][0]),
+        Intrinsic::Ref("Architecture".into())
+    );
+    let arch = &t.root["Parameters"]["Architecture"];
+    assert_eq!(arch["Default"].as_str(), Some("arm64"));
+    assert_eq!(g["AutoPublishAlias"].as_str(), Some("live"));
+}
+
+#[test]
+fn every_parameter_the_issue_names_exists() {
+    let t = template();
+    let params = t.root["Parameters"].as_mapping().unwrap();
+    for name in [
+        "Stage",
+        "AllowedOrigins",
+        "ResumeId",
+        "LogLevel",
+        "AlarmEmail",
+        "ThrottlingRateLimit",
+        "ThrottlingBurstLimit",
+        "Architecture",
+    ] {
+        assert!(params.contains_key(name), "parameter {name}");
+    }
+    assert_eq!(params["AlarmEmail"]["Default"].as_str(), Some(""));
+}
+
+/// `[[bin]]` names of every workspace crate.
+fn workspace_binaries() -> BTreeSet<String> {
+    let mut bins = BTreeSet::new();
+    for entry in std::fs::read_dir(workspace_root().join("crates")).unwrap() {
+        let manifest = entry.unwrap().path().join("Cargo.toml");
+        let Ok(text) = std::fs::read_to_string(&manifest) else {
+            continue;
+        };
+        let doc: toml::Table = toml::from_str(&text).unwrap();
+        for bin in doc
+            .get("bin")
+            .and_then(|b| b.as_array())
+            .into_iter()
+            .flatten()
+        {
+            bins.insert(bin["name"].as_str().unwrap().to_owned());
+        }
+    }
+    bins
+}
+
+#[test]
+fn each_function_builds_only_its_own_binary_from_the_workspace() {
+    let t = template();
+    let bins = workspace_binaries();
+    let mut seen = BTreeSet::new();
+    for (id, function) in t.functions() {
+        let meta = &function["Metadata"];
+        assert_eq!(
+            meta["BuildMethod"].as_str(),
+            Some("rust-cargolambda"),
+            "{id}"
+        );
+        let binary = meta["BuildProperties"]["Binary"].as_str().unwrap();
+        assert!(bins.contains(binary), "{id}: no [[bin]] named {binary}");
+        assert!(seen.insert(binary.to_owned()), "{binary} built twice");
+        assert_eq!(
+            function["Properties"]["CodeUri"].as_str(),
+            Some("."),
+            "{id}: CodeUri is the workspace root"
+        );
+        // Canary rollout, rolled back on this function's own alarms.
+        let deploy = &function["Properties"]["DeploymentPreference"];
+        assert_eq!(
+            Intrinsic::of(&deploy["Type"]),
+            Intrinsic::Ref("DeploymentType".into())
+        );
+        let alarms: BTreeSet<Intrinsic> = deploy["Alarms"]
+            .as_sequence()
+            .unwrap()
+            .iter()
+            .map(Intrinsic::of)
+            .collect();
+        for alarm in [
+            format!("{id}ErrorsAlarm"),
+            format!("{id}ThrottlesAlarm"),
+            "ApiServerErrorsAlarm".into(),
+            "ApiLatencyAlarm".into(),
+        ] {
+            assert!(
+                alarms.contains(&Intrinsic::Ref(alarm.clone())),
+                "{id}: {alarm}"
+            );
+            assert_eq!(
+                t.resource(&alarm).unwrap()["Type"].as_str(),
+                Some("AWS::CloudWatch::Alarm")
+            );
+        }
+        // Its own log group, with retention.
+        let group = Intrinsic::of(&function["Properties"]["LoggingConfig"]["LogGroup"]);
+        let Intrinsic::Ref(group) = group else {
+            panic!("{id}: LoggingConfig.LogGroup is not a !Ref")
+        };
+        assert_eq!(
+            Intrinsic::of(&t.resource(&group).unwrap()["Properties"]["RetentionInDays"]),
+            Intrinsic::Ref("LogRetentionDays".into())
+        );
+    }
+    let param_default = default_deployment_type(&t);
+    assert!(param_default.starts_with("Canary"), "{param_default}");
+}
+
+fn default_deployment_type(t: &Template) -> String {
+    t.root["Parameters"]["DeploymentType"]["Default"]
+        .as_str()
+        .unwrap()
+        .to_owned()
+}
+
+/// Environment variables as a config `Source`.
+struct Vars(BTreeMap<String, String>);
+
+impl Source for Vars {
+    fn get(&self, name: &str) -> Option<String> {
+        self.0.get(name).cloned()
+    }
+}
+
+/// A template value as the deployed function would see it: parameters at
+/// their defaults, tables with generated names, the secret as an ARN.
+fn resolve(t: &Template, value: &Value) -> String {
+    match Intrinsic::of(value) {
+        Intrinsic::Ref(id) => {
+            if let Some(param) = t.root["Parameters"].get(&id) {
+                return match &param["Default"] {
+                    Value::String(s) => s.clone(),
+                    Value::Number(n) => n.to_string(),
+                    other => panic!("parameter {id} default {other:?}"),
+                };
+            }
+            match t.resource(&id).unwrap()["Type"].as_str().unwrap() {
+                "AWS::DynamoDB::Table" => format!("stack-{id}-1A2B3C4D5E6F"),
+                "AWS::SecretsManager::Secret" => {
+                    format!("arn:aws:secretsmanager:us-east-1:123456789012:secret:{id}-AbCdEf")
+                }
+                other => panic!("!Ref to a {other}"),
+            }
+        }
+        Intrinsic::GetAtt(id, attr) => format!("{id}.{attr}"),
+        Intrinsic::Other(text) => value.as_str().map(str::to_owned).unwrap_or(text),
+    }
+}
+
+#[test]
+fn each_function_starts_with_the_environment_the_template_gives_it() {
+    let t = template();
+    for (id, function) in t.functions() {
+        let vars = Vars(
+            t.function_env(function)
+                .iter()
+                .map(|(k, v)| (k.clone(), resolve(&t, v)))
+                .collect(),
+        );
+        match id.as_str() {
+            "ResumeFunction" => {
+                let cfg = ResumeConfig::from_source(&vars).unwrap();
+                assert_eq!(cfg.table, "stack-ResumeTable-1A2B3C4D5E6F");
+            }
+            "DynamoDbManagerFunction" => {
+                let cfg = ManagerConfig::from_source(&vars).unwrap();
+                assert_eq!(cfg.table, "stack-ManagerTable-1A2B3C4D5E6F");
+                // The IAM policy allows the managed table only; so does the config.
+                assert_eq!(cfg.allowed_tables, vec![cfg.table.clone()]);
+            }
+            "VisitorCounterFunction" => {
+                // Deployed, the salt comes from the generated secret.
+                let source = CounterConfig::salt_source(&vars).unwrap();
+                assert!(
+                    matches!(&source, SaltSource::Secret(arn) if arn.contains("VisitSaltSecret")),
+                    "{source:?}"
+                );
+                let cfg = CounterConfig::from_source_with_salt(&vars, Salt::random()).unwrap();
+                assert_eq!(cfg.counter_table, "stack-CounterTable-1A2B3C4D5E6F");
+                assert_eq!(cfg.visits_table, "stack-VisitsTable-1A2B3C4D5E6F");
+            }
+            other => panic!("no config check for {other}"),
+        }
+    }
+}
+
+#[test]
+fn the_salt_is_generated_at_deploy_time_and_never_plain_text() {
+    let t = template();
+    let secret = t.resource("VisitSaltSecret").unwrap();
+    assert_eq!(secret["Type"].as_str(), Some("AWS::SecretsManager::Secret"));
+    let props = &secret["Properties"];
+    assert!(props.get("SecretString").is_none());
+    assert!(
+        props["GenerateSecretString"]["PasswordLength"]
+            .as_u64()
+            .unwrap()
+            >= 32
+    );
+    for (id, function) in t.functions() {
+        let env = t.function_env(function);
+        if let Some(salt) = env.get("VISITOR_SALT") {
+            assert_eq!(salt.as_str(), Some(""), "{id}: VISITOR_SALT in plain text");
+        }
+        for (name, value) in &env {
+            let text = serde_norway::to_string(value).unwrap();
+            assert!(
+                !text.contains("resolve:secretsmanager"),
+                "{id}: {name} resolves a secret into plain text"
+            );
+        }
+    }
+}
+
+// ---------------------------------------------------------------- routes
+
+/// An event file: its name, the function its name says it is for, and the
+/// route it carries.
+struct Event {
+    file: String,
+    json: Json,
+}
+
+impl Event {
+    fn route(&self) -> (String, String) {
+        (
+            self.json["httpMethod"].as_str().unwrap().to_owned(),
+            self.json["resource"].as_str().unwrap().to_owned(),
+        )
+    }
+}
+
+fn events() -> Vec<Event> {
+    let mut files: Vec<String> = std::fs::read_dir(workspace_root().join("events"))
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .filter(|n| n.ends_with(".json"))
+        .collect();
+    files.sort();
+    files
+        .into_iter()
+        .map(|file| {
+            let text =
+                std::fs::read_to_string(workspace_root().join("events").join(&file)).unwrap();
+            Event {
+                json: serde_json::from_str(&text).unwrap(),
+                file,
+            }
+        })
+        .collect()
+}
+
+/// The function an event file's name says it is for, if its prefix says.
+fn function_of_file(file: &str) -> Option<&'static str> {
+    if file.starts_with("resume-") {
+        Some("ResumeFunction")
+    } else if file.starts_with("visitorcount-") {
+        Some("VisitorCounterFunction")
+    } else if file.starts_with("dynamodbmanager-") || file.starts_with("items-") {
+        Some("DynamoDbManagerFunction")
+    } else {
+        None
+    }
+}
+
+/// True if `path` is `resource` with each `{param}` filled by one segment.
+fn path_fits(resource: &str, path: &str) -> bool {
+    let r: Vec<&str> = resource.split('/').collect();
+    let p: Vec<&str> = path.split('/').collect();
+    r.len() == p.len()
+        && r.iter().zip(&p).all(|(r, p)| {
+            if r.starts_with('{') && r.ends_with('}') {
+                !p.is_empty()
+            } else {
+                r == p
+            }
+        })
+}
+
+#[test]
+fn every_route_has_an_event_and_every_event_a_route() {
+    let t = template();
+    let mut routes: BTreeMap<(String, String), String> = BTreeMap::new();
+    for (id, function) in t.functions() {
+        for route in Template::routes(function) {
+            assert!(
+                routes.insert(route.clone(), id.clone()).is_none(),
+                "{route:?} is routed twice"
+            );
+        }
+    }
+    let events = events();
+    assert!(!events.is_empty());
+    let mut covered = BTreeSet::new();
+    for e in &events {
+        let route = e.route();
+        let Some(function) = routes.get(&route) else {
+            panic!("{}: {route:?} is not a route in template.yaml", e.file);
+        };
+        if let Some(named) = function_of_file(&e.file) {
+            assert_eq!(
+                named, function,
+                "{}: its prefix names another function",
+                e.file
+            );
+        }
+        // A REST proxy event, consistent with itself.
+        let ctx = &e.json["requestContext"];
+        assert_eq!(
+            ctx["resourcePath"].as_str(),
+            Some(route.1.as_str()),
+            "{}",
+            e.file
+        );
+        assert_eq!(
+            ctx["httpMethod"].as_str(),
+            Some(route.0.as_str()),
+            "{}",
+            e.file
+        );
+        let stage = ctx["stage"].as_str().unwrap();
+        let path = e.json["path"].as_str().unwrap();
+        let bare = path
+            .strip_prefix(&format!("/{stage}"))
+            .filter(|rest| rest.starts_with('/'))
+            .unwrap_or(path);
+        assert!(
+            path_fits(&route.1, bare),
+            "{}: path {path} vs {}",
+            e.file,
+            route.1
+        );
+        covered.insert(route);
+    }
+    let missing: Vec<_> = routes.keys().filter(|r| !covered.contains(*r)).collect();
+    assert!(
+        missing.is_empty(),
+        "routes without an event in events/: {missing:?}"
+    );
+    // The resume events show both path forms API Gateway sends.
+    let resume_paths: BTreeSet<bool> = events
+        .iter()
+        .filter(|e| e.file.starts_with("resume-"))
+        .map(|e| e.json["path"].as_str().unwrap().starts_with("/Prod/"))
+        .collect();
+    assert_eq!(resume_paths, BTreeSet::from([false, true]));
+}
+
+/// With the variable set (as template.yaml sets it), a stage named like a
+/// route's first segment would be stripped from that route's own path
+/// (`/items` under stage `items` became `/`). The Stage parameter refuses
+/// those names.
+#[test]
+fn the_stage_parameter_refuses_route_names() {
+    let template = Template::load().unwrap();
+    let pattern = template.root["Parameters"]["Stage"]["AllowedPattern"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let refused = pattern
+        .strip_prefix("^(?!(")
+        .and_then(|rest| rest.split_once(")$)"))
+        .map(|(names, _)| names.split('|').collect::<Vec<_>>())
+        .unwrap_or_else(|| panic!("Stage AllowedPattern has no (?!(a|b)$) guard: {pattern}"));
+    for (_, function) in template.functions() {
+        for (_, path) in Template::routes(function) {
+            let first = path.trim_start_matches('/').split('/').next().unwrap();
+            assert!(refused.contains(&first), "stage {first:?} is allowed");
+        }
+    }
+}
+
+#[test]
+fn path_fitting_is_strict() {
+    assert!(path_fits("/items/{id}", "/items/a"));
+    assert!(!path_fits("/items/{id}", "/items/"));
+    assert!(!path_fits("/items/{id}", "/items/a/b"));
+    assert!(!path_fits("/items", "/item"));
+}
+
+// ---------------------------------------------------------------- env.json
+
+#[test]
+fn env_json_sets_only_declared_variables_and_starts_every_function() {
+    let t = template();
+    let text = std::fs::read_to_string(workspace_root().join("env.json")).unwrap();
+    let env: Json = serde_json::from_str(&text).unwrap();
+    let env = env.as_object().unwrap();
+    let functions: BTreeMap<String, &Value> = t.functions().into_iter().collect();
+    let shared = env["Parameters"].as_object().unwrap();
+    let keys: BTreeSet<&str> = env.keys().map(String::as_str).collect();
+    let mut want: BTreeSet<&str> = functions.keys().map(String::as_str).collect();
+    want.insert("Parameters");
+    assert_eq!(keys, want);
+
+    for (id, function) in &functions {
+        let declared = t.function_env(function);
+        let own = env[id.as_str()].as_object().unwrap();
+        // `sam local` only overrides variables the template declares.
+        for name in own.keys() {
+            assert!(
+                declared.contains_key(name),
+                "env.json {id}.{name} is not in the template"
+            );
+        }
+        for name in shared.keys() {
+            assert!(
+                declared.contains_key(name),
+                "env.json Parameters.{name}: not in {id}"
+            );
+        }
+        let mut vars: BTreeMap<String, String> = declared
+            .iter()
+            .map(|(k, v)| (k.clone(), resolve(&t, v)))
+            .collect();
+        for (k, v) in shared.iter().chain(own) {
+            vars.insert(k.clone(), v.as_str().unwrap().to_owned());
+        }
+        assert!(
+            vars["AWS_ENDPOINT_URL_DYNAMODB"].contains("host.docker.internal"),
+            "{id}: the container must reach DynamoDB Local on the host"
+        );
+        let vars = Vars(vars);
+        match id.as_str() {
+            "ResumeFunction" => {
+                ResumeConfig::from_source(&vars).unwrap();
+            }
+            "DynamoDbManagerFunction" => {
+                ManagerConfig::from_source(&vars).unwrap();
+            }
+            "VisitorCounterFunction" => {
+                // No secret locally: `make sam-local` puts a fresh salt in
+                // VISITOR_SALT, and the ARN is blank.
+                assert_eq!(vars.0["VISITOR_SALT_SECRET_ARN"], "");
+                assert_eq!(vars.0["VISITOR_SALT"], "", "no salt in the repo");
+                let mut with_salt = vars.0.clone();
+                with_salt.insert("VISITOR_SALT".into(), Salt::random().expose().to_owned());
+                CounterConfig::from_source(&Vars(with_salt)).unwrap();
+            }
+            other => panic!("no config check for {other}"),
+        }
+    }
+}
+
+// ---------------------------------------------------------------- samconfig
+
+#[test]
+fn samconfig_has_guided_staging_and_prod_environments() {
+    let t = template();
+    let params = t.root["Parameters"].as_mapping().unwrap();
+    let text = std::fs::read_to_string(workspace_root().join("samconfig.toml")).unwrap();
+    let doc: toml::Table = toml::from_str(&text).unwrap();
+    let mut stacks = BTreeSet::new();
+    for env in ["default", "staging", "prod"] {
+        let deploy = doc[env]["deploy"]["parameters"].as_table().unwrap();
+        let global = doc[env]
+            .get("global")
+            .and_then(|g| g["parameters"].as_table());
+        let stack = deploy
+            .get("stack_name")
+            .or_else(|| global.and_then(|g| g.get("stack_name")))
+            .and_then(|s| s.as_str())
+            .unwrap_or_else(|| panic!("{env}: stack_name"));
+        assert!(
+            stacks.insert(stack.to_owned()),
+            "{env}: stack {stack} reused"
+        );
+        assert_eq!(deploy["resolve_s3"].as_bool(), Some(true), "{env}");
+        let caps = deploy["capabilities"].as_str().unwrap();
+        assert!(caps.contains("CAPABILITY_IAM"), "{env}: {caps}");
+        assert!(!deploy["tags"].as_str().unwrap().is_empty(), "{env}");
+        let overrides = deploy["parameter_overrides"].as_str().unwrap();
+        for pair in overrides.split_whitespace() {
+            let name = pair.split('=').next().unwrap();
+            assert!(
+                params.contains_key(name),
+                "{env}: {name} is not a template parameter"
+            );
+        }
+        assert!(overrides.contains("Stage="), "{env}");
+        let confirm = deploy["confirm_changeset"].as_bool().unwrap();
+        // The guided default asks; the pipeline's environments must not.
+        assert_eq!(confirm, env == "default", "{env}: confirm_changeset");
+    }
+}
+
+#[test]
+fn api_gateway_errors_have_the_one_error_shape() {
+    let t = template();
+    let responses = t.resource("Api").unwrap()["Properties"]["GatewayResponses"]
+        .as_mapping()
+        .unwrap();
+    for kind in [
+        "MISSING_AUTHENTICATION_TOKEN",
+        "THROTTLED",
+        "REQUEST_TOO_LARGE",
+        "DEFAULT_4XX",
+        "DEFAULT_5XX",
+    ] {
+        let response = &responses[kind];
+        let status = match response.get("StatusCode").and_then(Value::as_str) {
+            Some(code) => code.parse::<u16>().unwrap(),
+            None if kind == "DEFAULT_4XX" => 400,
+            None => 500,
+        };
+        let status = http::StatusCode::from_u16(status).unwrap();
+        let body = response["ResponseTemplates"]["application/json"]
+            .as_str()
+            .unwrap()
+            .replace("$context.requestId", "req-1")
+            .replace("$context.error.messageString", "\"gateway says\"");
+        let body: Json = serde_json::from_str(&body).unwrap_or_else(|e| panic!("{kind}: {e}"));
+        let keys: BTreeSet<&str> = body
+            .as_object()
+            .unwrap()
+            .keys()
+            .map(String::as_str)
+            .collect();
+        assert_eq!(
+            keys,
+            BTreeSet::from(["error", "message", "requestId"]),
+            "{kind}"
+        );
+        assert_eq!(body["requestId"], "req-1", "{kind}");
+        // The code the functions send for the same status.
+        let code = domain::ApiError::from_status(status, None).code();
+        assert_eq!(body["error"], code, "{kind}");
+    }
+    // An unknown route is a 404, as the local server answers it.
+    assert_eq!(
+        responses["MISSING_AUTHENTICATION_TOKEN"]["StatusCode"].as_str(),
+        Some("404")
+    );
+}

@@ -1,0 +1,348 @@
+//! The counter's DynamoDB operations. See the crate docs for the design.
+
+use aws_sdk_dynamodb::error::{DisplayErrorContext, ProvideErrorMetadata};
+use aws_sdk_dynamodb::types::{AttributeValue, ReturnValue};
+use aws_sdk_dynamodb::Client;
+use domain::config::CounterConfig;
+use domain::{ApiError, ApiResult};
+use serde::{Deserialize, Serialize};
+use time::format_description::well_known::Rfc3339;
+use time::{Duration, OffsetDateTime, Time};
+
+use crate::retry::OnlyThrottlingRetries;
+use crate::visitor::Visitor;
+
+/// The key attribute of both tables.
+pub const KEY: &str = "id";
+/// The counter attribute of the total and of each day's item.
+pub const COUNT_ATTR: &str = "count";
+/// The TTL attribute (epoch seconds) of markers and visits.
+pub const EXPIRES_ATTR: &str = "expiresAt";
+/// The id of the total's item.
+pub const TOTAL_ID: &str = "total";
+
+/// `YYYY-MM-DD` of `now` in UTC.
+pub fn day_of(now: OffsetDateTime) -> String {
+    let date = now.to_offset(time::UtcOffset::UTC).date();
+    format!(
+        "{:04}-{:02}-{:02}",
+        date.year(),
+        u8::from(date.month()),
+        date.day()
+    )
+}
+
+/// The id of the item counting the distinct visitors of `day`.
+pub fn day_id(day: &str) -> String {
+    format!("day#{day}")
+}
+
+/// The id of the marker saying `ip_hash` was seen on `day`.
+pub fn seen_id(day: &str, ip_hash: &str) -> String {
+    format!("seen#{day}#{ip_hash}")
+}
+
+/// When a marker made at `now` may go: the end of the following UTC day,
+/// so it outlives its own day whatever TTL's delay.
+pub fn marker_expiry(now: OffsetDateTime) -> i64 {
+    let midnight = now
+        .to_offset(time::UtcOffset::UTC)
+        .replace_time(Time::MIDNIGHT);
+    (midnight + Duration::days(2)).unix_timestamp()
+}
+
+/// One visit-log item.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Visit {
+    /// A random UUID v4.
+    pub id: String,
+    /// RFC 3339, UTC.
+    pub at: String,
+    /// HMAC-SHA256 of the client IP, hex.
+    pub ip_hash: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub user_agent: Option<String>,
+    pub path: String,
+    /// Epoch seconds; DynamoDB TTL deletes the item after it.
+    pub expires_at: i64,
+}
+
+impl Visit {
+    pub fn new(visitor: &Visitor, now: OffsetDateTime, ttl_days: u32) -> Self {
+        Self {
+            id: uuid::Uuid::new_v4().to_string(),
+            at: now
+                .to_offset(time::UtcOffset::UTC)
+                .format(&Rfc3339)
+                .unwrap_or_else(|_| now.unix_timestamp().to_string()),
+            ip_hash: visitor.ip_hash.clone(),
+            user_agent: visitor.user_agent.clone(),
+            path: visitor.path.clone(),
+            expires_at: (now + Duration::days(i64::from(ttl_days))).unix_timestamp(),
+        }
+    }
+}
+
+/// What one request learns.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Counts {
+    /// The total after this request's increment.
+    pub count: u64,
+    /// Distinct visitors today, if that could be established.
+    pub unique_today: Option<u64>,
+}
+
+#[derive(Clone, Debug)]
+pub struct Store {
+    client: Client,
+    counter_table: String,
+    visits_table: String,
+    visit_ttl_days: u32,
+}
+
+impl Store {
+    pub fn new(client: Client, config: &CounterConfig) -> Self {
+        Self {
+            client,
+            counter_table: config.counter_table.clone(),
+            visits_table: config.visits_table.clone(),
+            visit_ttl_days: config.visit_ttl_days,
+        }
+    }
+
+    /// Counts one visit: the total, the visit log and today's unique
+    /// visitors, all at once. Only the total can fail the call.
+    pub async fn record(&self, visitor: &Visitor, now: OffsetDateTime) -> ApiResult<Counts> {
+        let visit = Visit::new(visitor, now, self.visit_ttl_days);
+        let (total, (), unique_today) = tokio::join!(
+            self.increment(TOTAL_ID),
+            self.log_visit(&visit),
+            self.unique_today(&visitor.ip_hash, now),
+        );
+        Ok(Counts {
+            count: total.map_err(ApiError::from_dynamo)?,
+            unique_today,
+        })
+    }
+
+    /// `ADD count :1` on item `id`, returning the new value. Retried only
+    /// when DynamoDB throttled it, so it is applied at most once.
+    async fn increment(
+        &self,
+        id: &str,
+    ) -> Result<
+        u64,
+        aws_sdk_dynamodb::error::SdkError<
+            aws_sdk_dynamodb::operation::update_item::UpdateItemError,
+            aws_sdk_dynamodb::config::http::HttpResponse,
+        >,
+    > {
+        let output = self
+            .client
+            .update_item()
+            .table_name(&self.counter_table)
+            .key(KEY, AttributeValue::S(id.to_owned()))
+            .update_expression("ADD #count :one")
+            .expression_attribute_names("#count", COUNT_ATTR)
+            .expression_attribute_values(":one", AttributeValue::N("1".into()))
+            .return_values(ReturnValue::UpdatedNew)
+            .customize()
+            .config_override(OnlyThrottlingRetries::config())
+            .send()
+            .await?;
+        Ok(read_count(
+            output.attributes.as_ref(),
+            &self.counter_table,
+            id,
+        ))
+    }
+
+    /// Writes the visit-log item. A failure is logged, never returned.
+    async fn log_visit(&self, visit: &Visit) {
+        let item = match serde_dynamo::to_item(visit) {
+            Ok(item) => item,
+            Err(e) => {
+                tracing::error!(error = %e, "cannot build the visit-log item");
+                return;
+            }
+        };
+        if let Err(e) = self
+            .client
+            .put_item()
+            .table_name(&self.visits_table)
+            .set_item(Some(item))
+            .send()
+            .await
+        {
+            tracing::error!(
+                table = %self.visits_table,
+                visit_id = %visit.id,
+                error = %DisplayErrorContext(&e),
+                "visit log write failed; the visit was counted but not logged"
+            );
+        }
+    }
+
+    /// The number of distinct visitors today, counting this one. `None`
+    /// (and a log line) if DynamoDB could not say.
+    async fn unique_today(&self, ip_hash: &str, now: OffsetDateTime) -> Option<u64> {
+        let day = day_of(now);
+        let marker = seen_id(&day, ip_hash);
+        let put = self
+            .client
+            .put_item()
+            .table_name(&self.counter_table)
+            .item(KEY, AttributeValue::S(marker.clone()))
+            .item(
+                EXPIRES_ATTR,
+                AttributeValue::N(marker_expiry(now).to_string()),
+            )
+            .condition_expression("attribute_not_exists(#id)")
+            .expression_attribute_names("#id", KEY)
+            .send()
+            .await;
+        match put {
+            // First visit today: count the visitor.
+            Ok(_) => match self.increment(&day_id(&day)).await {
+                Ok(n) => Some(n),
+                Err(e) => {
+                    tracing::error!(
+                        table = %self.counter_table,
+                        error = %DisplayErrorContext(&e),
+                        "cannot count a new visitor of the day; removing its marker"
+                    );
+                    self.forget(&marker).await;
+                    None
+                }
+            },
+            // Seen before today: read the day's number. The request that
+            // wrote the marker may still be adding to it, but this visitor
+            // is counted, so the number is at least 1.
+            Err(e) if e.code() == Some("ConditionalCheckFailedException") => {
+                self.read_day(&day).await.map(|n| n.max(1))
+            }
+            Err(e) => {
+                tracing::error!(
+                    table = %self.counter_table,
+                    error = %DisplayErrorContext(&e),
+                    "cannot record today's visitor"
+                );
+                None
+            }
+        }
+    }
+
+    async fn read_day(&self, day: &str) -> Option<u64> {
+        let id = day_id(day);
+        match self
+            .client
+            .get_item()
+            .table_name(&self.counter_table)
+            .key(KEY, AttributeValue::S(id.clone()))
+            .consistent_read(true)
+            .send()
+            .await
+        {
+            Ok(output) => Some(read_count(output.item.as_ref(), &self.counter_table, &id)),
+            Err(e) => {
+                tracing::error!(
+                    table = %self.counter_table,
+                    error = %DisplayErrorContext(&e),
+                    "cannot read today's visitors"
+                );
+                None
+            }
+        }
+    }
+
+    async fn forget(&self, marker: &str) {
+        if let Err(e) = self
+            .client
+            .delete_item()
+            .table_name(&self.counter_table)
+            .key(KEY, AttributeValue::S(marker.to_owned()))
+            .send()
+            .await
+        {
+            tracing::error!(
+                table = %self.counter_table,
+                error = %DisplayErrorContext(&e),
+                "cannot remove a seen-today marker; this visitor is missing from today's count"
+            );
+        }
+    }
+}
+
+/// The `count` attribute as an integer; 0 if the item has none.
+fn read_count(
+    item: Option<&std::collections::HashMap<String, AttributeValue>>,
+    table: &str,
+    id: &str,
+) -> u64 {
+    match item.and_then(|i| i.get(COUNT_ATTR)) {
+        Some(AttributeValue::N(n)) => n.parse().unwrap_or_else(|_| {
+            tracing::error!(%table, %id, value = %n, "counter is not a whole number");
+            0
+        }),
+        Some(_) => {
+            tracing::error!(%table, %id, "counter attribute is not a number");
+            0
+        }
+        None => 0,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use time::macros::datetime;
+
+    #[test]
+    fn days_and_markers_are_utc() {
+        let t = datetime!(2025-03-09 23:30 -02:00); // 01:30 UTC on the 10th
+        assert_eq!(day_of(t), "2025-03-10");
+        assert_eq!(day_id("2025-03-10"), "day#2025-03-10");
+        assert_eq!(seen_id("2025-03-10", "ab"), "seen#2025-03-10#ab");
+        assert_eq!(
+            marker_expiry(t),
+            datetime!(2025-03-12 00:00 UTC).unix_timestamp()
+        );
+    }
+
+    #[test]
+    fn a_visit_item_has_every_field_and_expires_after_the_ttl() {
+        let visitor = Visitor {
+            ip_hash: "ab".repeat(32),
+            user_agent: None,
+            path: "/visitorcount".into(),
+        };
+        let now = datetime!(2025-01-31 12:00:00.5 UTC);
+        let visit = Visit::new(&visitor, now, 90);
+        assert!(uuid::Uuid::parse_str(&visit.id).is_ok());
+        assert_eq!(visit.at, "2025-01-31T12:00:00.5Z");
+        assert_eq!(
+            visit.expires_at,
+            datetime!(2025-05-01 12:00:00.5 UTC).unix_timestamp()
+        );
+        assert_ne!(visit.id, Visit::new(&visitor, now, 90).id);
+        // No NULL attribute for a missing user agent.
+        let item: std::collections::HashMap<String, AttributeValue> =
+            serde_dynamo::to_item(&visit).unwrap();
+        assert!(!item.contains_key("userAgent"));
+        assert_eq!(
+            item["expiresAt"],
+            AttributeValue::N(visit.expires_at.to_string())
+        );
+        assert_eq!(item["ipHash"], AttributeValue::S(visitor.ip_hash));
+    }
+
+    #[test]
+    fn counts_are_read_from_number_attributes() {
+        let mut item = std::collections::HashMap::new();
+        assert_eq!(read_count(None, "t", "x"), 0);
+        assert_eq!(read_count(Some(&item), "t", "x"), 0);
+        item.insert(COUNT_ATTR.to_owned(), AttributeValue::N("12345".into()));
+        assert_eq!(read_count(Some(&item), "t", "x"), 12345);
+    }
+}

@@ -1,0 +1,170 @@
+//! Who is visiting: the client IP (hashed at once), the user agent and path.
+
+use std::net::{IpAddr, SocketAddr};
+
+use axum::extract::ConnectInfo;
+use domain::config::Salt;
+use hmac::{Hmac, Mac};
+use http::{header, Request};
+use lambda_http::request::RequestContext;
+use lambda_http::RequestExt;
+use sha2::Sha256;
+
+/// The visit log keeps this many characters of the user agent.
+pub const MAX_USER_AGENT_CHARS: usize = 256;
+
+/// What is kept of a request. The raw IP is not: only its HMAC.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Visitor {
+    /// HMAC-SHA256 of the client IP under the salt, as 64 hex digits.
+    pub ip_hash: String,
+    pub user_agent: Option<String>,
+    pub path: String,
+}
+
+impl Visitor {
+    pub fn from_request<B>(req: &Request<B>, salt: &Salt) -> Self {
+        let ip = client_ip(req);
+        if ip.is_none() {
+            tracing::warn!("no client address on the request; counting it as 'unknown'");
+        }
+        let ip_text = ip.map_or_else(|| "unknown".to_owned(), |ip| ip.to_string());
+        Self {
+            ip_hash: hash_ip(salt, &ip_text),
+            user_agent: req
+                .headers()
+                .get(header::USER_AGENT)
+                .map(|v| truncate(&String::from_utf8_lossy(v.as_bytes()), MAX_USER_AGENT_CHARS))
+                .filter(|ua| !ua.is_empty()),
+            path: req.uri().path().to_owned(),
+        }
+    }
+}
+
+/// The client's address: API Gateway's `sourceIp` in Lambda, the socket's
+/// peer locally. Forwarding headers are never trusted.
+pub fn client_ip<B>(req: &Request<B>) -> Option<IpAddr> {
+    let from_gateway = match req.request_context_ref() {
+        Some(RequestContext::ApiGatewayV1(ctx)) => ctx.identity.source_ip.clone(),
+        Some(RequestContext::ApiGatewayV2(ctx)) => ctx.http.source_ip.clone(),
+        _ => None,
+    };
+    let ip = match from_gateway {
+        Some(text) => text.trim().parse::<IpAddr>().ok(),
+        None => req
+            .extensions()
+            .get::<ConnectInfo<SocketAddr>>()
+            .map(|ConnectInfo(addr)| addr.ip()),
+    };
+    // `::ffff:1.2.3.4` and `1.2.3.4` are the same visitor.
+    ip.map(|ip| ip.to_canonical())
+}
+
+/// HMAC-SHA256 of `ip` keyed with the salt, in lower-case hex.
+pub fn hash_ip(salt: &Salt, ip: &str) -> String {
+    hmac_hex(salt.expose().as_bytes(), ip.as_bytes())
+}
+
+fn hmac_hex(key: &[u8], data: &[u8]) -> String {
+    // HMAC accepts keys of any length, so this cannot fail.
+    let mut mac = match Hmac::<Sha256>::new_from_slice(key) {
+        Ok(mac) => mac,
+        Err(_) => return String::new(),
+    };
+    mac.update(data);
+    mac.finalize()
+        .into_bytes()
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}
+
+/// The first `max` characters of `s`.
+pub fn truncate(s: &str, max: usize) -> String {
+    s.chars().take(max).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn salt(s: &str) -> Salt {
+        Salt::new(s).unwrap()
+    }
+
+    #[test]
+    fn hmac_matches_rfc_4231_test_case_2() {
+        assert_eq!(
+            hmac_hex(b"Jefe", b"what do ya want for nothing?"),
+            "5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843"
+        );
+    }
+
+    #[test]
+    fn ip_hashes_depend_on_ip_and_salt_and_hide_the_ip() {
+        let a = salt("first-salt-0123456789");
+        let b = salt("second-salt-0123456789");
+        let h = hash_ip(&a, "203.0.113.7");
+        assert_eq!(h.len(), 64);
+        assert!(h.bytes().all(|c| c.is_ascii_hexdigit()));
+        assert_eq!(h, hash_ip(&a, "203.0.113.7"));
+        assert_ne!(h, hash_ip(&a, "203.0.113.8"));
+        assert_ne!(h, hash_ip(&b, "203.0.113.7"));
+        assert!(!h.contains("203"));
+    }
+
+    #[test]
+    fn user_agents_are_cut_on_character_boundaries() {
+        assert_eq!(truncate("abc", 2), "ab");
+        assert_eq!(truncate("ééé", 2), "éé");
+        assert_eq!(truncate("ab", 5), "ab");
+        let long = "x".repeat(1000);
+        let req = Request::get("/visitorcount")
+            .header(header::USER_AGENT, long)
+            .body(())
+            .unwrap();
+        let v = Visitor::from_request(&req, &salt("salt-salt-salt-salt"));
+        assert_eq!(v.user_agent.unwrap().len(), MAX_USER_AGENT_CHARS);
+        assert_eq!(v.path, "/visitorcount");
+    }
+
+    #[test]
+    fn the_socket_peer_is_the_client_locally_and_forwarding_headers_are_ignored() {
+        let mut req = Request::get("/visitorcount")
+            .header("x-forwarded-for", "198.51.100.1")
+            .body(())
+            .unwrap();
+        assert_eq!(client_ip(&req), None);
+        req.extensions_mut().insert(ConnectInfo::<SocketAddr>(
+            "[::ffff:127.0.0.9]:5555".parse().unwrap(),
+        ));
+        assert_eq!(client_ip(&req), Some("127.0.0.9".parse().unwrap()));
+    }
+
+    #[test]
+    fn api_gateway_source_ip_is_the_client_in_lambda() {
+        let event = r#"{
+            "resource": "/visitorcount", "path": "/visitorcount", "httpMethod": "GET",
+            "headers": {"Host": "abc.execute-api.eu-west-1.amazonaws.com",
+                        "X-Forwarded-For": "198.51.100.1, 130.176.0.1"},
+            "multiValueHeaders": {}, "queryStringParameters": null,
+            "multiValueQueryStringParameters": null, "pathParameters": null,
+            "stageVariables": null, "body": null, "isBase64Encoded": false,
+            "requestContext": {"accountId": "123456789012", "resourceId": "abc",
+                "stage": "Prod", "requestId": "r-1", "resourcePath": "/visitorcount",
+                "httpMethod": "GET", "apiId": "abc", "path": "/Prod/visitorcount",
+                "identity": {"sourceIp": "203.0.113.7", "userAgent": "test"}}
+        }"#;
+        let req = lambda_http::request::from_str(event).unwrap();
+        assert_eq!(client_ip(&req), Some("203.0.113.7".parse().unwrap()));
+    }
+
+    #[test]
+    fn a_request_without_an_address_still_gets_a_hash() {
+        let req = Request::get("/visitorcount").body(()).unwrap();
+        let s = salt("salt-salt-salt-salt");
+        let v = Visitor::from_request(&req, &s);
+        assert_eq!(v.ip_hash, hash_ip(&s, "unknown"));
+        assert_eq!(v.user_agent, None);
+    }
+}

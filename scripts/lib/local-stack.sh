@@ -1,0 +1,67 @@
+# shellcheck shell=bash
+# Sourced by scripts that need a throwaway local stack: DynamoDB Local (in
+# memory) and target/debug/local-api, both on free ports, with the example
+# resume (data/resume.json) seeded.
+#
+#   local_stack_start [VAR=value ...]   extra environment for local-api
+#       sets LOCAL_STACK_URL (e.g. http://127.0.0.1:41234) and LOCAL_STACK_DIR
+#   local_stack_stop                    stops both; safe to call twice
+#
+# The caller sets its own traps; call local_stack_stop from them.
+
+LOCAL_STACK_URL=""
+LOCAL_STACK_DIR=""
+LOCAL_STACK_API_PID=""
+
+local_stack_free_port() {
+    python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'
+}
+
+local_stack_start() {
+    local root ddb_port
+    root="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
+    LOCAL_STACK_DIR="$(mktemp -d /tmp/local-stack.XXXXXX)"
+    "${CARGO:-cargo}" build --quiet --locked -p local-api --manifest-path "$root/Cargo.toml"
+    ddb_port="$(local_stack_free_port)"
+    "$root/scripts/dynamodb-local.sh" start --port "$ddb_port" --pid-file "$LOCAL_STACK_DIR/ddb.pid" \
+        --in-memory --log "$LOCAL_STACK_DIR/ddb.log" >/dev/null
+
+    # DynamoDB Local accepts any credentials; these keep real ones out of play.
+    local -a run=(env -u AWS_PROFILE -u AWS_SESSION_TOKEN
+        AWS_ENDPOINT_URL_DYNAMODB="http://127.0.0.1:${ddb_port}"
+        AWS_ACCESS_KEY_ID=local AWS_SECRET_ACCESS_KEY=local AWS_REGION=us-east-1
+        LOCAL_API_ADDR=127.0.0.1:0 RUST_LOG="${RUST_LOG:-warn}" "$@"
+        "${CARGO_TARGET_DIR:-$root/target}/debug/local-api")
+    "${run[@]}" seed --file "$root/data/resume.json" --create-table >/dev/null
+    "${run[@]}" serve >"$LOCAL_STACK_DIR/api.log" 2>&1 &
+    LOCAL_STACK_API_PID=$!
+
+    # local-api prints the address it bound (port 0: the kernel picks one).
+    for _ in $(seq 1 600); do
+        LOCAL_STACK_URL="$(sed -n 's/^local API on \(http:\/\/[^ ]*\).*/\1/p' "$LOCAL_STACK_DIR/api.log" | head -n 1)"
+        [[ -n "$LOCAL_STACK_URL" ]] && return 0
+        if ! kill -0 "$LOCAL_STACK_API_PID" 2>/dev/null; then
+            echo "local-api exited during start-up:" >&2
+            cat "$LOCAL_STACK_DIR/api.log" >&2
+            return 1
+        fi
+        sleep 0.1
+    done
+    echo "local-api did not start within 60 s" >&2
+    return 1
+}
+
+local_stack_stop() {
+    local root
+    root="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
+    if [[ -n "$LOCAL_STACK_API_PID" ]] && kill -0 "$LOCAL_STACK_API_PID" 2>/dev/null; then
+        kill "$LOCAL_STACK_API_PID" 2>/dev/null || true
+        wait "$LOCAL_STACK_API_PID" 2>/dev/null || true
+    fi
+    LOCAL_STACK_API_PID=""
+    if [[ -n "$LOCAL_STACK_DIR" && -f "$LOCAL_STACK_DIR/ddb.pid" ]]; then
+        "$root/scripts/dynamodb-local.sh" stop --pid-file "$LOCAL_STACK_DIR/ddb.pid" >/dev/null || true
+    fi
+    [[ -n "$LOCAL_STACK_DIR" ]] && rm -rf "$LOCAL_STACK_DIR"
+    LOCAL_STACK_DIR=""
+}

@@ -1,0 +1,98 @@
+#!/usr/bin/env bash
+# Runs the Postman collection in postman/ with newman (pinned in package.json).
+#
+#   scripts/newman.sh                 start a local stack on free ports (DynamoDB
+#                                     Local in memory + target/debug/local-api),
+#                                     run the collection, stop both, even on failure
+#   BASE_URL=https://... scripts/newman.sh
+#                                     run it against that API instead (a deployed
+#                                     stage: the ApiUrl output, stage included);
+#                                     TABLE_NAME names its managed table
+#
+# Prints "newman: N passed, N failed" last and exits non-zero if any failed.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+COLLECTION=postman/dynamodbmanager.postman_collection.json
+ENVIRONMENT=postman/local.postman_environment.json
+NEWMAN=node_modules/.bin/newman
+TABLE_NAME="${TABLE_NAME:-lambda-apigateway}"
+CARGO="${CARGO:-cargo}"
+TARGET_DIR="${CARGO_TARGET_DIR:-target}"
+
+[[ -x "$NEWMAN" ]] || { echo "newman is not installed: run npm ci" >&2; exit 1; }
+
+work="$(mktemp -d)"
+api_pid=""
+# shellcheck disable=SC2329 # invoked by the EXIT trap
+cleanup() {
+    local status=$?
+    if [[ -n "$api_pid" ]] && kill -0 "$api_pid" 2>/dev/null; then
+        kill "$api_pid" 2>/dev/null || true
+        wait "$api_pid" 2>/dev/null || true
+    fi
+    if [[ -f "$work/ddb.pid" ]]; then
+        scripts/dynamodb-local.sh stop --pid-file "$work/ddb.pid" >/dev/null || true
+    fi
+    if [[ $status -ne 0 && -s "$work/api.log" ]]; then
+        echo "--- last lines of the local API log ---" >&2
+        tail -n 30 "$work/api.log" >&2 || true
+    fi
+    rm -rf "$work"
+    exit "$status"
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+free_port() {
+    node -e 'const s = require("net").createServer(); s.listen(0, "127.0.0.1", () => { console.log(s.address().port); s.close(); });'
+}
+
+if [[ -n "${BASE_URL:-}" ]]; then
+    base_url="${BASE_URL%/}"
+else
+    "$CARGO" build --quiet --locked -p local-api
+    ddb_port="$(free_port)"
+    scripts/dynamodb-local.sh start --port "$ddb_port" --pid-file "$work/ddb.pid" --in-memory --log "$work/ddb.log" >/dev/null
+
+    # DynamoDB Local accepts any credentials; these keep real ones out of play.
+    env -u AWS_PROFILE -u AWS_SESSION_TOKEN \
+        AWS_ENDPOINT_URL_DYNAMODB="http://127.0.0.1:${ddb_port}" \
+        AWS_ACCESS_KEY_ID=local AWS_SECRET_ACCESS_KEY=local AWS_REGION=us-east-1 \
+        LOCAL_API_ADDR=127.0.0.1:0 MANAGER_TABLE="$TABLE_NAME" RUST_LOG=warn \
+        "$TARGET_DIR/debug/local-api" serve >"$work/api.log" 2>&1 &
+    api_pid=$!
+
+    # local-api prints the address it bound (port 0: the kernel picks a free one).
+    base_url=""
+    for _ in $(seq 1 600); do
+        base_url="$(sed -n 's/^local API on \(http:\/\/[^ ]*\).*/\1/p' "$work/api.log" | head -n 1)"
+        [[ -n "$base_url" ]] && break
+        kill -0 "$api_pid" 2>/dev/null || { echo "local-api exited during start-up" >&2; exit 1; }
+        sleep 0.1
+    done
+    [[ -n "$base_url" ]] || { echo "local-api did not start within 60 s" >&2; exit 1; }
+fi
+
+echo "newman: running $COLLECTION against $base_url"
+set +e
+"$NEWMAN" run "$COLLECTION" \
+    --environment "$ENVIRONMENT" \
+    --env-var "baseUrl=$base_url" \
+    --env-var "tableName=$TABLE_NAME" \
+    --timeout-request 30000 \
+    --reporters cli,json --reporter-json-export "$work/report.json" \
+    --color off --disable-unicode
+newman_status=$?
+set -e
+
+if [[ -s "$work/report.json" ]]; then
+    # shellcheck disable=SC2016 # JavaScript, not shell
+    node -e '
+        const run = require(process.argv[1]).run;
+        const a = run.stats.assertions;
+        const failed = a.failed + run.failures.filter(f => f.error && f.error.name !== "AssertionError").length;
+        console.log(`newman: ${a.total - a.failed} passed, ${failed} failed`);
+    ' "$work/report.json"
+fi
+exit "$newman_status"

@@ -1,0 +1,142 @@
+#!/usr/bin/env bash
+# Prints a deployed stack's CloudFormation outputs as KEY=VALUE lines, named
+# the way the code and the test harness read them:
+#
+#   ApiUrl           -> API_URL
+#   ResumeTableName  -> RESUME_TABLE     (a trailing "TableName" becomes "_TABLE")
+#   ResumeTable      -> RESUME_TABLE
+#   SomeOtherThing   -> SOME_OTHER_THING
+#
+# It asks CloudFormation through the SAM CLI (`sam list stack-outputs`), so the
+# AWS CLI is not needed; credentials and region come from the usual AWS
+# variables (in the pipeline: aws-actions/configure-aws-credentials).
+#
+# Usage:
+#   scripts/stack-outputs.sh --config-env ENV   [--region R] [--github]
+#   scripts/stack-outputs.sh --stack-name NAME  [--region R] [--github]
+#
+#   --config-env ENV  the stack name (and region, if set) of ENV in samconfig.toml
+#   --stack-name NAME the stack name itself
+#   --region R        overrides the region (default: samconfig, then AWS_REGION)
+#   --github          also append the lines to $GITHUB_ENV, and api_url=... to
+#                     $GITHUB_OUTPUT, for the following steps of the job
+#                     (then an ApiUrl output is required)
+#
+# Locally: set -a; source <(scripts/stack-outputs.sh --config-env staging); set +a
+# The deploy-role stacks (deploy/github-oidc-role.yaml) print the GitHub
+# environment variables to set: AWS_ROLE_ARN, CFN_EXECUTION_ROLE_ARN, ...
+set -euo pipefail
+
+PROG="$(basename "$0")"
+REPO_ROOT="$(cd -- "$(dirname -- "${BASH_SOURCE[0]}")/.." && pwd -P)"
+
+die() {
+    echo "$PROG: error: $*" >&2
+    exit 1
+}
+
+usage() {
+    sed -n '2,/^set -euo/p' "${BASH_SOURCE[0]}" | sed -e '$d' -e 's/^# \{0,1\}//'
+}
+
+config_env=""
+stack_name=""
+region=""
+github=0
+while (($# > 0)); do
+    case "$1" in
+        --config-env | --stack-name | --region)
+            (($# >= 2)) || die "$1 requires a value"
+            case "$1" in
+                --config-env) config_env="$2" ;;
+                --stack-name) stack_name="$2" ;;
+                --region) region="$2" ;;
+            esac
+            shift 2
+            ;;
+        --github)
+            github=1
+            shift
+            ;;
+        -h | --help)
+            usage
+            exit 0
+            ;;
+        *) die "unknown argument: $1 (see $PROG --help)" ;;
+    esac
+done
+[[ -n "$config_env" || -n "$stack_name" ]] || die "give --config-env ENV or --stack-name NAME (see $PROG --help)"
+[[ -z "$config_env" || -z "$stack_name" ]] || die "--config-env and --stack-name are mutually exclusive"
+
+# Python 3.11+ (tomllib): the project venv's, else the system's.
+python="$REPO_ROOT/.venv/bin/python3"
+[[ -x "$python" ]] || python="$(command -v python3 || true)"
+[[ -n "$python" ]] || die "python3 not found (run make venv)"
+
+sam="$REPO_ROOT/.venv/bin/sam"
+[[ -x "$sam" ]] || sam="$(command -v sam || true)"
+[[ -n "$sam" ]] || die "the SAM CLI is not installed (run make venv)"
+
+if [[ -n "$config_env" ]]; then
+    # Prints "stack_name<TAB>region" from [ENV.deploy.parameters], falling
+    # back to [ENV.global.parameters].
+    settings="$("$python" - "$REPO_ROOT/samconfig.toml" "$config_env" <<'PY'
+import sys, tomllib
+path, env = sys.argv[1], sys.argv[2]
+try:
+    with open(path, "rb") as f:
+        config = tomllib.load(f)
+except OSError as e:
+    sys.exit(f"cannot read {path}: {e}")
+section = config.get(env)
+if not isinstance(section, dict):
+    sys.exit(f"{path} has no config-env '{env}'")
+def get(key):
+    for command in ("deploy", "global"):
+        value = section.get(command, {}).get("parameters", {}).get(key)
+        if value:
+            return str(value)
+    return ""
+name = get("stack_name")
+if not name:
+    sys.exit(f"{path}: no stack_name in [{env}.deploy.parameters] or [{env}.global.parameters]")
+print(f"{name}\t{get('region')}")
+PY
+)" || die "cannot read the stack name of config-env '$config_env'"
+    IFS=$'\t' read -r stack_name config_region <<<"$settings"
+    [[ -n "$region" ]] || region="$config_region"
+fi
+
+args=(list stack-outputs --stack-name "$stack_name" --output json)
+[[ -z "$region" ]] || args+=(--region "$region")
+json="$(SAM_CLI_TELEMETRY=0 "$sam" "${args[@]}")" ||
+    die "cannot read the outputs of stack '$stack_name'${region:+ in $region} (is it deployed, and are AWS credentials set?)"
+
+lines="$("$python" -c '
+import json, re, sys
+outputs = json.loads(sys.argv[1])
+seen = {}
+for output in outputs:
+    key, value = output.get("OutputKey", ""), str(output.get("OutputValue", ""))
+    if not key or "\n" in value:
+        continue
+    name = re.sub(r"([a-z0-9])([A-Z])", r"\1_\2", key)
+    name = re.sub(r"([A-Z]+)([A-Z][a-z])", r"\1_\2", name).upper()
+    name = re.sub(r"_TABLE_NAME$", "_TABLE", name)
+    if name in seen:
+        sys.exit(f"outputs {seen[name]} and {key} both map to {name}")
+    seen[name] = key
+    print(f"{name}={value}")
+if sys.argv[2] == "1" and "API_URL" not in seen:
+    sys.exit("the stack has no ApiUrl output")
+' "$json" "$github")" || die "unexpected outputs of stack '$stack_name'"
+
+printf '%s\n' "$lines"
+
+if ((github)); then
+    [[ -n "${GITHUB_ENV:-}" && -n "${GITHUB_OUTPUT:-}" ]] || die "--github: GITHUB_ENV and GITHUB_OUTPUT are not set (not in GitHub Actions?)"
+    printf '%s\n' "$lines" >>"$GITHUB_ENV"
+    api_url="$(sed -n 's/^API_URL=//p' <<<"$lines")"
+    echo "api_url=$api_url" >>"$GITHUB_OUTPUT"
+    echo "stack_name=$stack_name" >>"$GITHUB_OUTPUT"
+fi

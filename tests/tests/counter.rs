@@ -1,0 +1,753 @@
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // test code
+//! The visitor counter: `GET /visitorcount`.
+//!
+//! Tests of the stack (`stack()`) speak HTTP to the local API or `API_URL`.
+//! Tests that need exact numbers run the counter's own router, on fresh
+//! tables in DynamoDB Local, so that no other test's visits mix in: over a
+//! real socket with `local_api::serve` (as the local API does), or through
+//! the Lambda adapter with API Gateway events (as the Lambda does).
+
+use std::collections::{BTreeSet, HashMap, HashSet};
+use std::io::Write;
+use std::net::{IpAddr, Ipv4Addr, SocketAddr};
+use std::sync::atomic::{AtomicI64, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use aws_sdk_dynamodb::types::{AttributeValue, Select};
+use aws_sdk_dynamodb::Client;
+use domain::config::{CounterConfig, Salt};
+use domain::dynamo::{COUNTER_TABLE, VISITS_TABLE};
+use http_body_util::BodyExt;
+use integration_tests::{dynamodb_local, http, local_client, stack, unique_id, workspace_root};
+use reqwest::{header, StatusCode};
+use serde_json::Value;
+use time::OffsetDateTime;
+use tower::ServiceExt;
+use visitor_counter::Clock;
+
+const ALLOWED_ORIGIN: &str = "http://localhost:8080";
+const FOREIGN_ORIGIN: &str = "https://evil.example";
+
+// ---------------------------------------------------------------- helpers
+
+/// `{"count": n, "unique_today": m}` with both JSON integers.
+fn counts(body: &str) -> (u64, u64) {
+    let value: Value = serde_json::from_str(body).unwrap_or_else(|e| panic!("{e}: {body}"));
+    let object = value.as_object().unwrap_or_else(|| panic!("{body}"));
+    assert_eq!(object.len(), 2, "{body}");
+    for key in ["count", "unique_today"] {
+        let text = object[key].to_string();
+        assert!(
+            !text.is_empty() && text.bytes().all(|b| b.is_ascii_digit()),
+            "{key} is not a JSON integer in {body}"
+        );
+    }
+    (
+        value["count"].as_u64().unwrap(),
+        value["unique_today"].as_u64().unwrap(),
+    )
+}
+
+async fn visit_stack(origin: Option<&str>) -> reqwest::Response {
+    let mut req = http().get(stack().url("/visitorcount"));
+    if let Some(origin) = origin {
+        req = req.header(header::ORIGIN, origin);
+    }
+    req.send().await.unwrap()
+}
+
+fn fixed_clock(at: OffsetDateTime) -> Clock {
+    Arc::new(move || at)
+}
+
+/// The counter's router on its own fresh tables, served on a free port.
+struct Isolated {
+    base: String,
+    dynamo: Client,
+    config: CounterConfig,
+}
+
+impl Isolated {
+    async fn start(clock: Clock) -> Self {
+        Self::start_with(clock, None).await
+    }
+
+    /// `visits_table`: a name to use instead of a fresh table (it is not created).
+    async fn start_with(clock: Clock, visits_table: Option<&str>) -> Self {
+        let dynamo = patient_client();
+        let config = config(visits_table);
+        COUNTER_TABLE
+            .ensure(&dynamo, &config.counter_table)
+            .await
+            .unwrap();
+        if visits_table.is_none() {
+            VISITS_TABLE
+                .ensure(&dynamo, &config.visits_table)
+                .await
+                .unwrap();
+        }
+        let app = visitor_counter::router_with_clock(&config, dynamo.clone(), clock);
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let base = format!("http://{}", listener.local_addr().unwrap());
+        tokio::spawn(local_api::serve(listener, app, std::future::pending()));
+        Self {
+            base,
+            dynamo,
+            config,
+        }
+    }
+
+    fn url(&self) -> String {
+        format!("{}/visitorcount", self.base)
+    }
+
+    /// A visit from 127.0.0.`host`: a different loopback address is a
+    /// different client IP to the server, with no header trickery.
+    async fn visit_from(&self, host: u8) -> (u64, u64) {
+        let response = client_from(host).get(self.url()).send().await.unwrap();
+        assert_eq!(response.status(), StatusCode::OK);
+        counts(&response.text().await.unwrap())
+    }
+
+    async fn count_attr(&self, id: &str) -> Option<u64> {
+        let item = self
+            .dynamo
+            .get_item()
+            .table_name(&self.config.counter_table)
+            .key("id", AttributeValue::S(id.into()))
+            .consistent_read(true)
+            .send()
+            .await
+            .unwrap()
+            .item?;
+        match item.get("count") {
+            Some(AttributeValue::N(n)) => Some(n.parse().unwrap()),
+            other => panic!("{id}: count is {other:?}"),
+        }
+    }
+
+    async fn scan(&self, table: &str) -> Vec<HashMap<String, AttributeValue>> {
+        let mut items = Vec::new();
+        let mut start = None;
+        loop {
+            let page = self
+                .dynamo
+                .scan()
+                .table_name(table)
+                .set_exclusive_start_key(start)
+                .send()
+                .await
+                .unwrap();
+            items.extend(page.items.unwrap_or_default());
+            start = page.last_evaluated_key;
+            if start.is_none() {
+                return items;
+            }
+        }
+    }
+
+    async fn count_items(&self, table: &str) -> usize {
+        let mut total = 0;
+        let mut start = None;
+        loop {
+            let page = self
+                .dynamo
+                .scan()
+                .table_name(table)
+                .select(Select::Count)
+                .set_exclusive_start_key(start)
+                .send()
+                .await
+                .unwrap();
+            total += page.count as usize;
+            start = page.last_evaluated_key;
+            if start.is_none() {
+                return total;
+            }
+        }
+    }
+}
+
+/// A client for the test's DynamoDB Local that waits for it. A thousand
+/// concurrent requests make the emulator (not DynamoDB) answer in seconds on
+/// a busy two-core machine; the SDK's stalled-stream protection and connect
+/// timeout would then fail requests that DynamoDB itself would serve at once.
+fn patient_client() -> Client {
+    let config = local_client(dynamodb_local())
+        .config()
+        .to_builder()
+        .stalled_stream_protection(
+            aws_sdk_dynamodb::config::StalledStreamProtectionConfig::disabled(),
+        )
+        .timeout_config(
+            aws_sdk_dynamodb::config::timeout::TimeoutConfig::builder()
+                .connect_timeout(Duration::from_secs(60))
+                .build(),
+        )
+        .build();
+    Client::from_conf(config)
+}
+
+fn config(visits_table: Option<&str>) -> CounterConfig {
+    let counter = unique_id("counter");
+    let visits = visits_table.map_or_else(|| unique_id("visits"), str::to_owned);
+    let salt = Salt::random();
+    CounterConfig::from_source(&[
+        ("COUNTER_TABLE", counter.as_str()),
+        ("VISITS_TABLE", visits.as_str()),
+        ("VISITOR_SALT", salt.expose()),
+        ("ALLOWED_ORIGINS", ALLOWED_ORIGIN),
+    ])
+    .unwrap()
+}
+
+fn client_from(host: u8) -> reqwest::Client {
+    reqwest::Client::builder()
+        .local_address(IpAddr::V4(Ipv4Addr::new(127, 0, 0, host)))
+        .timeout(Duration::from_secs(60))
+        .build()
+        .unwrap()
+}
+
+fn today() -> String {
+    visitor_counter::store::day_of(OffsetDateTime::now_utc())
+}
+
+// ------------------------------------------------------- the stack (HTTP)
+
+#[tokio::test]
+async fn the_count_grows_with_cors_headers_for_an_allowed_origin() {
+    let first = visit_stack(Some(ALLOWED_ORIGIN)).await;
+    assert_eq!(first.status(), StatusCode::OK);
+    assert_eq!(first.headers()[header::CONTENT_TYPE], "application/json");
+    assert_eq!(first.headers()[header::CACHE_CONTROL], "no-store");
+    assert_eq!(
+        first.headers()[header::ACCESS_CONTROL_ALLOW_ORIGIN],
+        ALLOWED_ORIGIN
+    );
+    let vary = first.headers()[header::VARY]
+        .to_str()
+        .unwrap()
+        .to_lowercase();
+    assert!(vary.contains("origin"), "{vary}");
+    let (a, unique_a) = counts(&first.text().await.unwrap());
+    assert!(a >= 1 && unique_a >= 1);
+
+    let second = visit_stack(Some(ALLOWED_ORIGIN)).await;
+    assert_eq!(second.status(), StatusCode::OK);
+    let (b, _) = counts(&second.text().await.unwrap());
+    assert!(b > a, "{b} after {a}");
+}
+
+#[tokio::test]
+async fn a_foreign_origin_gets_the_body_but_no_cors_headers() {
+    let response = visit_stack(Some(FOREIGN_ORIGIN)).await;
+    assert_eq!(response.status(), StatusCode::OK);
+    assert!(!response
+        .headers()
+        .contains_key(header::ACCESS_CONTROL_ALLOW_ORIGIN));
+    let vary = response.headers()[header::VARY]
+        .to_str()
+        .unwrap()
+        .to_lowercase();
+    assert!(vary.contains("origin"), "{vary}");
+    counts(&response.text().await.unwrap());
+}
+
+#[tokio::test]
+async fn preflight_is_answered_for_allowed_origins_only() {
+    let preflight = |origin: &'static str| {
+        http()
+            .request(reqwest::Method::OPTIONS, stack().url("/visitorcount"))
+            .header(header::ORIGIN, origin)
+            .header(header::ACCESS_CONTROL_REQUEST_METHOD, "GET")
+            .send()
+    };
+    let ok = preflight(ALLOWED_ORIGIN).await.unwrap();
+    assert!(ok.status().is_success(), "{}", ok.status());
+    assert_eq!(
+        ok.headers()[header::ACCESS_CONTROL_ALLOW_ORIGIN],
+        ALLOWED_ORIGIN
+    );
+    let methods = ok.headers()[header::ACCESS_CONTROL_ALLOW_METHODS]
+        .to_str()
+        .unwrap();
+    assert!(methods.contains("GET"), "{methods}");
+
+    let refused = preflight(FOREIGN_ORIGIN).await.unwrap();
+    for h in [
+        header::ACCESS_CONTROL_ALLOW_ORIGIN,
+        header::ACCESS_CONTROL_ALLOW_METHODS,
+        header::ACCESS_CONTROL_ALLOW_HEADERS,
+    ] {
+        assert!(!refused.headers().contains_key(&h), "{h}");
+    }
+}
+
+#[tokio::test]
+async fn only_get_counts_a_visit() {
+    for method in [reqwest::Method::POST, reqwest::Method::HEAD] {
+        let response = http()
+            .request(method.clone(), stack().url("/visitorcount"))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(
+            response.status(),
+            StatusCode::METHOD_NOT_ALLOWED,
+            "{method}"
+        );
+    }
+}
+
+// ------------------------------------------------- exact, on fresh tables
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_thousand_concurrent_requests_raise_the_count_by_exactly_a_thousand() {
+    const N: u64 = 1000;
+    let counter = Isolated::start(visitor_counter::system_clock()).await;
+    let client = reqwest::Client::builder()
+        .timeout(Duration::from_secs(120))
+        .build()
+        .unwrap();
+    let started = std::time::Instant::now();
+    let tasks: Vec<_> = (0..N)
+        .map(|_| {
+            let (client, url) = (client.clone(), counter.url());
+            tokio::spawn(async move {
+                let response = client.get(url).send().await.unwrap();
+                let status = response.status();
+                (status, response.text().await.unwrap())
+            })
+        })
+        .collect();
+    let mut seen = BTreeSet::new();
+    for task in tasks {
+        let (status, body) = task.await.unwrap();
+        assert_eq!(status, StatusCode::OK, "{body}");
+        let (count, _) = counts(&body);
+        assert!(seen.insert(count), "count {count} was handed out twice");
+    }
+    let elapsed = started.elapsed();
+    // Distinct, and exactly 1..=N: nothing lost, nothing doubled.
+    assert_eq!(seen, (1..=N).collect::<BTreeSet<_>>());
+    assert_eq!(counter.count_attr("total").await, Some(N));
+    assert_eq!(
+        counter.count_items(&counter.config.visits_table).await,
+        N as usize
+    );
+    // All from 127.0.0.1: one visitor.
+    assert_eq!(
+        counter.count_attr(&format!("day#{}", today())).await,
+        Some(1)
+    );
+    eprintln!("{N} concurrent requests in {elapsed:?}");
+}
+
+#[tokio::test]
+async fn unique_visitors_follow_a_scripted_mix_of_new_and_repeat_visitors() {
+    let counter = Isolated::start(fixed_clock(OffsetDateTime::now_utc())).await;
+    // (client, unique visitors today after its visit)
+    let script = [
+        (11, 1),
+        (11, 1),
+        (12, 2),
+        (11, 2),
+        (13, 3),
+        (12, 3),
+        (13, 3),
+        (14, 4),
+        (11, 4),
+        (15, 5),
+        (14, 5),
+    ];
+    for (i, (host, unique)) in script.into_iter().enumerate() {
+        let (count, unique_today) = counter.visit_from(host).await;
+        assert_eq!(count, i as u64 + 1, "visit {i} from 127.0.0.{host}");
+        assert_eq!(unique_today, unique, "visit {i} from 127.0.0.{host}");
+    }
+    let markers = counter
+        .scan(&counter.config.counter_table)
+        .await
+        .into_iter()
+        .filter(|item| matches!(&item["id"], AttributeValue::S(id) if id.starts_with("seen#")))
+        .collect::<Vec<_>>();
+    assert_eq!(markers.len(), 5);
+    for marker in &markers {
+        // Markers go through TTL, a day or two after their day.
+        let AttributeValue::N(expires) = &marker["expiresAt"] else {
+            panic!("{marker:?}")
+        };
+        let expires: i64 = expires.parse().unwrap();
+        let now = OffsetDateTime::now_utc().unix_timestamp();
+        assert!(
+            expires > now + 86_400 - 60 && expires <= now + 2 * 86_400,
+            "{expires}"
+        );
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn unique_visitors_are_exact_under_concurrency() {
+    const VISITORS: u8 = 20;
+    const EACH: usize = 10;
+    let counter = Isolated::start(fixed_clock(OffsetDateTime::now_utc())).await;
+    let clients: Vec<_> = (0..VISITORS).map(|i| client_from(100 + i)).collect();
+    let tasks: Vec<_> = (0..EACH)
+        .flat_map(|_| clients.iter().cloned())
+        .map(|client| {
+            let url = counter.url();
+            tokio::spawn(async move {
+                let response = client.get(url).send().await.unwrap();
+                assert_eq!(response.status(), StatusCode::OK);
+                counts(&response.text().await.unwrap())
+            })
+        })
+        .collect();
+    let mut totals = HashSet::new();
+    for task in tasks {
+        let (count, unique) = task.await.unwrap();
+        assert!(totals.insert(count));
+        assert!((1..=u64::from(VISITORS)).contains(&unique), "{unique}");
+    }
+    assert_eq!(totals.len(), usize::from(VISITORS) * EACH);
+    let day = visitor_counter::store::day_of(OffsetDateTime::now_utc());
+    assert_eq!(
+        counter.count_attr(&format!("day#{day}")).await,
+        Some(u64::from(VISITORS))
+    );
+    // Afterwards everyone reads the settled number.
+    assert_eq!(counter.visit_from(100).await.1, u64::from(VISITORS));
+}
+
+#[tokio::test]
+async fn a_new_day_starts_a_new_unique_count() {
+    let start = OffsetDateTime::now_utc().unix_timestamp();
+    let now = Arc::new(AtomicI64::new(start));
+    let clock_now = now.clone();
+    let clock: Clock = Arc::new(move || {
+        OffsetDateTime::from_unix_timestamp(clock_now.load(Ordering::SeqCst)).unwrap()
+    });
+    let counter = Isolated::start(clock).await;
+    assert_eq!(counter.visit_from(21).await, (1, 1));
+    assert_eq!(counter.visit_from(22).await, (2, 2));
+    assert_eq!(counter.visit_from(21).await, (3, 2));
+    now.store(start + 86_400, Ordering::SeqCst);
+    // Yesterday's visitors are new today; the total keeps going.
+    assert_eq!(counter.visit_from(21).await, (4, 1));
+    assert_eq!(counter.visit_from(21).await, (5, 1));
+    assert_eq!(counter.visit_from(23).await, (6, 2));
+}
+
+#[tokio::test]
+async fn each_visit_is_logged_with_a_hashed_ip_and_an_expiry() {
+    let counter = Isolated::start(visitor_counter::system_clock()).await;
+    let long_agent = format!("TestBrowser/1.0 {}", "x".repeat(600));
+    let before = OffsetDateTime::now_utc().unix_timestamp();
+    for (host, agent) in [(31, long_agent.as_str()), (31, "short"), (32, "short")] {
+        let response = client_from(host)
+            .get(counter.url())
+            .header(header::USER_AGENT, agent)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), StatusCode::OK);
+    }
+    let after = OffsetDateTime::now_utc().unix_timestamp();
+    let visits = counter.scan(&counter.config.visits_table).await;
+    assert_eq!(visits.len(), 3);
+    let s = |item: &HashMap<String, AttributeValue>, k: &str| match &item[k] {
+        AttributeValue::S(s) => s.clone(),
+        other => panic!("{k}: {other:?}"),
+    };
+    let mut ids = HashSet::new();
+    let mut hashes = HashMap::new();
+    for visit in &visits {
+        assert!(ids.insert(s(visit, "id")));
+        assert!(uuid::Uuid::parse_str(&s(visit, "id")).is_ok());
+        let at = OffsetDateTime::parse(
+            &s(visit, "at"),
+            &time::format_description::well_known::Rfc3339,
+        )
+        .unwrap()
+        .unix_timestamp();
+        assert!((before..=after).contains(&at));
+        let hash = s(visit, "ipHash");
+        assert_eq!(hash.len(), 64);
+        assert!(hash.bytes().all(|b| b.is_ascii_hexdigit()));
+        assert_eq!(s(visit, "path"), "/visitorcount");
+        let agent = s(visit, "userAgent");
+        assert!(agent.len() <= visitor_counter::visitor::MAX_USER_AGENT_CHARS);
+        *hashes.entry(hash).or_insert(0) += 1;
+        let AttributeValue::N(expires) = &visit["expiresAt"] else {
+            panic!("{visit:?}")
+        };
+        let expires: i64 = expires.parse().unwrap();
+        assert!((at + 90 * 86_400 - 1..=at + 90 * 86_400 + 1).contains(&expires));
+        // The IP itself is nowhere in the item.
+        assert!(!format!("{visit:?}").contains("127.0.0.3"), "{visit:?}");
+    }
+    // Two visits from .31 share a hash, .32 has its own.
+    let mut per_hash: Vec<_> = hashes.values().copied().collect();
+    per_hash.sort_unstable();
+    assert_eq!(per_hash, [1, 2]);
+    let agents: Vec<_> = visits.iter().map(|v| s(v, "userAgent")).collect();
+    assert!(agents.iter().any(
+        |a| a.len() == visitor_counter::visitor::MAX_USER_AGENT_CHARS
+            && long_agent.starts_with(a.as_str())
+    ));
+
+    // The hash is keyed: another salt gives other hashes for the same IPs.
+    let other = Isolated::start(visitor_counter::system_clock()).await;
+    other.visit_from(31).await;
+    let other_hash = s(&other.scan(&other.config.visits_table).await[0], "ipHash");
+    assert!(!hashes.contains_key(&other_hash));
+}
+
+/// Log lines of this test process, for checking what was logged.
+static LOGS: Mutex<Vec<u8>> = Mutex::new(Vec::new());
+
+struct Capture;
+
+impl Write for Capture {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        LOGS.lock().unwrap().extend_from_slice(buf);
+        Ok(buf.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+#[tokio::test]
+async fn a_failed_visit_log_write_is_logged_and_the_visit_still_counted() {
+    let _ = tracing_subscriber::fmt()
+        .with_writer(|| Capture)
+        .with_ansi(false)
+        .try_init();
+    let missing = unique_id("no-such-visits-table");
+    let counter = Isolated::start_with(visitor_counter::system_clock(), Some(&missing)).await;
+    assert_eq!(counter.visit_from(41).await, (1, 1));
+    assert_eq!(counter.visit_from(41).await, (2, 1));
+    assert_eq!(counter.count_attr("total").await, Some(2));
+    let logs = String::from_utf8_lossy(&LOGS.lock().unwrap()).into_owned();
+    let lines: Vec<_> = logs
+        .lines()
+        .filter(|l| l.contains("visit log write failed") && l.contains(&missing))
+        .collect();
+    assert_eq!(lines.len(), 2, "{logs}");
+    // The salt never reaches the logs.
+    assert!(!logs.contains(counter.config.salt.expose()));
+}
+
+// ------------------------------------------- the Lambda path, with events
+
+fn event(name: &str) -> Value {
+    let path = workspace_root().join("events").join(name);
+    serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap()
+}
+
+async fn invoke(router: &axum::Router, event: &Value) -> (u16, http::HeaderMap, String) {
+    let request = lambda_http::request::from_str(&event.to_string()).unwrap();
+    let response = domain::lambda::service(router.clone())
+        .oneshot(request)
+        .await
+        .unwrap();
+    let status = response.status().as_u16();
+    let headers = response.headers().clone();
+    let bytes = response.into_body().collect().await.unwrap().to_bytes();
+    (status, headers, String::from_utf8(bytes.to_vec()).unwrap())
+}
+
+#[tokio::test]
+async fn api_gateway_events_count_by_source_ip_through_the_lambda_adapter() {
+    let dynamo = patient_client();
+    let config = config(None);
+    COUNTER_TABLE
+        .ensure(&dynamo, &config.counter_table)
+        .await
+        .unwrap();
+    VISITS_TABLE
+        .ensure(&dynamo, &config.visits_table)
+        .await
+        .unwrap();
+    let router =
+        visitor_counter::router_with_clock(&config, dynamo, fixed_clock(OffsetDateTime::now_utc()));
+    let get = event("visitorcount-get.json");
+    assert_eq!(get["requestContext"]["stage"], "Prod");
+    assert_eq!(get["requestContext"]["resourcePath"], "/visitorcount");
+
+    // The event as recorded: allowed origin, a count, CORS, no-store.
+    let (status, headers, body) = invoke(&router, &get).await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(counts(&body), (1, 1));
+    assert_eq!(headers["cache-control"], "no-store");
+    assert_eq!(headers["access-control-allow-origin"], ALLOWED_ORIGIN);
+
+    // Visitors are told apart by sourceIp, never by X-Forwarded-For.
+    let script = [
+        ("203.0.113.7", "198.51.100.1", 1),
+        ("203.0.113.8", "203.0.113.7", 2),
+        ("2001:db8::1", "203.0.113.7", 3),
+        ("203.0.113.8", "198.51.100.2", 3),
+        ("::ffff:203.0.113.7", "198.51.100.3", 3),
+        ("2001:db8::1", "2001:db8::2", 3),
+        ("2001:db8::2", "2001:db8::1", 4),
+    ];
+    for (i, (source_ip, forwarded, unique)) in script.into_iter().enumerate() {
+        let mut e = get.clone();
+        e["requestContext"]["identity"]["sourceIp"] = source_ip.into();
+        e["headers"]["X-Forwarded-For"] = forwarded.into();
+        e["multiValueHeaders"]["X-Forwarded-For"] = serde_json::json!([forwarded]);
+        let (status, _, body) = invoke(&router, &e).await;
+        assert_eq!(status, 200, "{body}");
+        assert_eq!(counts(&body), (i as u64 + 2, unique), "{source_ip}");
+    }
+
+    // A foreign origin: counted, but without CORS headers.
+    let mut foreign = get.clone();
+    foreign["headers"]["Origin"] = FOREIGN_ORIGIN.into();
+    foreign["multiValueHeaders"]["Origin"] = serde_json::json!([FOREIGN_ORIGIN]);
+    let (status, headers, body) = invoke(&router, &foreign).await;
+    assert_eq!(status, 200, "{body}");
+    assert!(!headers.contains_key("access-control-allow-origin"));
+
+    // The preflight event: answered with the allow headers...
+    let options = event("visitorcount-options.json");
+    assert_eq!(options["httpMethod"], "OPTIONS");
+    let (status, headers, _) = invoke(&router, &options).await;
+    assert!((200..300).contains(&status), "{status}");
+    assert_eq!(headers["access-control-allow-origin"], ALLOWED_ORIGIN);
+    assert!(headers["access-control-allow-methods"]
+        .to_str()
+        .unwrap()
+        .contains("GET"));
+    // ...but not for a foreign origin.
+    let mut foreign = options.clone();
+    foreign["headers"]["Origin"] = FOREIGN_ORIGIN.into();
+    foreign["multiValueHeaders"]["Origin"] = serde_json::json!([FOREIGN_ORIGIN]);
+    let (_, headers, _) = invoke(&router, &foreign).await;
+    assert!(!headers.contains_key("access-control-allow-origin"));
+    assert!(!headers.contains_key("access-control-allow-methods"));
+}
+
+// ------------------------------------------ an ADD is never applied twice
+
+/// A TCP proxy to `upstream` that forwards requests at once but holds each
+/// connection's responses back for `delay`: the write lands, the answer is
+/// late, and the client times out not knowing whether it was applied.
+async fn late_answering_proxy(upstream: SocketAddr, delay: Duration) -> SocketAddr {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    tokio::spawn(async move {
+        while let Ok((client, _)) = listener.accept().await {
+            tokio::spawn(async move {
+                let Ok(server) = tokio::net::TcpStream::connect(upstream).await else {
+                    return;
+                };
+                let (mut client_read, mut client_write) = client.into_split();
+                let (mut server_read, mut server_write) = server.into_split();
+                tokio::spawn(async move {
+                    let _ = tokio::io::copy(&mut client_read, &mut server_write).await;
+                });
+                tokio::time::sleep(delay).await;
+                let _ = tokio::io::copy(&mut server_read, &mut client_write).await;
+            });
+        }
+    });
+    addr
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_add_whose_answer_is_lost_is_not_retried() {
+    let direct = patient_client();
+    let config = config(None);
+    COUNTER_TABLE
+        .ensure(&direct, &config.counter_table)
+        .await
+        .unwrap();
+    VISITS_TABLE
+        .ensure(&direct, &config.visits_table)
+        .await
+        .unwrap();
+    let upstream: SocketAddr = dynamodb_local()
+        .trim_start_matches("http://")
+        .parse()
+        .unwrap();
+    let proxy = late_answering_proxy(upstream, Duration::from_millis(1500)).await;
+    let slow = Client::from_conf(
+        local_client(&format!("http://{proxy}"))
+            .config()
+            .to_builder()
+            .timeout_config(
+                aws_sdk_dynamodb::config::timeout::TimeoutConfig::builder()
+                    .operation_attempt_timeout(Duration::from_millis(300))
+                    .build(),
+            )
+            .retry_config(
+                aws_sdk_dynamodb::config::retry::RetryConfig::standard().with_max_attempts(3),
+            )
+            .build(),
+    );
+    let read = |id: &'static str| {
+        let (direct, table) = (direct.clone(), config.counter_table.clone());
+        async move {
+            let item = direct
+                .get_item()
+                .table_name(table)
+                .key("id", AttributeValue::S(id.into()))
+                .consistent_read(true)
+                .send()
+                .await
+                .unwrap()
+                .item;
+            item.and_then(|i| i.get("count").cloned())
+        }
+    };
+
+    // The hazard is real: a plain ADD with the SDK's standard retries lands
+    // once per attempt.
+    let plain = slow
+        .update_item()
+        .table_name(&config.counter_table)
+        .key("id", AttributeValue::S("control".into()))
+        .update_expression("ADD #c :one")
+        .expression_attribute_names("#c", "count")
+        .expression_attribute_values(":one", AttributeValue::N("1".into()))
+        .send()
+        .await;
+    assert!(plain.is_err());
+    // Every attempt was sent before the call gave up; a busy emulator may
+    // take a moment to apply them.
+    let deadline = std::time::Instant::now() + Duration::from_secs(20);
+    while read("control").await != Some(AttributeValue::N("3".into()))
+        && std::time::Instant::now() < deadline
+    {
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    assert_eq!(read("control").await, Some(AttributeValue::N("3".into())));
+
+    // The counter's ADD is tried once: the visitor gets a 503, the view is
+    // counted once.
+    let router = visitor_counter::router(&config, slow);
+    let response = router
+        .oneshot(
+            http::Request::get("/visitorcount")
+                .body(String::new())
+                .unwrap(),
+        )
+        .await
+        .unwrap();
+    assert_eq!(response.status().as_u16(), 503);
+    let body = response.into_body().collect().await.unwrap().to_bytes();
+    let body: Value = serde_json::from_slice(&body).unwrap();
+    assert_eq!(body["error"], "service_unavailable");
+    let deadline = std::time::Instant::now() + Duration::from_secs(20);
+    while read("total").await.is_none() && std::time::Instant::now() < deadline {
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    // Give any second attempt the same time to show up: there is none.
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    assert_eq!(read("total").await, Some(AttributeValue::N("1".into())));
+}

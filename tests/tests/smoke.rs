@@ -1,0 +1,104 @@
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // test code
+//! The smoke subset the pipeline runs against production after promoting it
+//! (`make smoke`). Non-destructive by design: it only reads, except for one
+//! visitor-counter call, which is what every page view does anyway. It never
+//! opens a DynamoDB client, so it needs no AWS credentials: only `API_URL`.
+//!
+//! Without `API_URL` it runs against the local stack like every other file in
+//! tests/, so `make test` proves these checks pass before they guard prod.
+
+use integration_tests::{http, stack, unique_id};
+use reqwest::{header, StatusCode};
+use serde_json::Value;
+
+async fn get(path: &str) -> reqwest::Response {
+    http().get(stack().url(path)).send().await.unwrap()
+}
+
+fn content_type(response: &reqwest::Response) -> String {
+    response
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .map(|v| v.to_str().unwrap().to_owned())
+        .unwrap_or_default()
+}
+
+/// The body of a JSON error: exactly `error`, `message` and `requestId`.
+async fn json_error(response: reqwest::Response, status: StatusCode, code: &str) -> Value {
+    assert_eq!(response.status(), status);
+    assert_eq!(content_type(&response), "application/json");
+    let body: Value = response.json().await.unwrap();
+    assert_eq!(body["error"], code, "{body}");
+    for key in ["message", "requestId"] {
+        assert!(
+            body[key].as_str().is_some_and(|s| !s.is_empty()),
+            "{key} missing in {body}"
+        );
+    }
+    assert_eq!(body.as_object().unwrap().len(), 3, "{body}");
+    body
+}
+
+#[tokio::test]
+async fn the_resume_is_served() {
+    let response = get("/resume").await;
+    assert_eq!(
+        response.status(),
+        StatusCode::OK,
+        "GET /resume: the stage serves no resume (seed one: see README, Pipeline)"
+    );
+    assert_eq!(content_type(&response), "application/json");
+    assert!(response.headers().contains_key(header::ETAG));
+    let body: Value = response.json().await.unwrap();
+    // Plain JSON Resume, never DynamoDB's typed attribute JSON.
+    assert!(body["basics"]["name"].is_string(), "{body}");
+    assert!(
+        body.get("Item").is_none() && body.get("M").is_none(),
+        "{body}"
+    );
+}
+
+#[tokio::test]
+async fn a_bad_id_gets_a_json_error() {
+    json_error(
+        get("/resume/bad!id").await,
+        StatusCode::BAD_REQUEST,
+        "invalid_id",
+    )
+    .await;
+    // A well-formed id that exists nowhere: a read, so nothing is created.
+    let missing = unique_id("smoke-missing");
+    json_error(
+        get(&format!("/resume/{missing}")).await,
+        StatusCode::NOT_FOUND,
+        "not_found",
+    )
+    .await;
+}
+
+#[tokio::test]
+async fn unknown_routes_get_a_json_error() {
+    json_error(
+        get("/no-such-route").await,
+        StatusCode::NOT_FOUND,
+        "not_found",
+    )
+    .await;
+}
+
+/// The one write: a single visit, which is what every page view does.
+#[tokio::test]
+async fn the_visitor_counter_counts_one_visit() {
+    let response = get("/visitorcount").await;
+    assert_eq!(response.status(), StatusCode::OK);
+    assert_eq!(content_type(&response), "application/json");
+    let cache = response
+        .headers()
+        .get(header::CACHE_CONTROL)
+        .map(|v| v.to_str().unwrap().to_owned())
+        .unwrap_or_default();
+    assert!(cache.contains("no-store"), "Cache-Control: {cache}");
+    let body: Value = response.json().await.unwrap();
+    let count = body["count"].as_u64();
+    assert!(count.is_some_and(|n| n >= 1), "{body}");
+}
