@@ -40,13 +40,8 @@ pub struct Tables {
     pub visits: String,
 }
 
-/// Keeps DynamoDB Local alive for the life of the test process.
-struct Guard {
-    _child: Child,
-    _stdin: ChildStdin,
-}
-
-static GUARD: Mutex<Option<Guard>> = Mutex::new(None);
+/// Keeps the shared DynamoDB Local alive for the life of the test process.
+static GUARD: Mutex<Option<DynamoDbLocal>> = Mutex::new(None);
 static STACK: OnceLock<Stack> = OnceLock::new();
 
 pub fn workspace_root() -> PathBuf {
@@ -129,58 +124,124 @@ fn free_port() -> u16 {
         .expect("a free port")
 }
 
-/// Starts DynamoDB Local from the npm package. The shell wrapper kills Java
-/// when our end of its stdin closes, i.e. when this test process exits.
-#[allow(clippy::zombie_processes)] // the child lives as long as the process
-fn start_dynamodb_local() -> String {
-    let root = workspace_root();
-    let script = root.join("scripts/dynamodb-local.sh");
-    let out = Command::new("bash")
-        .arg(&script)
-        .arg("jar-dir")
-        .output()
-        .expect("run scripts/dynamodb-local.sh");
-    assert!(
-        out.status.success(),
-        "DynamoDB Local is not installed (run `npm ci`): {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let jar_dir = String::from_utf8_lossy(&out.stdout).trim().to_owned();
-    // The free port can be taken by someone else before Java binds it (the
-    // machine is busy with ephemeral ports): then try another one.
-    for _attempt in 0..3 {
-        let port = free_port();
+/// A DynamoDB Local process from the npm package. The shell wrapper kills
+/// Java when our end of its stdin closes, so it never outlives the test
+/// process, even when the process exits without dropping it.
+pub struct DynamoDbLocal {
+    port: u16,
+    /// `Some`: data kept in this folder (`-sharedDb -dbPath`), surviving a restart.
+    db_dir: Option<PathBuf>,
+    java_pid: u32,
+    wrapper: Child,
+    stdin: Option<ChildStdin>,
+}
+
+impl DynamoDbLocal {
+    /// Starts one on a free port: in memory, or with its data in `db_dir`.
+    pub fn start(db_dir: Option<&Path>) -> Self {
+        // The free port can be taken by someone else before Java binds it (the
+        // machine is busy with ephemeral ports): then try another one.
+        for _attempt in 0..3 {
+            if let Some(ddb) = Self::start_on(free_port(), db_dir.map(Path::to_path_buf)) {
+                return ddb;
+            }
+        }
+        panic!("DynamoDB Local did not start in 3 attempts (see ddb-local-*/ddb.log in the temp dir)");
+    }
+
+    fn start_on(port: u16, db_dir: Option<PathBuf>) -> Option<Self> {
         let work_dir = std::env::temp_dir().join(format!("ddb-local-{port}"));
         std::fs::create_dir_all(&work_dir).expect("temp dir");
-        let mut child = Command::new("sh")
+        let storage = match &db_dir {
+            Some(dir) => {
+                std::fs::create_dir_all(dir).expect("db dir");
+                format!("-sharedDb -dbPath '{}'", dir.display())
+            }
+            None => "-inMemory".to_owned(),
+        };
+        let mut wrapper = Command::new("sh")
             .arg("-c")
-            .arg(
-                r#"java -Djava.library.path="$1/DynamoDBLocal_lib" -jar "$1/DynamoDBLocal.jar" -inMemory -port "$2" >"$3/ddb.log" 2>&1 &
-               pid=$!; read _ || true; kill "$pid" 2>/dev/null"#,
-            )
+            .arg(format!(
+                r#"java -Djava.library.path="$1/DynamoDBLocal_lib" -jar "$1/DynamoDBLocal.jar" {storage} -port "$2" >"$3/ddb.log" 2>&1 &
+               pid=$!; echo "$pid"; read _ || true; kill "$pid" 2>/dev/null"#
+            ))
             .arg("sh")
-            .arg(&jar_dir)
+            .arg(jar_dir())
             .arg(port.to_string())
             .arg(&work_dir)
             .current_dir(&work_dir)
             .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
             .spawn()
             .expect("start DynamoDB Local (needs Java 17+)");
-        let stdin = child.stdin.take().expect("stdin");
-        if !wait_for_dynamodb_local(port, &work_dir.join("ddb.log")) {
-            drop(stdin); // the wrapper kills Java (if alive) and exits
-            let _ = child.wait();
-            continue;
+        let mut pid_line = String::new();
+        if let Some(out) = wrapper.stdout.take() {
+            let _ = std::io::BufRead::read_line(&mut std::io::BufReader::new(out), &mut pid_line);
         }
-        if let Ok(mut guard) = GUARD.lock() {
-            *guard = Some(Guard {
-                _child: child,
-                _stdin: stdin,
-            });
-        }
-        return format!("http://127.0.0.1:{port}");
+        let java_pid = pid_line.trim().parse().expect("java pid");
+        let stdin = wrapper.stdin.take();
+        let ddb = Self {
+            port,
+            db_dir,
+            java_pid,
+            wrapper,
+            stdin,
+        };
+        wait_for_dynamodb_local(port, &work_dir.join("ddb.log")).then_some(ddb)
     }
-    panic!("DynamoDB Local did not start in 3 attempts (see ddb-local-*/ddb.log in the temp dir)");
+
+    pub fn endpoint(&self) -> String {
+        format!("http://127.0.0.1:{}", self.port)
+    }
+
+    /// Kills Java at once (SIGKILL), as a crash would.
+    pub fn kill(&mut self) {
+        let _ = Command::new("kill")
+            .args(["-KILL", &self.java_pid.to_string()])
+            .status();
+        self.stdin = None;
+        let _ = self.wrapper.wait();
+    }
+
+    /// Starts it again on the same port, with the same data folder.
+    pub fn restart(&mut self) {
+        self.kill();
+        let deadline = Instant::now() + Duration::from_secs(30);
+        loop {
+            if let Some(next) = Self::start_on(self.port, self.db_dir.clone()) {
+                let old = std::mem::replace(self, next);
+                std::mem::forget(old); // already stopped
+                return;
+            }
+            assert!(Instant::now() < deadline, "DynamoDB Local did not restart on port {}", self.port);
+            std::thread::sleep(Duration::from_millis(500));
+        }
+    }
+}
+
+impl Drop for DynamoDbLocal {
+    fn drop(&mut self) {
+        self.kill();
+    }
+}
+
+fn jar_dir() -> String {
+    static DIR: OnceLock<String> = OnceLock::new();
+    DIR.get_or_init(|| {
+        let script = workspace_root().join("scripts/dynamodb-local.sh");
+        let out = Command::new("bash")
+            .arg(&script)
+            .arg("jar-dir")
+            .output()
+            .expect("run scripts/dynamodb-local.sh");
+        assert!(
+            out.status.success(),
+            "DynamoDB Local is not installed (run `npm ci`): {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8_lossy(&out.stdout).trim().to_owned()
+    })
+    .clone()
 }
 
 /// True once DynamoDB Local listens on `port`; false if it failed to bind.
@@ -198,6 +259,15 @@ fn wait_for_dynamodb_local(port: u16, log: &Path) -> bool {
         std::thread::sleep(Duration::from_millis(100));
     }
     panic!("DynamoDB Local did not open port {port} within 60 s");
+}
+
+fn start_dynamodb_local() -> String {
+    let ddb = DynamoDbLocal::start(None);
+    let endpoint = ddb.endpoint();
+    if let Ok(mut guard) = GUARD.lock() {
+        *guard = Some(ddb);
+    }
+    endpoint
 }
 
 /// The endpoint of this test process's DynamoDB Local, started on first use

@@ -1,0 +1,233 @@
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // test code
+//! Fault injection: DynamoDB Local is killed (SIGKILL) in the middle of a
+//! burst of counter and manager requests, then started again.
+//!
+//! - Every answer is a 200 or a JSON 503: no 500, no internals, no panic.
+//! - No request hangs beyond the SDK's operation timeout.
+//! - The same server process recovers on its own once DynamoDB is back.
+//! - Nothing acknowledged is lost: every count that got a 200 is within the
+//!   final count, and every item whose create got a 200 is still there.
+//!
+//! This test always builds its own stack (it has to kill its database), so
+//! it runs the same way with or without `API_URL`.
+
+use std::collections::BTreeSet;
+use std::net::SocketAddr;
+use std::time::{Duration, Instant};
+
+use aws_sdk_dynamodb::config::{Credentials, Region};
+use integration_tests::{http, DynamoDbLocal};
+use serde_json::{json, Value};
+
+/// The client the Lambdas build, pointed at `endpoint`: same retry mode and
+/// timeouts as production (`domain::dynamo`).
+fn production_like_client(endpoint: &str) -> aws_sdk_dynamodb::Client {
+    aws_sdk_dynamodb::Client::from_conf(
+        aws_sdk_dynamodb::Config::builder()
+            .behavior_version_latest()
+            .endpoint_url(endpoint)
+            .region(Region::new("us-east-1"))
+            .credentials_provider(Credentials::new("local", "local", None, None, "faults"))
+            .retry_config(domain::dynamo::retry_config())
+            .timeout_config(domain::dynamo::timeout_config())
+            .build(),
+    )
+}
+
+fn start_server(endpoint: String) -> SocketAddr {
+    let settings = local_api::Settings {
+        addr: "127.0.0.1:0".parse().unwrap(),
+        resume_table: "resume-faults".into(),
+        resume_id: "example".into(),
+        manager_table: "manager-faults".into(),
+        manager_allowed_tables: String::new(),
+        counter_table: "counter-faults".into(),
+        visits_table: "visits-faults".into(),
+        visit_ttl_days: 90,
+        visitor_salt: None,
+        allowed_origins: String::new(),
+    };
+    let configs = settings.configs().unwrap();
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        let runtime = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(2)
+            .enable_all()
+            .build()
+            .unwrap();
+        runtime.block_on(async move {
+            let client = production_like_client(&endpoint);
+            local_api::ensure_tables(&configs, &client).await.unwrap();
+            let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+            tx.send(listener.local_addr().unwrap()).unwrap();
+            let app = local_api::app(&configs, client);
+            let _ = local_api::serve(listener, app, std::future::pending()).await;
+        });
+    });
+    rx.recv_timeout(Duration::from_secs(60)).unwrap()
+}
+
+#[derive(Debug)]
+struct Outcome {
+    status: u16,
+    body: Value,
+    elapsed: Duration,
+    /// For a create: the item id.
+    item: Option<String>,
+}
+
+async fn count(base: &str) -> Outcome {
+    let started = Instant::now();
+    let response = http()
+        .get(format!("{base}/visitorcount"))
+        .send()
+        .await
+        .unwrap();
+    let status = response.status().as_u16();
+    let body = response.json().await.unwrap_or(Value::Null);
+    Outcome {
+        status,
+        body,
+        elapsed: started.elapsed(),
+        item: None,
+    }
+}
+
+async fn create(base: &str, id: String) -> Outcome {
+    let started = Instant::now();
+    let response = http()
+        .post(format!("{base}/dynamodbmanager"))
+        .json(&json!({"operation": "create", "payload": {"Item": {"id": id, "n": 1}}}))
+        .send()
+        .await
+        .unwrap();
+    let status = response.status().as_u16();
+    let body = response.json().await.unwrap_or(Value::Null);
+    Outcome {
+        status,
+        body,
+        elapsed: started.elapsed(),
+        item: Some(id),
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn killing_dynamodb_mid_burst_gives_503s_then_recovers_without_losing_data() {
+    let data = std::env::temp_dir().join(format!("faults-ddb-{}", uuid::Uuid::new_v4().simple()));
+    let mut ddb = DynamoDbLocal::start(Some(&data));
+    let addr = start_server(ddb.endpoint());
+    let base = format!("http://{addr}");
+    assert_eq!(count(&base).await.status, 200, "stack is up");
+
+    // A burst of requests over about three seconds; DynamoDB dies after one.
+    let burst_base = base.clone();
+    let burst = tokio::spawn(async move {
+        let mut tasks = Vec::new();
+        for i in 0..150 {
+            let b = burst_base.clone();
+            tasks.push(tokio::spawn(async move {
+                if i % 2 == 0 {
+                    count(&b).await
+                } else {
+                    create(&b, format!("fault-{i}")).await
+                }
+            }));
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+        let mut outcomes = Vec::new();
+        for t in tasks {
+            outcomes.push(t.await.unwrap());
+        }
+        outcomes
+    });
+    tokio::time::sleep(Duration::from_secs(1)).await;
+    tokio::task::block_in_place(|| ddb.kill());
+    let outcomes = burst.await.unwrap();
+
+    // Answers: 200 or a clean JSON 503, and none hangs past the SDK timeout.
+    let limit = domain::dynamo::OPERATION_TIMEOUT + Duration::from_secs(3);
+    let mut ok = 0;
+    let mut unavailable = 0;
+    for o in &outcomes {
+        match o.status {
+            200 => ok += 1,
+            503 => {
+                unavailable += 1;
+                assert_eq!(o.body["error"], "service_unavailable", "{o:?}");
+                assert!(o.body["requestId"].is_string(), "{o:?}");
+                let text = o.body.to_string();
+                assert!(
+                    !text.contains("127.0.0.1") && !text.contains("dispatch"),
+                    "{o:?}"
+                );
+            }
+            _ => panic!("unexpected answer {o:?}"),
+        }
+        assert!(
+            o.elapsed < limit,
+            "a request took {:?} (limit {limit:?}): {o:?}",
+            o.elapsed
+        );
+    }
+    eprintln!("burst: {ok} answered 200, {unavailable} answered 503");
+    assert!(ok > 0, "some requests ran before the kill");
+    assert!(unavailable > 0, "some requests ran after the kill");
+
+    // Back up, the same server process recovers by itself.
+    tokio::task::block_in_place(|| ddb.restart());
+    let deadline = Instant::now() + Duration::from_secs(30);
+    let last = loop {
+        let o = count(&base).await;
+        if o.status == 200 {
+            break o;
+        }
+        assert!(Instant::now() < deadline, "no recovery: {o:?}");
+        tokio::time::sleep(Duration::from_millis(250)).await;
+    };
+    let final_count = last.body["count"].as_u64().unwrap();
+
+    // Every acknowledged increment is in the final count, each exactly once.
+    let counts: Vec<u64> = outcomes
+        .iter()
+        .filter(|o| o.status == 200 && o.item.is_none())
+        .map(|o| o.body["count"].as_u64().unwrap())
+        .collect();
+    let distinct: BTreeSet<u64> = counts.iter().copied().collect();
+    assert_eq!(
+        distinct.len(),
+        counts.len(),
+        "a count was handed out twice: {counts:?}"
+    );
+    assert!(
+        distinct.iter().all(|c| *c < final_count),
+        "{counts:?} vs final {final_count}"
+    );
+    assert!(
+        final_count > counts.len() as u64,
+        "final {final_count}, acknowledged {}",
+        counts.len()
+    );
+
+    // Every acknowledged create is still there.
+    for o in outcomes
+        .iter()
+        .filter(|o| o.status == 200 && o.item.is_some())
+    {
+        let id = o.item.clone().unwrap();
+        let read = http()
+            .post(format!("{base}/dynamodbmanager"))
+            .json(&json!({"operation": "read", "payload": {"Key": {"id": id}}}))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(read.status(), 200);
+        let body: Value = read.json().await.unwrap();
+        assert_eq!(
+            body["Item"]["id"],
+            json!(id),
+            "acknowledged item lost: {body}"
+        );
+    }
+    drop(ddb);
+    let _ = std::fs::remove_dir_all(&data);
+}
