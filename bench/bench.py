@@ -7,11 +7,17 @@ bench/run.sh builds everything first (release binaries, the Python venv, wrk)
 and then runs this script with the same arguments. Standard library only.
 
 Per function and per round (every figure is the median over --runs rounds):
-  - Rust and Python each get a fresh process under the Runtime API emulator
-    (`lambda-bench invoke`): init, first invoke, --invokes warm invokes, VmHWM;
+  - Rust and Python each get --cold-starts fresh processes under the Runtime
+    API emulator (`lambda-bench invoke`): init and first invoke of each, then
+    --invokes warm invokes on the last one, and its VmHWM;
   - the raw SDK calls of the same request are timed the same way, in Rust
     (`lambda-bench raw`, the Lambdas' client) and in Python (boto3);
+  - a do-nothing function shows the runtime floor.
 Then wrk measures local-api per route, and DynamoDB Local's own ceiling.
+
+Levers are tried as A/B runs: `--ab DIR` also measures the bootstraps built
+in DIR, interleaved with the current ones (`--rust-only --skip-wrk` keeps it
+quick); `python3 bench/report.py lever NAME "what" RESULTS` records the pair.
 """
 
 import argparse
@@ -48,6 +54,7 @@ TABLES = {
     "VISITS_TABLE": "visits-bench",
 }
 AB_DIR = None  # --ab DIR: a second build of the bootstraps, measured in the same rounds
+AB_ENV = {}  # --ab-env: extra variables for the --ab bootstraps only
 EXTRA_ENV = {}  # --env: extra variables for every function (experiments)
 MANAGER_ITEM_ID = "event-item-1"  # the item events/dynamodbmanager-create.json stores
 
@@ -114,11 +121,9 @@ def loadavg():
 
 
 def event_path(name):
-    """events/NAME, or bench/events/NAME while the project has none yet."""
-    for base in (ROOT / "events", ROOT / "bench" / "events"):
-        if (base / name).exists():
-            return base / name
-    return None
+    """events/NAME, if the project has it."""
+    path = ROOT / "events" / name
+    return path if path.exists() else None
 
 
 def lambda_env(fn, endpoint):
@@ -161,16 +166,21 @@ def run_json(cmd, env=None, cwd=None):
     return json.loads(proc.stdout.strip().splitlines()[-1])
 
 
-def invoke(fn, lang, endpoint, invokes, tag, events=None):
+COLD_STARTS = 5  # --cold-starts
+
+
+def invoke(fn, lang, endpoint, invokes, tag, events=None, cold_starts=None):
     env = lambda_env(fn, endpoint)
+    if lang == "rust-ab":
+        env.update(AB_ENV)
     events = events or [event_path(e) for e in fn["events"]]
-    cmd = [str(HARNESS), "invoke", "--invokes", str(invokes), "--log", str(OUT / "logs" / f"{fn['name']}-{lang}-{tag}.log")]
+    cmd = [str(HARNESS), "invoke", "--invokes", str(invokes), "--cold-starts", str(cold_starts or COLD_STARTS), "--log", str(OUT / "logs" / f"{fn['name']}-{lang}-{tag}.log")]
     for e in events:
         cmd += ["--event", str(e)]
     for k, v in env.items():
         cmd += ["--env", f"{k}={v}"]
     if fn["name"] == "floor" and lang.startswith("rust"):
-        cmd += ["--", str(HARNESS), "floor-function"]
+        cmd += ["--", str(HARNESS), "floor-function"] + (["--current-thread"] if lang == "rust-ct" else [])
     elif lang == "rust":
         cmd += ["--", str(BIN_DIR / fn["binary"])]
     elif lang == "rust-ab":
@@ -184,7 +194,7 @@ def invoke(fn, lang, endpoint, invokes, tag, events=None):
 
 
 def raw(fn, lang, endpoint, invokes):
-    env = {**os.environ, **lambda_env(fn, endpoint)}
+    env = {**os.environ, **lambda_env(fn, endpoint), "PYTHONDONTWRITEBYTECODE": "1"}
     if lang.startswith("rust"):
         return run_json([str(HARNESS), "raw", "--op", fn["raw"], "--invokes", str(invokes)], env=env)
     return run_json([str(VENV_PY), str(PYDIR / "raw_sdk.py"), fn["raw"], str(invokes)], env=env, cwd=PYDIR)
@@ -309,6 +319,10 @@ def throughput(functions, endpoint, ddb_port, env, args):
                 "TableName": TABLES["RESUME_TABLE"], "Key": {"id": {"S": "example"}}}))
         )
         targets.append(
+            ("ddb-getitem-small", ddb, *ddb_request("GetItem", {
+                "TableName": TABLES["MANAGER_TABLE"], "Key": {"id": {"S": MANAGER_ITEM_ID}}}))
+        )
+        targets.append(
             ("ddb-updateitem", ddb, *ddb_request("UpdateItem", {
                 "TableName": TABLES["COUNTER_TABLE"], "Key": {"id": {"S": "wrk"}},
                 "UpdateExpression": "ADD #c :one", "ExpressionAttributeNames": {"#c": "count"},
@@ -316,7 +330,7 @@ def throughput(functions, endpoint, ddb_port, env, args):
         )
         # One connection, one request at a time: DynamoDB Local's own latency,
         # the floor under every warm invoke.
-        targets.append(("ddb-getitem-c1", ddb, *targets[-2][2:]))
+        targets.append(("ddb-getitem-c1", ddb, *targets[-3][2:]))
         results = {name: [] for name, *_ in targets}
         for r in range(args.runs):
             for name, url, method, body, headers in targets:
@@ -369,15 +383,20 @@ def machine_info():
 
 
 def main():
+    global AB_DIR, COLD_STARTS
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--runs", type=int, default=int(os.environ.get("BENCH_RUNS", 3)))
     ap.add_argument("--invokes", type=int, default=int(os.environ.get("BENCH_INVOKES", 500)))
+    ap.add_argument("--cold-starts", type=int, default=int(os.environ.get("BENCH_COLD_STARTS", 5)),
+                    help="cold starts per function and round; init and first invoke are their median")
     ap.add_argument("--wrk-seconds", type=int, default=int(os.environ.get("BENCH_WRK_SECONDS", 5)))
     ap.add_argument("--wrk-connections", type=int, default=16)
     ap.add_argument("--skip-wrk", action="store_true", help="leave out the local-api throughput part")
     ap.add_argument("--rust-only", action="store_true", help="leave out the Python baseline (for quick lever checks)")
     ap.add_argument("--ab", type=Path, metavar="DIR",
                     help="also measure the bootstraps in DIR (a lever under trial), interleaved with the others")
+    ap.add_argument("--ab-env", action="append", default=[], metavar="NAME=VALUE",
+                    help="an extra environment variable for the --ab bootstraps only")
     ap.add_argument("--env", action="append", default=[], metavar="NAME=VALUE",
                     help="an extra environment variable for every function (for experiments)")
     ap.add_argument("--out", type=Path, default=OUT / "results.json")
@@ -385,9 +404,13 @@ def main():
     args = ap.parse_args()
     if args.runs < 1 or args.invokes < 1:
         raise SystemExit("bench: --runs and --invokes must be at least 1")
+    COLD_STARTS = max(1, args.cold_starts)
     for pair in args.env:
         name, _, value = pair.partition("=")
         EXTRA_ENV[name] = value
+    for pair in args.ab_env:
+        name, _, value = pair.partition("=")
+        AB_ENV[name] = value
 
     (OUT / "logs").mkdir(parents=True, exist_ok=True)
     functions, missing = [], []
@@ -400,7 +423,6 @@ def main():
         raise SystemExit("bench: nothing to measure")
     langs = ["rust"] if args.rust_only else ["rust", "python"]
     if args.ab:
-        global AB_DIR
         AB_DIR = args.ab.resolve()
         langs.insert(1, "rust-ab")
 
@@ -422,7 +444,7 @@ def main():
             raise SystemExit(f"bench: seeding failed: {seed.stderr}")
         for fn in functions:
             if fn.get("setup"):
-                invoke(fn, "rust", endpoint, 0, "setup", events=[event_path(fn["setup"])])
+                invoke(fn, "rust", endpoint, 0, "setup", events=[event_path(fn["setup"])], cold_starts=1)
 
         # DynamoDB Local is a JVM: let its JIT settle before anything counts.
         log("warming up DynamoDB Local")
@@ -444,7 +466,7 @@ def main():
                 result[fn["name"]] = entry
             floor = {"name": "floor", "events": fn["events"], "python": "floor.handler"}
             result["floor"] = {}
-            for lang in [l for l in langs if l != "rust-ab"]:
+            for lang in [l for l in langs if l != "rust-ab"] + ["rust-ct"]:
                 log(f"round {r + 1}/{args.runs}: runtime floor ({lang})")
                 result["floor"][lang] = invoke(floor, lang, endpoint, args.invokes, f"r{r + 1}")
             rounds.append(result)
@@ -463,11 +485,13 @@ def main():
         "finished": datetime.now(timezone.utc).isoformat(timespec="seconds"),
         "runs": args.runs,
         "invokes": args.invokes,
+        "cold_starts": COLD_STARTS,
         "langs": langs,
         "machine": machine_info(),
         "bin_dir": str(BIN_DIR),
         "extra_env": EXTRA_ENV,
         "ab_dir": str(AB_DIR) if AB_DIR else None,
+        "ab_env": AB_ENV,
         "functions": [{k: fn[k] for k in ("name", "title", "events", "raw")} for fn in functions],
         "missing": [fn["name"] for fn in missing],
         "sizes": sizes(functions),
@@ -480,6 +504,7 @@ def main():
     args.out.write_text(json.dumps(results, indent=1))
     log(f"wrote {args.out}")
     sys.path.insert(0, str(ROOT / "bench"))
+    sys.dont_write_bytecode = True  # no __pycache__ in the source tree
     import report  # noqa: E402
 
     summary = report.summarize(results)

@@ -146,7 +146,9 @@ impl DynamoDbLocal {
                 return ddb;
             }
         }
-        panic!("DynamoDB Local did not start in 3 attempts (see ddb-local-*/ddb.log in the temp dir)");
+        panic!(
+            "DynamoDB Local did not start in 3 attempts (see ddb-local-*/ddb.log in the temp dir)"
+        );
     }
 
     fn start_on(port: u16, db_dir: Option<PathBuf>) -> Option<Self> {
@@ -213,7 +215,11 @@ impl DynamoDbLocal {
                 std::mem::forget(old); // already stopped
                 return;
             }
-            assert!(Instant::now() < deadline, "DynamoDB Local did not restart on port {}", self.port);
+            assert!(
+                Instant::now() < deadline,
+                "DynamoDB Local did not restart on port {}",
+                self.port
+            );
             std::thread::sleep(Duration::from_millis(500));
         }
     }

@@ -41,7 +41,12 @@ enum Command {
     /// A Lambda function that answers every event with a fixed 200, on the
     /// same runtime stack as the real ones (tokio, lambda_http): run under
     /// `invoke`, it shows what the Runtime API round trip alone costs.
-    FloorFunction,
+    FloorFunction {
+        /// Run on tokio's current-thread runtime instead of the
+        /// multi-threaded one the functions' `#[tokio::main]` starts.
+        #[arg(long)]
+        current_thread: bool,
+    },
 }
 
 #[derive(clap::Args)]
@@ -52,6 +57,10 @@ struct InvokeArgs {
     /// Warm invokes after the first one.
     #[arg(long, default_value_t = 500)]
     invokes: usize,
+    /// Cold starts (each a new process serving one event); init and first
+    /// invoke are their medians, and the last one serves the warm invokes.
+    #[arg(long, default_value_t = 1)]
+    cold_starts: usize,
     /// Acceptable `statusCode`s of the function's answers.
     #[arg(long = "expect-status", default_values_t = [200])]
     expect_status: Vec<u16>,
@@ -72,8 +81,11 @@ struct InvokeArgs {
 
 #[derive(Serialize)]
 struct InvokeReport {
+    /// Median over the cold starts.
     init_ms: f64,
     first_ms: f64,
+    init_all_ms: Vec<f64>,
+    first_all_ms: Vec<f64>,
     warm: Summary,
     /// `VmRSS` right after init, kB.
     rss_after_init_kb: Option<u64>,
@@ -103,11 +115,15 @@ fn main() -> ExitCode {
             .map_err(anyhow::Error::from)
             .and_then(|rt| rt.block_on(raw::run(args)))
             .and_then(print_json),
-        Command::FloorFunction => tokio::runtime::Builder::new_multi_thread()
-            .enable_all()
-            .build()
-            .map_err(anyhow::Error::from)
-            .and_then(|rt| rt.block_on(floor_function())),
+        Command::FloorFunction { current_thread } => if current_thread {
+            tokio::runtime::Builder::new_current_thread()
+        } else {
+            tokio::runtime::Builder::new_multi_thread()
+        }
+        .enable_all()
+        .build()
+        .map_err(anyhow::Error::from)
+        .and_then(|rt| rt.block_on(floor_function())),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
@@ -174,24 +190,26 @@ fn status_of(outcome: &Outcome) -> anyhow::Result<(u16, &Bytes)> {
     }
 }
 
-async fn invoke(args: InvokeArgs) -> anyhow::Result<InvokeReport> {
-    let events: Vec<Bytes> = args
-        .events
-        .iter()
-        .map(|p| {
-            std::fs::read(p)
-                .map(Bytes::from)
-                .with_context(|| format!("cannot read {}", p.display()))
-        })
-        .collect::<anyhow::Result<_>>()?;
+/// A started function: its emulator, process, and cold-start figures.
+struct Started {
+    emulator: Emulator,
+    child: tokio::process::Child,
+    pid: u32,
+    init: Duration,
+}
+
+async fn start(args: &InvokeArgs) -> anyhow::Result<Started> {
     let (program, program_args) = args
         .command
         .split_first()
         .context("no runtime command given")?;
-    let log = std::fs::File::create(&args.log)
-        .with_context(|| format!("cannot create {}", args.log.display()))?;
+    let log = std::fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(&args.log)
+        .with_context(|| format!("cannot open {}", args.log.display()))?;
 
-    let mut emulator = Emulator::start().await?;
+    let emulator = Emulator::start().await?;
     let mut command = tokio::process::Command::new(program);
     command
         .args(program_args)
@@ -212,7 +230,6 @@ async fn invoke(args: InvokeArgs) -> anyhow::Result<InvokeReport> {
         command.current_dir(dir);
     }
 
-    let loadavg_before = loadavg();
     let spawned = Instant::now();
     let mut child = command
         .spawn()
@@ -230,8 +247,30 @@ async fn invoke(args: InvokeArgs) -> anyhow::Result<InvokeReport> {
             .await
             .with_context(|| format!("see {}", args.log.display()))?
     };
-    let init = first_poll.saturating_duration_since(spawned);
-    let rss_after_init_kb = proc_status_kb(pid, "VmRSS");
+    Ok(Started {
+        emulator,
+        child,
+        pid,
+        init: first_poll.saturating_duration_since(spawned),
+    })
+}
+
+fn median_ms(v: &[Duration]) -> f64 {
+    summarize(v).p50
+}
+
+async fn invoke(args: InvokeArgs) -> anyhow::Result<InvokeReport> {
+    let events: Vec<Bytes> = args
+        .events
+        .iter()
+        .map(|p| {
+            std::fs::read(p)
+                .map(Bytes::from)
+                .with_context(|| format!("cannot read {}", p.display()))
+        })
+        .collect::<anyhow::Result<_>>()?;
+    std::fs::File::create(&args.log)
+        .with_context(|| format!("cannot create {}", args.log.display()))?;
 
     let timeout = Duration::from_secs(30);
     let mut statuses: Vec<(u16, usize)> = Vec::new();
@@ -251,29 +290,49 @@ async fn invoke(args: InvokeArgs) -> anyhow::Result<InvokeReport> {
         Ok(code)
     };
 
-    let first = emulator.invoke(events[0].clone(), timeout).await?;
-    count(check(0, &first.outcome)?);
-    let first_body_prefix = match &first.outcome {
-        Outcome::Response(b) | Outcome::Error(b) => {
-            String::from_utf8_lossy(&b[..b.len().min(240)]).into_owned()
+    let loadavg_before = loadavg();
+    // Cold starts: each a fresh process that starts and serves one event;
+    // the last one stays for the warm invokes.
+    let mut inits = Vec::new();
+    let mut firsts = Vec::new();
+    let mut first_body_prefix = String::new();
+    let mut rss_after_init_kb = None;
+    let mut started = None;
+    for n in 0..args.cold_starts.max(1) {
+        let mut s = start(&args).await?;
+        rss_after_init_kb = proc_status_kb(s.pid, "VmRSS");
+        let first = s.emulator.invoke(events[0].clone(), timeout).await?;
+        count(check(0, &first.outcome)?);
+        inits.push(s.init);
+        firsts.push(first.latency);
+        let (Outcome::Response(b) | Outcome::Error(b)) = &first.outcome;
+        first_body_prefix = String::from_utf8_lossy(&b[..b.len().min(240)]).into_owned();
+        if n + 1 == args.cold_starts.max(1) {
+            started = Some(s);
+        } else {
+            let _ = s.child.start_kill();
+            let _ = s.child.wait().await;
         }
-    };
+    }
+    let mut s = started.context("no cold start")?;
 
     let mut warm = Vec::with_capacity(args.invokes);
     for i in 1..=args.invokes {
         let event = events[i % events.len()].clone();
-        let done = emulator.invoke(event, timeout).await?;
+        let done = s.emulator.invoke(event, timeout).await?;
         count(check(i, &done.outcome)?);
         warm.push(done.latency);
     }
-    let peak_rss_kb = proc_status_kb(pid, "VmHWM");
+    let peak_rss_kb = proc_status_kb(s.pid, "VmHWM");
     let loadavg_after = loadavg();
-    let _ = child.start_kill();
-    let _ = child.wait().await;
+    let _ = s.child.start_kill();
+    let _ = s.child.wait().await;
 
     Ok(InvokeReport {
-        init_ms: ms(init),
-        first_ms: ms(first.latency),
+        init_ms: median_ms(&inits),
+        first_ms: median_ms(&firsts),
+        init_all_ms: inits.iter().copied().map(ms).collect(),
+        first_all_ms: firsts.iter().copied().map(ms).collect(),
         warm: summarize(&warm),
         rss_after_init_kb,
         peak_rss_kb,

@@ -22,12 +22,14 @@ pub const CONNECT_TIMEOUT: Duration = Duration::from_secs(1);
 /// honours `AWS_ENDPOINT_URL_DYNAMODB` (or `AWS_ENDPOINT_URL`), which is how
 /// the local stack points it at DynamoDB Local.
 pub async fn client() -> Client {
-    let shared = aws_config::defaults(BehaviorVersion::latest())
+    let mut loader = aws_config::defaults(BehaviorVersion::latest())
         .retry_config(retry_config())
-        .timeout_config(timeout_config())
-        .load()
-        .await;
-    Client::new(&shared)
+        .timeout_config(timeout_config());
+    // The SDK's default HTTPS client, minus a cold-start cost (crate::tls).
+    if let Some(http) = crate::tls::https_client() {
+        loader = loader.http_client(http);
+    }
+    Client::new(&loader.load().await)
 }
 
 /// Standard retry mode (exponential backoff with jitter, a client-side retry

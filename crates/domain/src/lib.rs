@@ -11,5 +11,6 @@ pub mod lambda;
 pub mod request_id;
 pub mod resume;
 pub mod telemetry;
+pub mod tls;
 
 pub use error::{ApiError, ApiResult};

@@ -1,0 +1,303 @@
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // test code
+//! The security review of the stack, as tests: no wildcard DynamoDB
+//! resource anywhere, CORS never `*`, throttling always on, no secret in an
+//! environment variable or a log line.
+
+use std::collections::BTreeMap;
+use std::sync::{Arc, Mutex};
+
+use iac_checks::{workspace_root, Template};
+use serde_norway::Value;
+
+fn yaml(path: &str) -> Value {
+    let text = std::fs::read_to_string(workspace_root().join(path)).unwrap();
+    serde_norway::from_str(&text).unwrap()
+}
+
+/// Every IAM statement in a document, wherever it sits.
+fn statements(v: &Value, out: &mut Vec<Value>) {
+    match v {
+        Value::Mapping(m) => {
+            for (k, child) in m {
+                if k.as_str() == Some("Statement") {
+                    match child {
+                        Value::Sequence(list) => out.extend(list.iter().cloned()),
+                        other => out.push(other.clone()),
+                    }
+                } else {
+                    statements(child, out);
+                }
+            }
+        }
+        Value::Sequence(list) => list.iter().for_each(|c| statements(c, out)),
+        Value::Tagged(t) => statements(&t.value, out),
+        _ => {}
+    }
+}
+
+fn texts(v: Option<&Value>) -> Vec<String> {
+    match v {
+        None => vec![],
+        Some(Value::Sequence(list)) => list.iter().flat_map(|x| texts(Some(x))).collect(),
+        Some(Value::String(s)) => vec![s.clone()],
+        Some(other) => vec![serde_norway::to_string(other).unwrap()],
+    }
+}
+
+#[test]
+fn no_dynamodb_action_is_granted_on_a_wildcard_resource() {
+    for path in ["template.yaml", "deploy/github-oidc-role.yaml"] {
+        let mut all = Vec::new();
+        statements(&yaml(path), &mut all);
+        assert!(!all.is_empty(), "{path}: no IAM statements found");
+        for st in all {
+            let actions = texts(st.get("Action"));
+            let touches_dynamodb = actions
+                .iter()
+                .any(|a| a == "*" || a.to_lowercase().starts_with("dynamodb:"));
+            if !touches_dynamodb || st.get("Effect").and_then(Value::as_str) == Some("Deny") {
+                continue;
+            }
+            assert!(
+                !actions.iter().any(|a| a == "*" || a == "dynamodb:*"),
+                "{path}: {actions:?}"
+            );
+            for resource in texts(st.get("Resource")) {
+                let bare = resource.trim() == "*"
+                    || resource.contains(":table/*")
+                    || resource.ends_with(":*");
+                assert!(!bare, "{path}: {actions:?} on {resource}");
+            }
+        }
+    }
+}
+
+/// CloudFormation's `AllowedPattern` for `AllowedOrigins` (no look-arounds,
+/// so the regex crate reads it as CloudFormation does).
+fn origins_pattern() -> regex::Regex {
+    let doc = yaml("template.yaml");
+    let pattern = doc["Parameters"]["AllowedOrigins"]["AllowedPattern"]
+        .as_str()
+        .unwrap();
+    regex::Regex::new(pattern).unwrap()
+}
+
+fn overrides(env: &str) -> BTreeMap<String, String> {
+    let text = std::fs::read_to_string(workspace_root().join("samconfig.toml")).unwrap();
+    let doc: toml::Table = text.parse().unwrap();
+    let raw = doc[env]["deploy"]["parameters"]["parameter_overrides"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    // `Key=value Key="quoted value"`
+    let re = regex::Regex::new(r#"(\w+)=("([^"]*)"|(\S*))"#).unwrap();
+    re.captures_iter(&raw)
+        .map(|c| {
+            let v = c.get(3).or(c.get(4)).map(|m| m.as_str()).unwrap_or("");
+            (c[1].to_owned(), v.to_owned())
+        })
+        .collect()
+}
+
+#[test]
+fn cors_is_never_a_wildcard() {
+    let pattern = origins_pattern();
+    for bad in [
+        "*",
+        "https://*.example.com",
+        "https://a.example,*",
+        "example.com",
+        "https://a.example/path",
+    ] {
+        assert!(
+            !pattern.is_match(bad),
+            "the template accepts AllowedOrigins={bad:?}"
+        );
+    }
+    for good in [
+        "",
+        "https://me.example.com",
+        "https://me.example.com,http://localhost:8080",
+    ] {
+        assert!(
+            pattern.is_match(good),
+            "the template refuses AllowedOrigins={good:?}"
+        );
+    }
+    for env in ["default", "staging", "prod"] {
+        let origins = overrides(env)
+            .get("AllowedOrigins")
+            .cloned()
+            .unwrap_or_default();
+        assert!(
+            pattern.is_match(&origins) && !origins.contains('*'),
+            "{env}: {origins:?}"
+        );
+    }
+    // The code refuses a wildcard too, whatever the template says.
+    assert!(domain::config::parse_origins("*").is_err());
+    // The template never writes an Allow-Origin of its own.
+    let text = std::fs::read_to_string(workspace_root().join("template.yaml")).unwrap();
+    assert!(
+        !text.contains("'*'") && !text.contains("AllowOrigin: \"*\""),
+        "a literal * origin in template.yaml"
+    );
+}
+
+#[test]
+fn api_throttling_is_always_set() {
+    let doc = yaml("template.yaml");
+    let apis: Vec<&Value> = doc["Resources"]
+        .as_mapping()
+        .unwrap()
+        .values()
+        .filter(|r| r["Type"].as_str() == Some("AWS::Serverless::Api"))
+        .collect();
+    assert_eq!(apis.len(), 1, "one API");
+    let settings = apis[0]["Properties"]["MethodSettings"]
+        .as_sequence()
+        .unwrap();
+    let all = settings
+        .iter()
+        .find(|s| s["ResourcePath"].as_str() == Some("/*") && s["HttpMethod"].as_str() == Some("*"))
+        .expect("MethodSettings for every method and path");
+    for (key, param) in [
+        ("ThrottlingRateLimit", "ThrottlingRateLimit"),
+        ("ThrottlingBurstLimit", "ThrottlingBurstLimit"),
+    ] {
+        let value = serde_norway::to_string(&all[key]).unwrap();
+        assert!(value.contains(param), "{key} is {value}");
+        let p = &doc["Parameters"][param];
+        let default: f64 = serde_norway::to_string(&p["Default"])
+            .unwrap()
+            .trim()
+            .trim_matches('\'')
+            .parse()
+            .unwrap();
+        let min: f64 = serde_norway::to_string(&p["MinValue"])
+            .unwrap()
+            .trim()
+            .trim_matches('\'')
+            .parse()
+            .unwrap();
+        assert!(
+            default >= 1.0 && min >= 1.0,
+            "{param}: default {default}, min {min}"
+        );
+        for env in ["default", "staging", "prod"] {
+            if let Some(v) = overrides(env).get(param) {
+                assert!(v.parse::<f64>().unwrap() >= 1.0, "{env} sets {param}={v}");
+            }
+        }
+    }
+}
+
+#[test]
+fn no_secret_sits_in_an_environment_variable() {
+    let t = Template::load().unwrap();
+    let secretish =
+        regex::Regex::new(r"(?i)(SALT|SECRET|PASSWORD|TOKEN|PRIVATE|API_?KEY)").unwrap();
+    let text = std::fs::read_to_string(workspace_root().join("template.yaml")).unwrap();
+    assert!(
+        !text.contains("{{resolve:secretsmanager"),
+        "a secret resolved into the template"
+    );
+    assert!(
+        !text.contains("{{resolve:ssm-secure"),
+        "a secure parameter resolved into the template"
+    );
+    for (name, function) in t.functions() {
+        for (var, value) in t.function_env(function) {
+            if !secretish.is_match(&var) {
+                continue;
+            }
+            // Only a pointer to a secret may stand here (a reference, not a
+            // literal), or an empty placeholder that sam local overrides.
+            let shown = serde_norway::to_string(&value).unwrap();
+            match &value {
+                Value::String(s) if s.is_empty() => {}
+                Value::String(_) => panic!("{name}: {var} is a literal: {shown}"),
+                _ => assert!(
+                    var.ends_with("_ARN"),
+                    "{name}: {var} = {shown} looks like a secret value"
+                ),
+            }
+        }
+    }
+    // No AWS access key id anywhere in the tracked files.
+    let out = std::process::Command::new("git")
+        .args(["grep", "-nE", "AKIA[0-9A-Z]{16}"])
+        .current_dir(workspace_root())
+        .output()
+        .unwrap();
+    assert!(
+        out.stdout.is_empty(),
+        "{}",
+        String::from_utf8_lossy(&out.stdout)
+    );
+}
+
+/// A `tracing` writer that keeps everything written to it.
+#[derive(Clone, Default)]
+struct Capture(Arc<Mutex<Vec<u8>>>);
+
+impl std::io::Write for Capture {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.0.lock().unwrap().extend_from_slice(buf);
+        Ok(buf.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+#[tokio::test]
+async fn the_visitor_salt_never_reaches_a_log_line() {
+    use tower::ServiceExt;
+    const SALT: &str = "very-secret-salt-value-0123456789";
+    let capture = Capture::default();
+    let writer = capture.clone();
+    let subscriber = tracing_subscriber::fmt()
+        .with_max_level(tracing::Level::TRACE)
+        .with_writer(move || writer.clone())
+        .json()
+        .finish();
+    let _guard = tracing::subscriber::set_default(subscriber);
+
+    let config = domain::config::CounterConfig::from_source_with_salt(
+        &[
+            ("COUNTER_TABLE", "counter-sec"),
+            ("VISITS_TABLE", "visits-sec"),
+            ("ALLOWED_ORIGINS", ""),
+        ],
+        domain::config::Salt::new(SALT).unwrap(),
+    )
+    .unwrap();
+    tracing::info!(?config, "config loaded");
+    // No DynamoDB behind this port: the failure paths log too.
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let client = integration_tests::local_client(&format!("http://127.0.0.1:{port}"));
+    let app = visitor_counter::router(&config, client);
+    for _ in 0..2 {
+        let response = app
+            .clone()
+            .oneshot(
+                http::Request::get("/visitorcount")
+                    .body(axum::body::Body::empty())
+                    .unwrap(),
+            )
+            .await
+            .unwrap();
+        assert_eq!(response.status(), 503);
+    }
+    let logs = String::from_utf8(capture.0.lock().unwrap().clone()).unwrap();
+    assert!(
+        logs.contains("config loaded") && logs.contains("request"),
+        "nothing was logged: {logs}"
+    );
+    assert!(!logs.contains(SALT), "the salt was logged");
+}
