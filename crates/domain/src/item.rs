@@ -164,6 +164,17 @@ pub fn from_item(item: &Item) -> Map<String, Value> {
         .collect()
 }
 
+/// A page of items (a scan's or query's `Items`) as a JSON array of objects.
+pub fn from_items(items: Option<Vec<Item>>) -> Value {
+    Value::Array(
+        items
+            .unwrap_or_default()
+            .iter()
+            .map(|i| Value::Object(from_item(i)))
+            .collect(),
+    )
+}
+
 pub fn from_attribute(av: &AttributeValue) -> Value {
     let tag = |tag: &str, v: Value| Value::Object(Map::from_iter([(tag.to_owned(), v)]));
     match av {

@@ -98,14 +98,8 @@ pub async fn execute(client: &Client, table: &str, command: Command) -> ApiResul
                 .send()
                 .await
                 .map_err(ApiError::from_dynamo)?;
-            let items: Vec<Value> = out
-                .items
-                .unwrap_or_default()
-                .iter()
-                .map(|i| Value::Object(item::from_item(i)))
-                .collect();
             let mut body = Map::new();
-            body.insert("Items".into(), Value::Array(items));
+            body.insert("Items".into(), item::from_items(out.items));
             body.insert("Count".into(), Value::Number(Number::from(out.count)));
             body.insert(
                 "ScannedCount".into(),

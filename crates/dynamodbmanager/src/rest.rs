@@ -90,14 +90,8 @@ pub async fn list(
         .send()
         .await
         .map_err(ApiError::from_dynamo)?;
-    let items = out
-        .items
-        .unwrap_or_default()
-        .iter()
-        .map(|i| Value::Object(item::from_item(i)))
-        .collect();
     let mut body = Map::new();
-    body.insert("items".into(), Value::Array(items));
+    body.insert("items".into(), item::from_items(out.items));
     if let Some(last) = out.last_evaluated_key.filter(|k| !k.is_empty()) {
         body.insert("nextCursor".into(), Value::String(encode_cursor(&last)));
     }
