@@ -179,7 +179,7 @@ impl TableSpec {
             Err(e) => return Err(e.into()),
         }
         if let Some(attr) = self.ttl_attribute {
-            client
+            let enabled = client
                 .update_time_to_live()
                 .table_name(name)
                 .time_to_live_specification(
@@ -189,7 +189,16 @@ impl TableSpec {
                         .build()?,
                 )
                 .send()
-                .await?;
+                .await;
+            match enabled {
+                Ok(_) => {}
+                // Another process enabled it first: the result we wanted.
+                Err(e)
+                    if e.as_service_error()
+                        .and_then(|s| s.meta().message())
+                        .is_some_and(|m| m.contains("already enabled")) => {}
+                Err(e) => return Err(e.into()),
+            }
         }
         Ok(true)
     }
