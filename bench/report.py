@@ -325,6 +325,16 @@ def write(results, summary):
                 f"**{ratio(r['p50_ms'], p['p50_ms'])}** | **{ratio(r['p99_ms'], p['p99_ms'])}** | "
                 f"**{ratio(r['rss_mib'], p['rss_mib'])}** | {ratio(r['size_raw'], p['size_raw'])} | {ratio(r['size_zip'], p['size_zip'])} |"
             )
+    deps = results.get("python_dependencies")
+    if deps and "python" in langs:
+        zips = [per["rust"]["size_zip"] for per in summary["functions"].values()]
+        md += [
+            "",
+            "Size ratios are against the Python handler source alone, which is all a Python function",
+            f"ships when it relies on the runtime's boto3. Vendoring boto3 and its dependencies adds {mib(deps['raw'])}",
+            f"({mib(deps['zip'])} zipped), against which a zipped Rust bootstrap is "
+            f"{ratio(min(zips), deps['zip'])}–{ratio(max(zips), deps['zip'])}.",
+        ]
     md += [
         "",
         "## Handler overhead: warm latency minus the raw SDK call",
@@ -402,7 +412,6 @@ def write(results, summary):
                        "ddb-updateitem": "DynamoDB Local alone: UpdateItem ADD (ceiling)"})
         for name, w in summary["wrk"].items():
             md.append(f"| {titles.get(name, name)} | {w['rps']:,.0f} | {fmt(w['p50_ms'])} | {fmt(w['p99_ms'])} | {per_call.get(name, '')} |")
-    deps = results.get("python_dependencies")
     md += ["", "## How it is measured", "",
            "- `make bench` (bench/run.sh) builds `cargo build --release` of the three bootstrap binaries, `local-api` and",
            "  the harness with the workspace's `[profile.release]` (the profile `sam build`/cargo-lambda deploys; the",
