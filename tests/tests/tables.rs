@@ -15,7 +15,12 @@ async fn concurrent_ensures_of_a_ttl_table_all_succeed() {
     assert!(results.iter().filter(|r| matches!(r, Ok(true))).count() >= 1);
     // And once it exists, ensure is a no-op.
     assert!(!spec.ensure(&client, &name).await.unwrap());
-    let ttl = client.describe_time_to_live().table_name(&name).send().await.unwrap();
+    let ttl = client
+        .describe_time_to_live()
+        .table_name(&name)
+        .send()
+        .await
+        .unwrap();
     let desc = ttl.time_to_live_description.unwrap();
     assert_eq!(desc.attribute_name.as_deref(), spec.ttl_attribute);
 }
