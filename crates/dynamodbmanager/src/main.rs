@@ -2,7 +2,9 @@
 
 use domain::config::ManagerConfig;
 
-#[tokio::main]
+// A Lambda instance serves one event at a time: no worker threads needed
+// (less RSS and per-request overhead, see docs/PERFORMANCE.md).
+#[tokio::main(flavor = "current_thread")]
 async fn main() -> Result<(), lambda_http::Error> {
     domain::telemetry::init();
     let config = ManagerConfig::from_env()?;
