@@ -22,6 +22,13 @@ pub const CONNECT_TIMEOUT: Duration = Duration::from_secs(1);
 /// honours `AWS_ENDPOINT_URL_DYNAMODB` (or `AWS_ENDPOINT_URL`), which is how
 /// the local stack points it at DynamoDB Local.
 pub async fn client() -> Client {
+    Client::new(&sdk_config().await)
+}
+
+/// The AWS configuration every SDK client of the project is built from:
+/// the standard chain, with this module's retry mode and timeouts and the
+/// project's HTTPS client.
+pub async fn sdk_config() -> aws_config::SdkConfig {
     let mut loader = aws_config::defaults(BehaviorVersion::latest())
         .retry_config(retry_config())
         .timeout_config(timeout_config());
@@ -29,7 +36,7 @@ pub async fn client() -> Client {
     if let Some(http) = crate::tls::https_client() {
         loader = loader.http_client(http);
     }
-    Client::new(&loader.load().await)
+    loader.load().await
 }
 
 /// Standard retry mode (exponential backoff with jitter, a client-side retry

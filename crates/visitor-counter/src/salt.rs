@@ -4,7 +4,6 @@
 //! itself) and needs `secretsmanager:GetSecretValue` on that secret. The
 //! secret's string is the salt; template.yaml generates it at deploy time.
 
-use aws_config::BehaviorVersion;
 use domain::config::{ConfigError, Salt};
 
 /// Why the Lambda cannot start. No variant carries the salt.
@@ -21,16 +20,8 @@ pub enum StartupError {
 /// Reads the salt from the secret `arn`. The endpoint follows the standard
 /// AWS configuration (`AWS_ENDPOINT_URL_SECRETS_MANAGER` included).
 pub async fn fetch(arn: &str) -> Result<Salt, StartupError> {
-    let shared = aws_config::defaults(BehaviorVersion::latest())
-        .timeout_config(
-            aws_config::timeout::TimeoutConfig::builder()
-                .connect_timeout(domain::dynamo::CONNECT_TIMEOUT)
-                .operation_attempt_timeout(domain::dynamo::ATTEMPT_TIMEOUT)
-                .operation_timeout(domain::dynamo::OPERATION_TIMEOUT)
-                .build(),
-        )
-        .load()
-        .await;
+    // The same timeouts, retry mode and HTTPS client as the DynamoDB client.
+    let shared = domain::dynamo::sdk_config().await;
     fetch_with(&aws_sdk_secretsmanager::Client::new(&shared), arn).await
 }
 
