@@ -73,7 +73,7 @@ clean: ## Remove build output and local state (keeps node_modules)
 
 actionlint: venv ## Lint .github/workflows (actionlint, with shellcheck on run: blocks)
 	$(VENV_BIN)/actionlint -shellcheck $(CURDIR)/$(VENV_BIN)/shellcheck
-	$(VENV_BIN)/shellcheck scripts/stack-outputs.sh .github/scripts/*.sh
+	$(VENV_BIN)/shellcheck -x scripts/stack-outputs.sh scripts/lib/local-stack.sh .github/scripts/*.sh
 
 deploy-role-check: venv ## cfn-lint deploy/github-oidc-role.yaml (the GitHub OIDC deploy roles)
 	$(VENV_BIN)/cfn-lint deploy/github-oidc-role.yaml

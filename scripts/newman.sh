@@ -44,16 +44,13 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
-free_port() {
-    node -e 'const s = require("net").createServer(); s.listen(0, "127.0.0.1", () => { console.log(s.address().port); s.close(); });'
-}
-
 if [[ -n "${BASE_URL:-}" ]]; then
     base_url="${BASE_URL%/}"
 else
     "$CARGO" build --quiet --locked -p local-api
-    ddb_port="$(free_port)"
-    scripts/dynamodb-local.sh start --port "$ddb_port" --pid-file "$work/ddb.pid" --in-memory --log "$work/ddb.log" >/dev/null
+    # shellcheck source=scripts/lib/local-stack.sh
+    source scripts/lib/local-stack.sh
+    ddb_port="$(ddb_start_on_free_port "$work/ddb.pid" "$work/ddb.log")"
 
     # DynamoDB Local accepts any credentials; these keep real ones out of play.
     env -u AWS_PROFILE -u AWS_SESSION_TOKEN \

@@ -17,7 +17,6 @@ cd "$(dirname "$0")/../.."
 
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
 work="$(mktemp -d /tmp/rehearse-staging.XXXXXX)"
-ddb_port="$(free_port)"
 api_port="$(free_port)"
 api_pid=""
 
@@ -32,10 +31,12 @@ stop() {
 trap stop EXIT
 
 # --- "sam deploy": a stack with its own table names -------------------------
+# shellcheck source=scripts/lib/local-stack.sh
+source scripts/lib/local-stack.sh
+ddb_port="$(ddb_start_on_free_port "$work/dynamodb-local.pid" "$work/dynamodb-local.log")"
 export AWS_ENDPOINT_URL_DYNAMODB="http://127.0.0.1:$ddb_port"
 export AWS_ACCESS_KEY_ID=local AWS_SECRET_ACCESS_KEY=local AWS_REGION=us-east-1
 unset AWS_PROFILE AWS_SESSION_TOKEN
-scripts/dynamodb-local.sh start --port "$ddb_port" --pid-file "$work/dynamodb-local.pid" --in-memory
 
 # What the staging stack's outputs would say (names as CloudFormation makes them).
 stage="rehearsal-$$"

@@ -17,14 +17,31 @@ local_stack_free_port() {
     python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'
 }
 
+# Starts DynamoDB Local in memory on a free port and prints the port. A port
+# that was free when picked can be taken before Java binds it (outgoing
+# connections use the same range), so it retries with another one.
+#   ddb_start_on_free_port PID_FILE LOG_FILE
+ddb_start_on_free_port() {
+    local root port
+    root="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
+    for _ in 1 2 3 4 5; do
+        port="$(local_stack_free_port)"
+        if "$root/scripts/dynamodb-local.sh" start --port "$port" --pid-file "$1" \
+            --in-memory --log "$2" >/dev/null 2>&1; then
+            echo "$port"
+            return 0
+        fi
+    done
+    echo "DynamoDB Local did not start on a free port in 5 attempts; see $2" >&2
+    return 1
+}
+
 local_stack_start() {
     local root ddb_port
     root="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
     LOCAL_STACK_DIR="$(mktemp -d /tmp/local-stack.XXXXXX)"
     "${CARGO:-cargo}" build --quiet --locked -p local-api --manifest-path "$root/Cargo.toml"
-    ddb_port="$(local_stack_free_port)"
-    "$root/scripts/dynamodb-local.sh" start --port "$ddb_port" --pid-file "$LOCAL_STACK_DIR/ddb.pid" \
-        --in-memory --log "$LOCAL_STACK_DIR/ddb.log" >/dev/null
+    ddb_port="$(ddb_start_on_free_port "$LOCAL_STACK_DIR/ddb.pid" "$LOCAL_STACK_DIR/ddb.log")"
 
     # DynamoDB Local accepts any credentials; these keep real ones out of play.
     local -a run=(env -u AWS_PROFILE -u AWS_SESSION_TOKEN
