@@ -9,11 +9,11 @@ fuzz_target!(|data: &[u8]| {
     let Ok(value) = serde_json::from_slice::<Value>(data) else {
         return;
     };
-    if let Ok(attribute) = domain::item::to_attribute(&value, "v") {
-        let back = domain::item::from_attribute(&attribute);
+    if let Ok(attribute) = model::item::to_attribute(&value, "v") {
+        let back = model::item::from_attribute(&attribute);
         assert_eq!(back, value, "JSON -> attribute -> JSON changed the value");
     }
-    if let Ok(item) = domain::item::value_to_item(&value, "Item") {
-        assert_eq!(Value::Object(domain::item::from_item(&item)), value);
+    if let Ok(item) = model::item::value_to_item(&value, "Item") {
+        assert_eq!(Value::Object(model::item::from_item(&item)), value);
     }
 });

@@ -9,7 +9,7 @@ fuzz_target!(|data: &[u8]| {
     let Ok(value) = serde_json::from_slice::<Value>(data) else {
         return;
     };
-    if let Ok(resume) = domain::resume::validate(&value) {
+    if let Ok(resume) = model::resume::validate(&value) {
         let typed = serde_json::to_value(&resume).expect("typed resume serialises");
         // Nulls in typed fields are dropped by the typed view; compare the rest.
         if !contains_null(&value) {

@@ -1,7 +1,7 @@
 //! Raw SDK baselines: the DynamoDB work of one request, with nothing around
 //! it. Handler overhead = a function's warm latency minus this.
 //!
-//! The client is `domain::dynamo::client()`, the one the Lambdas build, and
+//! The client is `platform::dynamo::client()`, the one the Lambdas build, and
 //! table names come from the same environment variables.
 
 use std::time::{Duration, Instant};
@@ -110,7 +110,7 @@ pub async fn run(args: RawArgs) -> anyhow::Result<RawReport> {
     let call = Call::new(args.op)?;
     let loadavg_before = crate::loadavg();
     let started = Instant::now();
-    let client = domain::dynamo::client().await;
+    let client = platform::dynamo::client().await;
     let client_ms = ms(started.elapsed());
 
     let started = Instant::now();

@@ -18,15 +18,17 @@ use axum::extract::State;
 use axum::response::Response;
 use axum::routing::{get, post};
 use axum::Router;
-use domain::config::ManagerConfig;
-use domain::http::json_response;
-use domain::{ApiError, ApiResult};
+use platform::config::HttpConfig;
+use platform::http::json_response;
+use model::{ApiError, ApiResult};
 use http::StatusCode;
 
+pub mod config;
 pub mod ops;
 pub mod request;
 pub mod rest;
 
+pub use config::ManagerConfig;
 use request::Operation;
 
 #[derive(Clone, Debug)]
@@ -53,15 +55,15 @@ pub fn routes(config: &ManagerConfig, client: Client) -> Router {
 }
 
 /// The complete manager service: what the Lambda runs.
-pub fn router(config: &ManagerConfig, client: Client) -> Router {
-    domain::http::finish(routes(config, client), &config.cors)
+pub fn router(config: &ManagerConfig, http: &HttpConfig, client: Client) -> Router {
+    platform::http::finish(routes(config, client), &http.allowed_origins)
 }
 
 /// The table a request may use: the managed one when it names none, else
 /// the named one if the allow-list holds it.
 pub fn resolve_table<'a>(config: &'a ManagerConfig, named: Option<&'a str>) -> ApiResult<&'a str> {
     match named {
-        None => Ok(&config.table),
+        None => Ok(config.table.as_str()),
         Some(name) if config.allows_table(name) => Ok(name),
         Some(name) => Err(ApiError::Forbidden(format!(
             "table {name:?} is not managed by this API; omit \"tableName\" to use the managed table"
@@ -94,10 +96,9 @@ mod tests {
 
     #[test]
     fn only_allowed_tables_resolve() {
-        let config = ManagerConfig::from_source(&[
+        let config: ManagerConfig = platform::config::from_pairs(&[
             ("MANAGER_TABLE", "items"),
             ("MANAGER_ALLOWED_TABLES", "other"),
-            ("ALLOWED_ORIGINS", ""),
         ])
         .unwrap();
         assert_eq!(resolve_table(&config, None).unwrap(), "items");

@@ -3,8 +3,8 @@
 //! JSON.
 
 use aws_sdk_dynamodb::Client;
-use domain::item::{self, Item};
-use domain::{ApiError, ApiResult};
+use model::item::{self, Item};
+use model::ApiResult;
 use serde_json::{Map, Number, Value};
 
 use crate::request::Command;
@@ -33,8 +33,7 @@ pub async fn execute(client: &Client, table: &str, command: Command) -> ApiResul
                 .set_expression_attribute_values(c.expressions.values)
                 .set_return_values(c.return_values)
                 .send()
-                .await
-                .map_err(ApiError::from_dynamo)?;
+                .await?;
             with_item("Attributes", out.attributes)
         }
         Command::Read(r) => {
@@ -46,8 +45,7 @@ pub async fn execute(client: &Client, table: &str, command: Command) -> ApiResul
                 .set_expression_attribute_names(r.names)
                 .set_consistent_read(r.consistent_read)
                 .send()
-                .await
-                .map_err(ApiError::from_dynamo)?;
+                .await?;
             // A projection that matches nothing still returns `{}` as Item.
             let mut body = Map::new();
             if let Some(found) = out.item {
@@ -66,8 +64,7 @@ pub async fn execute(client: &Client, table: &str, command: Command) -> ApiResul
                 .set_expression_attribute_values(u.expressions.values)
                 .set_return_values(u.return_values)
                 .send()
-                .await
-                .map_err(ApiError::from_dynamo)?;
+                .await?;
             with_item("Attributes", out.attributes)
         }
         Command::Delete(d) => {
@@ -80,8 +77,7 @@ pub async fn execute(client: &Client, table: &str, command: Command) -> ApiResul
                 .set_expression_attribute_values(d.expressions.values)
                 .set_return_values(d.return_values)
                 .send()
-                .await
-                .map_err(ApiError::from_dynamo)?;
+                .await?;
             with_item("Attributes", out.attributes)
         }
         Command::List(l) => {
@@ -96,8 +92,7 @@ pub async fn execute(client: &Client, table: &str, command: Command) -> ApiResul
                 .set_expression_attribute_values(l.expressions.values)
                 .set_consistent_read(l.consistent_read)
                 .send()
-                .await
-                .map_err(ApiError::from_dynamo)?;
+                .await?;
             let mut body = Map::new();
             body.insert("Items".into(), item::from_items(out.items));
             body.insert("Count".into(), Value::Number(Number::from(out.count)));

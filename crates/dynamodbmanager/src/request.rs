@@ -5,13 +5,13 @@
 //! Everything a client can get wrong is found here, before any DynamoDB
 //! call, and answered with a 400 that names the field path
 //! (`payload.Key.id: ...`). Values become attributes through
-//! [`domain::item`], so numbers keep every digit.
+//! [`model::item`], so numbers keep every digit.
 
 use std::collections::HashMap;
 
 use aws_sdk_dynamodb::types::ReturnValue;
-use domain::item::{self, Item, ItemError};
-use domain::ApiError;
+use model::item::{self, Item, ItemError};
+use model::ApiError;
 use serde::de::DeserializeOwned;
 use serde::Deserialize;
 use serde_json::{Map, Number, Value};

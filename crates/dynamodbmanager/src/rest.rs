@@ -1,6 +1,6 @@
 //! The REST routes over the managed table, in the style of the common Go
 //! key/value API: `GET /items`, `GET|PUT|DELETE /items/{id}`. Items are
-//! plain JSON objects whose `id` is the key (see `domain::item` for sets and
+//! plain JSON objects whose `id` is the key (see `model::item` for sets and
 //! binary).
 
 use aws_sdk_dynamodb::types::{AttributeValue, ReturnValue};
@@ -9,10 +9,10 @@ use axum::extract::{Path, Query, State};
 use axum::response::{IntoResponse, Response};
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine;
-use domain::dynamo::MANAGER_TABLE;
-use domain::http::json_response;
-use domain::item::{self, Item};
-use domain::{ApiError, ApiResult};
+use platform::dynamo::MANAGER_TABLE;
+use platform::http::json_response;
+use model::item::{self, Item};
+use model::{ApiError, ApiResult};
 use http::StatusCode;
 use serde::Deserialize;
 use serde_json::{Map, Number, Value};
@@ -82,14 +82,13 @@ pub async fn list(
     let out = state
         .client
         .scan()
-        .table_name(&state.config.table)
+        .table_name(state.config.table.as_str())
         .limit(limit)
         .set_exclusive_start_key(start)
         // Read-your-writes, as a key/value API's users expect.
         .consistent_read(true)
         .send()
-        .await
-        .map_err(ApiError::from_dynamo)?;
+        .await?;
     let mut body = Map::new();
     body.insert("items".into(), item::from_items(out.items));
     if let Some(last) = out.last_evaluated_key.filter(|k| !k.is_empty()) {
@@ -107,12 +106,11 @@ pub async fn read(State(state): State<AppState>, Path(id): Path<String>) -> ApiR
     let out = state
         .client
         .get_item()
-        .table_name(&state.config.table)
+        .table_name(state.config.table.as_str())
         .set_key(Some(id_key(&id)))
         .consistent_read(true)
         .send()
-        .await
-        .map_err(ApiError::from_dynamo)?;
+        .await?;
     let found = out.item.ok_or_else(|| not_found(&id))?;
     json(StatusCode::OK, &Value::Object(item::from_item(&found)))
 }
@@ -156,12 +154,11 @@ pub async fn put(
     let out = state
         .client
         .put_item()
-        .table_name(&state.config.table)
+        .table_name(state.config.table.as_str())
         .set_item(Some(new_item))
         .return_values(ReturnValue::AllOld)
         .send()
-        .await
-        .map_err(ApiError::from_dynamo)?;
+        .await?;
     let replaced = out.attributes.is_some_and(|a| !a.is_empty());
     let status = if replaced {
         StatusCode::OK
@@ -176,12 +173,11 @@ pub async fn delete(State(state): State<AppState>, Path(id): Path<String>) -> Ap
     let out = state
         .client
         .delete_item()
-        .table_name(&state.config.table)
+        .table_name(state.config.table.as_str())
         .set_key(Some(id_key(&id)))
         .return_values(ReturnValue::AllOld)
         .send()
-        .await
-        .map_err(ApiError::from_dynamo)?;
+        .await?;
     if out.attributes.is_some_and(|a| !a.is_empty()) {
         Ok(StatusCode::NO_CONTENT.into_response())
     } else {

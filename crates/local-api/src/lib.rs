@@ -1,122 +1,126 @@
 //! The local stack: every Lambda's routes on one server, at the paths
 //! template.yaml gives them, with the same shared layers the Lambdas use.
+//! Its settings are the Lambdas' own settings structs, read from the same
+//! environment variables, with defaults that suit `make dev`.
 
 use std::net::SocketAddr;
 
 use anyhow::Context;
 use aws_sdk_dynamodb::Client;
 use axum::Router;
-use clap::Args;
-use domain::config::{self, CounterConfig, ManagerConfig, ResumeConfig, Salt};
-use domain::dynamo::TableSpec;
-use domain::http::Cors;
-use domain::resume::ResumeId;
+use clap::{Args, Command, FromArgMatches};
+use dynamodbmanager::ManagerConfig;
+use model::resume::ResumeId;
+use platform::config::{ConfigError, HttpConfig};
+use platform::dynamo::TableSpec;
+use resume::ResumeConfig;
 use serde_json::Value;
+use visitor_counter::{CounterConfig, Salt, SaltSource};
 
-/// Settings of the local server. Each flag has the environment variable the
-/// Lambdas read, and a default that suits `make dev`.
+/// Settings of the local server: where to listen, and each Lambda's
+/// settings struct, flattened. Every flag has the environment variable the
+/// Lambdas read; [`local_defaults`] gives the ones `make dev` needs.
 #[derive(Args, Clone, Debug)]
 pub struct Settings {
     /// Where to listen; 3000 is the port `sam local start-api` uses.
     #[arg(long, env = "LOCAL_API_ADDR", default_value = "127.0.0.1:3000")]
     pub addr: SocketAddr,
-    #[arg(long, env = "RESUME_TABLE", default_value = "resume-local")]
-    pub resume_table: String,
-    #[arg(long, env = "RESUME_ID", default_value = "example")]
-    pub resume_id: String,
-    /// The serverless-lab tutorial's table name, so that its saved requests
-    /// (which name it in `tableName`) work locally unchanged.
-    #[arg(long, env = "MANAGER_TABLE", default_value = "lambda-apigateway")]
-    pub manager_table: String,
-    /// Extra tables `POST /dynamodbmanager` may name (comma-separated);
-    /// empty means only the managed table.
-    #[arg(long, env = "MANAGER_ALLOWED_TABLES", default_value = "")]
-    pub manager_allowed_tables: String,
-    #[arg(long, env = "COUNTER_TABLE", default_value = "visitor-counter-local")]
-    pub counter_table: String,
-    #[arg(long, env = "VISITS_TABLE", default_value = "visitor-visits-local")]
-    pub visits_table: String,
-    /// Days a visit-log item lives before DynamoDB TTL removes it.
-    #[arg(long, env = "VISIT_TTL_DAYS", default_value_t = CounterConfig::DEFAULT_VISIT_TTL_DAYS)]
-    pub visit_ttl_days: u32,
-    /// The key visitor IPs are hashed with; a random one per run if unset.
-    #[arg(long, env = "VISITOR_SALT", hide_env_values = true)]
-    pub visitor_salt: Option<Salt>,
-    #[arg(
-        long,
-        env = "ALLOWED_ORIGINS",
-        default_value = "http://localhost:8080,http://127.0.0.1:8080"
-    )]
-    pub allowed_origins: String,
+    #[command(flatten)]
+    pub resume: ResumeConfig,
+    #[command(flatten)]
+    pub manager: ManagerConfig,
+    #[command(flatten)]
+    pub counter: CounterConfig,
+    #[command(flatten)]
+    pub http: HttpConfig,
+    /// The key visitor IPs are hashed with: `VISITOR_SALT`, else a random
+    /// one per run (see [`Settings::resolve`]).
+    #[arg(skip = Salt::random())]
+    pub salt: Salt,
 }
 
-/// Every Lambda's configuration, checked the way the Lambdas check theirs.
-#[derive(Clone, Debug)]
-pub struct Configs {
-    pub cors: Cors,
-    pub resume: ResumeConfig,
-    pub manager: ManagerConfig,
-    pub counter: CounterConfig,
+/// Local defaults for settings a deployed Lambda must be given: the table
+/// names env.json uses, the example resume, and the example frontend's
+/// origins. The manager's table is the serverless-lab tutorial's, so that
+/// its saved requests (which name it in `tableName`) work unchanged.
+pub fn local_defaults(command: Command) -> Command {
+    [
+        ("resume_table", "resume-local"),
+        ("resume_id", "example"),
+        ("manager_table", "lambda-apigateway"),
+        ("counter_table", "visitor-counter-local"),
+        ("visits_table", "visitor-visits-local"),
+        (
+            "allowed_origins",
+            "http://localhost:8080,http://127.0.0.1:8080",
+        ),
+    ]
+    .into_iter()
+    .fold(command, |command, (id, value)| {
+        command.mut_arg(id, |arg| arg.default_value(value))
+    })
 }
 
 impl Settings {
-    pub fn configs(&self) -> anyhow::Result<Configs> {
-        let origins = self.allowed_origins.clone();
-        let salt = self.visitor_salt.clone().unwrap_or_else(Salt::random);
-        let ttl_days = self.visit_ttl_days.to_string();
-        let src = [
-            ("COUNTER_TABLE", self.counter_table.as_str()),
-            ("VISITS_TABLE", self.visits_table.as_str()),
-            ("VISIT_TTL_DAYS", ttl_days.as_str()),
-            ("VISITOR_SALT", salt.expose()),
-            ("RESUME_TABLE", self.resume_table.as_str()),
-            ("RESUME_ID", self.resume_id.as_str()),
-            ("MANAGER_TABLE", self.manager_table.as_str()),
-            (
-                "MANAGER_ALLOWED_TABLES",
-                self.manager_allowed_tables.as_str(),
-            ),
-            ("ALLOWED_ORIGINS", origins.as_str()),
-        ];
-        Ok(Configs {
-            cors: config::allowed_origins(&src)?,
-            resume: ResumeConfig::from_source(&src)?,
-            manager: ManagerConfig::from_source(&src)?,
-            counter: CounterConfig::from_source(&src)?,
-        })
+    /// Parses `args` (the first is the program name) and the environment,
+    /// with [`local_defaults`].
+    pub fn from_args<I, T>(args: I) -> anyhow::Result<Self>
+    where
+        I: IntoIterator<Item = T>,
+        T: Into<std::ffi::OsString> + Clone,
+    {
+        let command = local_defaults(Self::augment_args(Command::new("local-api")));
+        let matches = command.try_get_matches_from(args)?;
+        Self::from_arg_matches(&matches)?.resolve()
     }
-}
 
-impl Configs {
+    /// Takes the salt from `VISITOR_SALT` when it is set. A secret ARN is
+    /// refused: locally the salt is a value or random.
+    pub fn resolve(mut self) -> anyhow::Result<Self> {
+        match self.counter.salt_source() {
+            Ok(SaltSource::Value(salt)) => self.salt = salt,
+            Err(ConfigError::Missing(_)) => {}
+            Ok(SaltSource::Secret(_)) => {
+                anyhow::bail!("local-api does not read Secrets Manager: set VISITOR_SALT instead")
+            }
+            Err(e) => return Err(e.into()),
+        }
+        Ok(self)
+    }
+
     /// Each table the stack uses, with the name it has here.
     pub fn tables(&self) -> Vec<(TableSpec, String)> {
         vec![
-            (domain::dynamo::RESUME_TABLE, self.resume.table.clone()),
-            (domain::dynamo::MANAGER_TABLE, self.manager.table.clone()),
+            (platform::dynamo::RESUME_TABLE, self.resume.table.to_string()),
+            (platform::dynamo::MANAGER_TABLE, self.manager.table.to_string()),
             (
-                domain::dynamo::COUNTER_TABLE,
-                self.counter.counter_table.clone(),
+                platform::dynamo::COUNTER_TABLE,
+                self.counter.counter_table.to_string(),
             ),
             (
-                domain::dynamo::VISITS_TABLE,
-                self.counter.visits_table.clone(),
+                platform::dynamo::VISITS_TABLE,
+                self.counter.visits_table.to_string(),
             ),
         ]
     }
 }
 
 /// All routes of all Lambdas, finished with the shared layers once.
-pub fn app(configs: &Configs, client: Client) -> Router {
+pub fn app(settings: &Settings, client: Client) -> Router {
     let routes = Router::new()
-        .merge(resume::routes(&configs.resume, client.clone()))
-        .merge(dynamodbmanager::routes(&configs.manager, client.clone()))
-        .merge(visitor_counter::routes(&configs.counter, client));
-    domain::http::finish(routes, &configs.cors)
+        .merge(resume::routes(&settings.resume, client.clone()))
+        .merge(dynamodbmanager::routes(&settings.manager, client.clone()))
+        .merge(visitor_counter::routes(
+            &settings.counter,
+            settings.salt.clone(),
+            client,
+        ));
+    platform::http::finish(routes, &settings.http.allowed_origins)
 }
 
-/// Creates any missing table, with the key schema from `domain`.
-pub async fn ensure_tables(configs: &Configs, client: &Client) -> anyhow::Result<()> {
-    for (spec, name) in configs.tables() {
+/// Creates any missing table, with the key schema from `platform::dynamo`.
+pub async fn ensure_tables(settings: &Settings, client: &Client) -> anyhow::Result<()> {
+    for (spec, name) in settings.tables() {
         let created = spec
             .ensure(client, &name)
             .await
@@ -133,7 +137,7 @@ pub async fn ensure_tables(configs: &Configs, client: &Client) -> anyhow::Result
 pub async fn seed(client: Client, table: &str, id: &str, json: &str) -> anyhow::Result<String> {
     let id = ResumeId::parse(id).context("invalid resume id")?;
     let doc: Value = serde_json::from_str(json).context("the file is not valid JSON")?;
-    let resume = domain::resume::validate(&doc)?;
+    let resume = model::resume::validate(&doc)?;
     resume::Store::new(client, table).put(&id, &doc).await?;
     Ok(resume
         .basics

@@ -5,7 +5,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use anyhow::Context;
-use clap::{Parser, Subcommand};
+use clap::{CommandFactory, FromArgMatches, Parser, Subcommand};
 use local_api::Settings;
 
 #[derive(Parser)]
@@ -38,8 +38,12 @@ enum Command {
 
 #[tokio::main]
 async fn main() -> ExitCode {
-    domain::telemetry::init();
-    let cli = Cli::parse();
+    platform::telemetry::init();
+    let matches = local_api::local_defaults(Cli::command()).get_matches();
+    let cli = match Cli::from_arg_matches(&matches) {
+        Ok(cli) => cli,
+        Err(e) => e.exit(),
+    };
     match run(cli).await {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
@@ -50,8 +54,8 @@ async fn main() -> ExitCode {
 }
 
 async fn run(cli: Cli) -> anyhow::Result<()> {
-    let configs = cli.settings.configs()?;
-    let client = domain::dynamo::client().await;
+    let settings = cli.settings.resolve()?;
+    let client = platform::dynamo::client().await;
     let endpoint = std::env::var("AWS_ENDPOINT_URL_DYNAMODB").ok();
     match cli.command.unwrap_or(Command::Serve) {
         Command::Seed {
@@ -62,10 +66,10 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             let json = std::fs::read_to_string(&file)
                 .with_context(|| format!("cannot read {}", file.display()))?;
             if create_table {
-                local_api::ensure_tables(&configs, &client).await?;
+                local_api::ensure_tables(&settings, &client).await?;
             }
-            let id = id.unwrap_or_else(|| configs.resume.default_id.to_string());
-            let table = &configs.resume.table;
+            let id = id.unwrap_or_else(|| settings.resume.default_id.to_string());
+            let table = settings.resume.table.as_str();
             let name = local_api::seed(client, table, &id, &json)
                 .await
                 .with_context(|| format!("cannot seed {}", file.display()))?;
@@ -77,14 +81,14 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             // Only create tables on an explicit endpoint, never by accident
             // in a real AWS account.
             match &endpoint {
-                Some(_) => local_api::ensure_tables(&configs, &client).await?,
+                Some(_) => local_api::ensure_tables(&settings, &client).await?,
                 None => tracing::warn!(
                     "AWS_ENDPOINT_URL_DYNAMODB is not set: using real AWS tables as they are"
                 ),
             }
-            let listener = tokio::net::TcpListener::bind(cli.settings.addr)
+            let listener = tokio::net::TcpListener::bind(settings.addr)
                 .await
-                .with_context(|| format!("cannot listen on {}", cli.settings.addr))?;
+                .with_context(|| format!("cannot listen on {}", settings.addr))?;
             let base = format!("http://{}", listener.local_addr()?);
             println!(
                 "local API on {base} (DynamoDB: {})",
@@ -96,7 +100,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             println!("  POST {base}/dynamodbmanager");
             println!("  GET {base}/items");
             println!("  GET|PUT|DELETE {base}/items/{{id}}");
-            let app = local_api::app(&configs, client);
+            let app = local_api::app(&settings, client);
             local_api::serve(listener, app, shutdown()).await?;
             Ok(())
         }

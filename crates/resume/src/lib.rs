@@ -11,11 +11,15 @@ use axum::extract::{Path, State};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::Router;
-use domain::config::ResumeConfig;
-use domain::dynamo::RESUME_TABLE;
-use domain::item;
-use domain::resume::ResumeId;
-use domain::{ApiError, ApiResult};
+use model::item;
+use model::resume::ResumeId;
+use model::{ApiError, ApiResult};
+use platform::config::HttpConfig;
+use platform::dynamo::RESUME_TABLE;
+
+pub mod config;
+
+pub use config::ResumeConfig;
 use http::{header, HeaderMap, HeaderValue, StatusCode};
 use serde_json::Value;
 use sha2::{Digest, Sha256};
@@ -56,8 +60,7 @@ impl Store {
                 AttributeValue::S(id.to_string()),
             )
             .send()
-            .await
-            .map_err(ApiError::from_dynamo)?;
+            .await?;
         let Some(item) = output.item else {
             return Ok(None);
         };
@@ -71,7 +74,7 @@ impl Store {
     }
 
     /// Stores `doc` under `id`, replacing what was there. The caller checks
-    /// that `doc` is a JSON Resume document (`domain::resume::validate`).
+    /// that `doc` is a JSON Resume document (`model::resume::validate`).
     pub async fn put(&self, id: &ResumeId, doc: &Value) -> Result<(), PutError> {
         let document = item::to_attribute(doc, "")?;
         let now = SystemTime::now()
@@ -114,7 +117,7 @@ pub struct AppState {
 /// these with the other Lambdas' routes before adding them.
 pub fn routes(config: &ResumeConfig, client: Client) -> Router {
     let state = AppState {
-        store: Store::new(client, config.table.clone()),
+        store: Store::new(client, config.table.as_str()),
         default_id: config.default_id.clone(),
     };
     Router::new()
@@ -124,8 +127,8 @@ pub fn routes(config: &ResumeConfig, client: Client) -> Router {
 }
 
 /// The complete resume service: what the Lambda runs.
-pub fn router(config: &ResumeConfig, client: Client) -> Router {
-    domain::http::finish(routes(config, client), &config.cors)
+pub fn router(config: &ResumeConfig, http: &HttpConfig, client: Client) -> Router {
+    platform::http::finish(routes(config, client), &http.allowed_origins)
 }
 
 async fn default_resume(State(state): State<AppState>, headers: HeaderMap) -> ApiResult<Response> {
@@ -162,7 +165,7 @@ async fn serve(state: &AppState, id: &ResumeId, headers: &HeaderMap) -> ApiResul
         )
             .into_response());
     }
-    let mut response = domain::http::json_response(StatusCode::OK, body);
+    let mut response = platform::http::json_response(StatusCode::OK, body);
     response.headers_mut().insert(header::ETAG, etag_value);
     response.headers_mut().insert(header::CACHE_CONTROL, cache);
     Ok(response)

@@ -44,7 +44,7 @@
 //!
 //! The three kinds of counter item share one table (`COUNTER_TABLE`, string
 //! key `id`); the visit log has its own (`VISITS_TABLE`, string key `id`).
-//! Both specs live in `domain::dynamo`.
+//! Both specs live in `platform::dynamo`.
 //!
 //! # The client IP and the salt
 //!
@@ -55,17 +55,18 @@
 //!
 //! The salt is configuration, never code: deployed, `VISITOR_SALT_SECRET_ARN`
 //! names a Secrets Manager secret generated at deploy time, read once at
-//! start-up ([`config_from_env`]); locally, `VISITOR_SALT` holds it (the local
+//! start-up ([`resolve_salt`]); locally, `VISITOR_SALT` holds it (the local
 //! server makes a random one per run when unset). It is never logged: its
 //! `Debug` is redacted.
 //!
 //! # CORS
 //!
-//! `domain::http::finish` handles it as for every route: allow-listed
+//! `platform::http::finish` handles it as for every route: allow-listed
 //! origins get `Access-Control-Allow-Origin` and `Vary: Origin`, others get
 //! the body without them (the browser blocks it), and a preflight from an
 //! origin not on the list gets no allow headers.
 
+pub mod config;
 pub mod retry;
 pub mod salt;
 pub mod store;
@@ -78,13 +79,13 @@ use axum::extract::{Request, State};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{on, MethodFilter};
 use axum::Router;
-use domain::config::Salt;
-use domain::config::{CounterConfig, ProcessEnv, SaltSource};
-use domain::{ApiError, ApiResult};
+use model::{ApiError, ApiResult};
+use platform::config::HttpConfig;
 use http::{header, HeaderValue, StatusCode};
 use serde::Serialize;
 use time::OffsetDateTime;
 
+pub use config::{CounterConfig, Salt, SaltSource};
 pub use salt::StartupError;
 pub use store::{Counts, Store};
 
@@ -118,15 +119,20 @@ pub struct CountBody {
 
 /// The counter's routes, without the shared layers: the local server merges
 /// these with the other Lambdas' routes before adding them.
-pub fn routes(config: &CounterConfig, client: Client) -> Router {
-    routes_with_clock(config, client, system_clock())
+pub fn routes(config: &CounterConfig, salt: Salt, client: Client) -> Router {
+    routes_with_clock(config, salt, client, system_clock())
 }
 
 /// [`routes`] with a given clock (tests pin the day with it).
-pub fn routes_with_clock(config: &CounterConfig, client: Client, clock: Clock) -> Router {
+pub fn routes_with_clock(
+    config: &CounterConfig,
+    salt: Salt,
+    client: Client,
+    clock: Clock,
+) -> Router {
     let state = AppState {
         store: Store::new(client, config),
-        salt: config.salt.clone(),
+        salt,
         clock,
     };
     // axum serves HEAD with the GET handler; a HEAD (link checkers,
@@ -148,31 +154,38 @@ async fn head_not_allowed() -> Response {
 }
 
 /// The complete counter service: what the Lambda runs.
-pub fn router(config: &CounterConfig, client: Client) -> Router {
-    domain::http::finish(routes(config, client), &config.cors)
+pub fn router(config: &CounterConfig, salt: Salt, http: &HttpConfig, client: Client) -> Router {
+    router_with_clock(config, salt, http, client, system_clock())
 }
 
 /// [`router`] with a given clock.
-pub fn router_with_clock(config: &CounterConfig, client: Client, clock: Clock) -> Router {
-    domain::http::finish(routes_with_clock(config, client, clock), &config.cors)
+pub fn router_with_clock(
+    config: &CounterConfig,
+    salt: Salt,
+    http: &HttpConfig,
+    client: Client,
+    clock: Clock,
+) -> Router {
+    platform::http::finish(
+        routes_with_clock(config, salt, client, clock),
+        &http.allowed_origins,
+    )
 }
 
-/// The Lambda's configuration from the environment. With
-/// `VISITOR_SALT_SECRET_ARN` set, the salt is read from Secrets Manager here,
-/// once per cold start.
-pub async fn config_from_env() -> Result<CounterConfig, StartupError> {
-    let salt = match CounterConfig::salt_source(&ProcessEnv)? {
-        SaltSource::Secret(arn) => salt::fetch(&arn).await?,
+/// The salt the settings name. With `VISITOR_SALT_SECRET_ARN` set, it is
+/// read from Secrets Manager here, once per cold start.
+pub async fn resolve_salt(config: &CounterConfig) -> Result<Salt, StartupError> {
+    match config.salt_source()? {
+        SaltSource::Secret(arn) => salt::fetch(&arn).await,
         SaltSource::Value(salt) => {
-            if domain::telemetry::in_lambda() {
+            if platform::telemetry::in_lambda() {
                 tracing::warn!(
                     "VISITOR_SALT is set in plain text; deploy with VISITOR_SALT_SECRET_ARN instead"
                 );
             }
-            salt
+            Ok(salt)
         }
-    };
-    Ok(CounterConfig::from_source_with_salt(&ProcessEnv, salt)?)
+    }
 }
 
 async fn visitor_count(State(state): State<AppState>, req: Request) -> ApiResult<Response> {
@@ -187,7 +200,7 @@ async fn visitor_count(State(state): State<AppState>, req: Request) -> ApiResult
         tracing::error!(error = %e, "cannot serialise the count");
         ApiError::Internal
     })?;
-    let mut response = domain::http::json_response(StatusCode::OK, body);
+    let mut response = platform::http::json_response(StatusCode::OK, body);
     response.headers_mut().insert(
         header::CACHE_CONTROL,
         HeaderValue::from_static(CACHE_CONTROL),

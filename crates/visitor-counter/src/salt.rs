@@ -4,7 +4,9 @@
 //! itself) and needs `secretsmanager:GetSecretValue` on that secret. The
 //! secret's string is the salt; template.yaml generates it at deploy time.
 
-use domain::config::{ConfigError, Salt};
+use platform::config::ConfigError;
+
+use crate::config::Salt;
 
 /// Why the Lambda cannot start. No variant carries the salt.
 #[derive(Debug, thiserror::Error)]
@@ -21,7 +23,7 @@ pub enum StartupError {
 /// AWS configuration (`AWS_ENDPOINT_URL_SECRETS_MANAGER` included).
 pub async fn fetch(arn: &str) -> Result<Salt, StartupError> {
     // The same timeouts, retry mode and HTTPS client as the DynamoDB client.
-    let shared = domain::dynamo::sdk_config().await;
+    let shared = platform::dynamo::sdk_config().await;
     fetch_with(&aws_sdk_secretsmanager::Client::new(&shared), arn).await
 }
 

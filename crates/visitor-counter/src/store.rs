@@ -3,8 +3,9 @@
 use aws_sdk_dynamodb::error::{DisplayErrorContext, ProvideErrorMetadata};
 use aws_sdk_dynamodb::types::{AttributeValue, ReturnValue};
 use aws_sdk_dynamodb::Client;
-use domain::config::CounterConfig;
-use domain::{ApiError, ApiResult};
+use model::ApiResult;
+
+use crate::config::CounterConfig;
 use serde::{Deserialize, Serialize};
 use time::format_description::well_known::Rfc3339;
 use time::{Duration, OffsetDateTime, Time};
@@ -105,8 +106,8 @@ impl Store {
     pub fn new(client: Client, config: &CounterConfig) -> Self {
         Self {
             client,
-            counter_table: config.counter_table.clone(),
-            visits_table: config.visits_table.clone(),
+            counter_table: config.counter_table.to_string(),
+            visits_table: config.visits_table.to_string(),
             visit_ttl_days: config.visit_ttl_days,
         }
     }
@@ -121,7 +122,7 @@ impl Store {
             self.unique_today(&visitor.ip_hash, now),
         );
         Ok(Counts {
-            count: total.map_err(ApiError::from_dynamo)?,
+            count: total?,
             unique_today,
         })
     }

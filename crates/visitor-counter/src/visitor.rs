@@ -3,7 +3,7 @@
 use std::net::{IpAddr, SocketAddr};
 
 use axum::extract::ConnectInfo;
-use domain::config::Salt;
+use crate::config::Salt;
 use hmac::{Hmac, Mac};
 use http::{header, Request};
 use lambda_http::request::RequestContext;

@@ -17,7 +17,8 @@ use tower::ServiceBuilder;
 use tower_http::cors::{AllowOrigin, CorsLayer};
 use tracing::Instrument;
 
-use crate::error::ApiError;
+use model::{ApiError, ErrorBody};
+
 use crate::request_id;
 
 /// The largest request body any route accepts (1 MiB).
@@ -25,13 +26,44 @@ pub const BODY_LIMIT: usize = 1024 * 1024;
 
 pub const X_REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
 
-/// The CORS allow-list. An origin is matched exactly (scheme, host, port).
+/// The CORS allow-list (`ALLOWED_ORIGINS`). An origin is matched exactly
+/// (scheme, host, port).
 #[derive(Clone, Debug, Default)]
-pub struct Cors {
+pub struct AllowedOrigins {
     origins: Arc<[HeaderValue]>,
 }
 
-impl Cors {
+/// A comma-separated list of exact origins such as
+/// `https://me.example.com,http://localhost:8080`; an empty value allows no
+/// cross-origin caller. Paths and wildcards are refused.
+impl std::str::FromStr for AllowedOrigins {
+    type Err = String;
+
+    fn from_str(raw: &str) -> Result<Self, String> {
+        raw.split(',')
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
+            .map(|origin| {
+                let (scheme, rest) = origin.split_once("://").ok_or_else(|| {
+                    format!("{origin:?} has no scheme (want e.g. https://example.com)")
+                })?;
+                if !matches!(scheme, "http" | "https") {
+                    return Err(format!("{origin:?}: scheme must be http or https"));
+                }
+                if rest.is_empty() || rest.contains('/') || rest.contains('*') {
+                    return Err(format!(
+                        "{origin:?} must be scheme://host[:port], with no path and no wildcard"
+                    ));
+                }
+                HeaderValue::from_str(origin)
+                    .map_err(|_| format!("{origin:?} is not a valid header value"))
+            })
+            .collect::<Result<Vec<_>, _>>()
+            .map(Self::new)
+    }
+}
+
+impl AllowedOrigins {
     pub fn new(origins: Vec<HeaderValue>) -> Self {
         Self {
             origins: origins.into(),
@@ -60,7 +92,7 @@ impl Cors {
 
 /// Adds the fallback and the shared layers to an app's routes. Call it once,
 /// on the finished set of routes (the local server merges first).
-pub fn finish(routes: Router, cors: &Cors) -> Router {
+pub fn finish(routes: Router, cors: &AllowedOrigins) -> Router {
     routes.fallback(no_such_route).layer(
         ServiceBuilder::new()
             .layer(from_fn(request_context))
@@ -76,7 +108,7 @@ async fn no_such_route() -> ApiError {
 
 /// tower-http answers every preflight with the allowed methods and headers;
 /// one from an origin that is not allowed gets none of them.
-async fn refuse_foreign_preflight(State(cors): State<Cors>, req: Request, next: Next) -> Response {
+async fn refuse_foreign_preflight(State(cors): State<AllowedOrigins>, req: Request, next: Next) -> Response {
     let is_preflight = req.method() == Method::OPTIONS
         && req
             .headers()
@@ -127,7 +159,12 @@ async fn request_context(req: Request, next: Next) -> Response {
     response
 }
 
+/// Writes every error response as the JSON error shape: a handler's
+/// [`ApiError`] (its [`ErrorBody`] extension), or a framework's bare 4xx/5xx.
 async fn json_error(response: Response) -> Response {
+    if let Some(body) = response.extensions().get::<ErrorBody>().cloned() {
+        return with_error_body(response, body);
+    }
     let status = response.status();
     let is_json = response
         .headers()
@@ -137,7 +174,7 @@ async fn json_error(response: Response) -> Response {
     if !(status.is_client_error() || status.is_server_error()) || is_json {
         return response;
     }
-    let (parts, body) = response.into_parts();
+    let (mut parts, body) = response.into_parts();
     // Framework rejections (bad path encoding, body too large) explain a
     // client's mistake in plain text; keep that text for 4xx only.
     let message = if status.is_client_error() {
@@ -153,14 +190,21 @@ async fn json_error(response: Response) -> Response {
     if status == StatusCode::INTERNAL_SERVER_ERROR {
         tracing::error!("internal error without a typed cause");
     }
-    let mut fresh = ApiError::from_status(status, message).into_response();
-    *fresh.status_mut() = status;
-    for (name, value) in parts.headers.iter() {
-        if name != header::CONTENT_TYPE && name != header::CONTENT_LENGTH {
-            fresh.headers_mut().append(name, value.clone());
-        }
-    }
-    fresh
+    let error = ApiError::from_status(status, message, BODY_LIMIT);
+    parts.headers.insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("application/json"),
+    );
+    with_error_body(Response::from_parts(parts, Body::empty()), error.body())
+}
+
+/// `response` with `body`, given the current request id, as its content.
+fn with_error_body(response: Response, mut body: ErrorBody) -> Response {
+    body.request_id = request_id::current().unwrap_or_default();
+    let bytes = serde_json::to_vec(&body).unwrap_or_default();
+    let (mut parts, _) = response.into_parts();
+    parts.headers.remove(header::CONTENT_LENGTH);
+    Response::from_parts(parts, Body::from(bytes))
 }
 
 /// A JSON response with the given status and extra headers.
@@ -187,7 +231,7 @@ mod tests {
         );
         finish(
             routes,
-            &Cors::new(vec![HeaderValue::from_static("http://localhost:8080")]),
+            &AllowedOrigins::new(vec![HeaderValue::from_static("http://localhost:8080")]),
         )
     }
 

@@ -98,7 +98,7 @@ mod tests {
                 )
             }),
         );
-        let router = crate::http::finish(router, &crate::http::Cors::default());
+        let router = crate::http::finish(router, &crate::http::AllowedOrigins::default());
         let response = service(router).oneshot(req).await.unwrap();
         assert_eq!(response.status(), 200);
         let bytes = response.into_body().collect().await.unwrap().to_bytes();

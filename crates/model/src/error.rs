@@ -1,14 +1,16 @@
-//! The one error type of the API, and the one place that maps it to HTTP.
+//! The one error type of the API, and the one place that maps it to a status
+//! and a stable code.
 //!
-//! Every error body is `{"error": code, "message": text, "requestId": id}`.
-//! Internal details (SDK errors, causes) are logged, never sent.
+//! Every error body is `{"error": code, "message": text, "requestId": id}`
+//! ([`ErrorBody`]). A handler's `ApiError` becomes a response with the status
+//! and headers and an [`ErrorBody`] extension; the platform crate's layer
+//! writes the body, with the request id it gave the request. Internal
+//! details (SDK errors, causes) are logged, never sent.
 
 use aws_sdk_dynamodb::error::{ProvideErrorMetadata, SdkError};
 use axum::response::{IntoResponse, Response};
 use http::{header, HeaderValue, StatusCode};
 use serde::Serialize;
-
-use crate::request_id;
 
 #[derive(Debug, thiserror::Error)]
 pub enum ApiError {
@@ -69,19 +71,42 @@ impl ApiError {
         self.status_and_code().1
     }
 
-    /// Maps a DynamoDB SDK error. The full error is logged here; the client
-    /// only sees what is safe: DynamoDB's own validation text, or a generic one.
-    pub fn from_dynamo<E, R>(err: SdkError<E, R>) -> Self
-    where
-        E: ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,
-        R: std::fmt::Debug,
-    {
+    /// The error for a bare status that a framework or gateway produced
+    /// (404, 405, 413...), with its own text where it gave one.
+    pub fn from_status(status: StatusCode, message: Option<String>, body_limit: usize) -> Self {
+        let msg = |default: &str| message.clone().unwrap_or_else(|| default.to_string());
+        match status {
+            StatusCode::NOT_FOUND => Self::NotFound(msg("no such route")),
+            StatusCode::METHOD_NOT_ALLOWED => Self::MethodNotAllowed,
+            StatusCode::FORBIDDEN => Self::Forbidden(msg("forbidden")),
+            StatusCode::CONFLICT => Self::Conflict(msg("conflict")),
+            StatusCode::PAYLOAD_TOO_LARGE => Self::PayloadTooLarge { limit: body_limit },
+            StatusCode::UNSUPPORTED_MEDIA_TYPE => {
+                Self::UnsupportedMediaType(msg("unsupported media type"))
+            }
+            StatusCode::TOO_MANY_REQUESTS => Self::Throttled,
+            StatusCode::SERVICE_UNAVAILABLE => Self::Unavailable,
+            s if s.is_client_error() => Self::bad_request("bad_request", msg("bad request")),
+            _ => Self::Internal,
+        }
+    }
+}
+
+/// Maps a DynamoDB SDK error, so that `?` carries it. The full error is
+/// logged here; the client only sees what is safe: DynamoDB's own
+/// validation text, or a generic one.
+impl<E, R> From<SdkError<E, R>> for ApiError
+where
+    E: ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,
+    R: std::fmt::Debug,
+{
+    fn from(err: SdkError<E, R>) -> Self {
         let mapped = match &err {
             SdkError::ServiceError(service) => {
                 let inner = service.err();
                 match inner.code() {
                     Some("ConditionalCheckFailedException") => {
-                        Self::Conflict("the condition on this request was not met".into())
+                        ApiError::Conflict("the condition on this request was not met".into())
                     }
                     Some("TransactionConflictException") => {
                         Self::Conflict("the item is being changed by another request".into())
@@ -116,56 +141,47 @@ impl ApiError {
         }
         mapped
     }
-
-    /// A JSON error for a bare status (used for framework-made errors).
-    pub fn from_status(status: StatusCode, message: Option<String>) -> Self {
-        let msg = |default: &str| message.clone().unwrap_or_else(|| default.to_string());
-        match status {
-            StatusCode::NOT_FOUND => Self::NotFound(msg("no such route")),
-            StatusCode::METHOD_NOT_ALLOWED => Self::MethodNotAllowed,
-            StatusCode::FORBIDDEN => Self::Forbidden(msg("forbidden")),
-            StatusCode::CONFLICT => Self::Conflict(msg("conflict")),
-            StatusCode::PAYLOAD_TOO_LARGE => Self::PayloadTooLarge {
-                limit: crate::http::BODY_LIMIT,
-            },
-            StatusCode::UNSUPPORTED_MEDIA_TYPE => {
-                Self::UnsupportedMediaType(msg("unsupported media type"))
-            }
-            StatusCode::TOO_MANY_REQUESTS => Self::Throttled,
-            StatusCode::SERVICE_UNAVAILABLE => Self::Unavailable,
-            s if s.is_client_error() => Self::bad_request("bad_request", msg("bad request")),
-            _ => Self::Internal,
-        }
-    }
 }
 
-#[derive(Serialize)]
-pub struct ErrorBody<'a> {
-    pub error: &'a str,
+/// The JSON body of every error response.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct ErrorBody {
+    /// A stable, machine-readable code such as `not_found`.
+    pub error: &'static str,
+    /// A sentence for people; never internal details.
     pub message: String,
+    /// The request's id (API Gateway's in AWS), as in the logs and the
+    /// `x-request-id` response header. Filled in by the platform's layer.
     #[serde(rename = "requestId")]
     pub request_id: String,
 }
 
+impl ApiError {
+    /// The body for this error, without the request id.
+    pub fn body(&self) -> ErrorBody {
+        ErrorBody {
+            error: self.code(),
+            message: self.to_string(),
+            request_id: String::new(),
+        }
+    }
+}
+
+/// The status, `Content-Type: application/json`, `Retry-After` where a retry
+/// may succeed, and the [`ErrorBody`] as a response extension: the layer
+/// that knows the request id writes it out (`platform::http`).
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
-        let (status, code) = self.status_and_code();
-        let body = ErrorBody {
-            error: code,
-            message: self.to_string(),
-            request_id: request_id::current().unwrap_or_default(),
-        };
-        let bytes = serde_json::to_vec(&body).unwrap_or_default();
-        let mut response = (status, bytes).into_response();
-        response.headers_mut().insert(
+        let mut response = self.status().into_response();
+        let headers = response.headers_mut();
+        headers.insert(
             header::CONTENT_TYPE,
             HeaderValue::from_static("application/json"),
         );
         if matches!(self, Self::Throttled | Self::Unavailable) {
-            response
-                .headers_mut()
-                .insert(header::RETRY_AFTER, HeaderValue::from_static("1"));
+            headers.insert(header::RETRY_AFTER, HeaderValue::from_static("1"));
         }
+        response.extensions_mut().insert(self.body());
         response
     }
 }
@@ -208,30 +224,26 @@ mod tests {
         }
     }
 
-    #[tokio::test]
-    async fn body_is_the_json_error_shape_with_request_id() {
-        let response = request_id::scope("req-123".into(), async {
-            ApiError::NotFound("no resume with id \"x\"".into()).into_response()
-        })
-        .await;
+    #[test]
+    fn a_response_carries_status_headers_and_the_body_to_write() {
+        let response = ApiError::NotFound("no resume with id \"x\"".into()).into_response();
         assert_eq!(response.status(), StatusCode::NOT_FOUND);
         assert_eq!(
             response.headers()[header::CONTENT_TYPE],
             HeaderValue::from_static("application/json")
         );
-        let bytes = http_body_util::BodyExt::collect(response.into_body())
-            .await
-            .unwrap()
-            .to_bytes();
-        let body: serde_json::Value = serde_json::from_slice(&bytes).unwrap();
+        assert!(!response.headers().contains_key(header::RETRY_AFTER));
+        let body = response.extensions().get::<ErrorBody>().unwrap();
         assert_eq!(
-            body,
+            serde_json::to_value(body).unwrap(),
             serde_json::json!({
                 "error": "not_found",
                 "message": "no resume with id \"x\"",
-                "requestId": "req-123"
+                "requestId": ""
             })
         );
+        let response = ApiError::Unavailable.into_response();
+        assert_eq!(response.headers()[header::RETRY_AFTER], "1");
     }
 
     /// DynamoDB's error codes, as the SDK reports them, map to our statuses.
@@ -260,7 +272,7 @@ mod tests {
             ("ResourceNotFoundException", 500),
             ("SomethingNew", 500),
         ] {
-            let mapped = ApiError::from_dynamo(service(code));
+            let mapped = ApiError::from(service(code));
             assert_eq!(mapped.status().as_u16(), status, "{code}");
             // Only a validation error passes DynamoDB's text on to the client.
             assert_eq!(
@@ -271,7 +283,7 @@ mod tests {
         }
         let timeout = SdkError::<GetItemError, ()>::timeout_error("slow");
         assert_eq!(
-            ApiError::from_dynamo(timeout).status(),
+            ApiError::from(timeout).status(),
             StatusCode::SERVICE_UNAVAILABLE
         );
     }
@@ -279,15 +291,15 @@ mod tests {
     #[test]
     fn bare_statuses_become_typed_errors() {
         assert_eq!(
-            ApiError::from_status(StatusCode::PAYLOAD_TOO_LARGE, None).status(),
+            ApiError::from_status(StatusCode::PAYLOAD_TOO_LARGE, None, 1).status(),
             StatusCode::PAYLOAD_TOO_LARGE
         );
         assert_eq!(
-            ApiError::from_status(StatusCode::IM_A_TEAPOT, None).status(),
+            ApiError::from_status(StatusCode::IM_A_TEAPOT, None, 1).status(),
             StatusCode::BAD_REQUEST
         );
         assert_eq!(
-            ApiError::from_status(StatusCode::BAD_GATEWAY, Some("secret detail".into()))
+            ApiError::from_status(StatusCode::BAD_GATEWAY, Some("secret detail".into()), 1)
                 .to_string(),
             "internal error"
         );

@@ -55,6 +55,14 @@ impl ResumeId {
     }
 }
 
+impl std::str::FromStr for ResumeId {
+    type Err = InvalidId;
+
+    fn from_str(raw: &str) -> Result<Self, InvalidId> {
+        Self::parse(raw)
+    }
+}
+
 impl std::fmt::Display for ResumeId {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(&self.0)

@@ -1,0 +1,18 @@
+//! What every Lambda of the resume backend runs on, and what the local
+//! server runs the same routers with:
+//!
+//! - [`http`]: the shared layers (request ids, request logs, JSON errors,
+//!   CORS, the body cap), applied by [`http::finish`];
+//! - [`lambda`]: the adapter from API Gateway events to a router;
+//! - [`telemetry`]: logging, as Lambda's `LoggingConfig` asks for it;
+//! - [`dynamo`]: the DynamoDB client (timeouts, retries, TLS) and the key
+//!   schemas of the project's tables;
+//! - [`config`]: validated setting types that each Lambda's settings use.
+
+pub mod config;
+pub mod dynamo;
+pub mod http;
+pub mod lambda;
+pub mod request_id;
+pub mod telemetry;
+pub mod tls;
