@@ -91,8 +91,14 @@ impl Settings {
     /// Each table the stack uses, with the name it has here.
     pub fn tables(&self) -> Vec<(TableSpec, String)> {
         vec![
-            (platform::dynamo::RESUME_TABLE, self.resume.table.to_string()),
-            (platform::dynamo::MANAGER_TABLE, self.manager.table.to_string()),
+            (
+                platform::dynamo::RESUME_TABLE,
+                self.resume.table.to_string(),
+            ),
+            (
+                platform::dynamo::MANAGER_TABLE,
+                self.manager.table.to_string(),
+            ),
             (
                 platform::dynamo::COUNTER_TABLE,
                 self.counter.counter_table.to_string(),

@@ -47,7 +47,9 @@ pub fn from_pairs<T: Args + FromArgMatches>(pairs: &[(&str, &str)]) -> Result<T,
     parse_without_env::<T>(args)
 }
 
-fn parse<T: Args + FromArgMatches>(args: impl IntoIterator<Item = String>) -> Result<T, ConfigError> {
+fn parse<T: Args + FromArgMatches>(
+    args: impl IntoIterator<Item = String>,
+) -> Result<T, ConfigError> {
     let command = T::augment_args(Command::new("settings").no_binary_name(true));
     let matches = command
         .clone()
@@ -61,7 +63,10 @@ fn parse_without_env<T: Args + FromArgMatches>(args: Vec<String>) -> Result<T, C
     // their own pairs whatever the test process's environment holds.
     let named = T::augment_args(Command::new("settings").no_binary_name(true));
     let mut command = named.clone();
-    let ids: Vec<_> = command.get_arguments().map(|a| a.get_id().clone()).collect();
+    let ids: Vec<_> = command
+        .get_arguments()
+        .map(|a| a.get_id().clone())
+        .collect();
     for id in ids {
         command = command.mut_arg(id, |a| a.env(None::<&str>));
     }
@@ -83,17 +88,22 @@ fn config_error(command: &Command, err: &clap::Error) -> ConfigError {
         command
             .get_arguments()
             .find(|a| {
-                a.get_long()
-                    .is_some_and(|l| usage.starts_with(&format!("--{l} ")) || usage == format!("--{l}"))
+                a.get_long().is_some_and(|l| {
+                    usage.starts_with(&format!("--{l} ")) || usage == format!("--{l}")
+                })
             })
             .and_then(|a| a.get_env())
             .map(|e| e.to_string_lossy().into_owned())
             .unwrap_or_else(|| usage.to_owned())
     };
     match err.kind() {
-        ErrorKind::MissingRequiredArgument => {
-            ConfigError::Missing(strings(ContextKind::InvalidArg).iter().map(|u| env_of(u)).collect::<Vec<_>>().join(", "))
-        }
+        ErrorKind::MissingRequiredArgument => ConfigError::Missing(
+            strings(ContextKind::InvalidArg)
+                .iter()
+                .map(|u| env_of(u))
+                .collect::<Vec<_>>()
+                .join(", "),
+        ),
         ErrorKind::ValueValidation | ErrorKind::InvalidValue => {
             let name = strings(ContextKind::InvalidArg)
                 .first()
@@ -187,13 +197,68 @@ impl FromStr for TableNames {
     }
 }
 
+/// A custom domain's base-path mapping, e.g. `v1` for
+/// `https://api.me.example/v1/resume`: empty (the default, and a mapping at
+/// the domain's root), or segments of `[A-Za-z0-9._~-]`. Leading and
+/// trailing slashes are ignored.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct BasePath(Option<String>);
+
+impl BasePath {
+    /// `/v1`, or `None` for no base path.
+    pub fn as_prefix(&self) -> Option<&str> {
+        self.0.as_deref()
+    }
+}
+
+impl FromStr for BasePath {
+    type Err = String;
+
+    fn from_str(raw: &str) -> Result<Self, String> {
+        let trimmed = raw.trim().trim_matches('/');
+        if trimmed.is_empty() || trimmed == "(none)" {
+            return Ok(Self(None));
+        }
+        let ok = trimmed.split('/').all(|segment| {
+            !segment.is_empty()
+                && segment != "."
+                && segment != ".."
+                && segment
+                    .bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || b"._~-".contains(&b))
+        });
+        if ok {
+            Ok(Self(Some(format!("/{trimmed}"))))
+        } else {
+            Err(format!(
+                "{raw:?} is not a base path (segments of A-Z a-z 0-9 . _ ~ -, e.g. v1)"
+            ))
+        }
+    }
+}
+
 /// The settings every HTTP-serving Lambda shares.
 #[derive(Args, Clone, Debug)]
 pub struct HttpConfig {
     /// Browser origins allowed to call the API across origins: exact
     /// `scheme://host[:port]` values, comma-separated. Empty allows none.
-    #[arg(id = "allowed_origins", long, env = "ALLOWED_ORIGINS", value_name = "ALLOWED_ORIGINS")]
+    #[arg(
+        id = "allowed_origins",
+        long,
+        env = "ALLOWED_ORIGINS",
+        value_name = "ALLOWED_ORIGINS"
+    )]
     pub allowed_origins: AllowedOrigins,
+    /// The base path of a custom domain's mapping to this API (`v1`), which
+    /// API Gateway leaves in front of every path; empty for none.
+    #[arg(
+        id = "api_base_path",
+        long,
+        env = "API_BASE_PATH",
+        value_name = "API_BASE_PATH",
+        default_value = ""
+    )]
+    pub base_path: BasePath,
 }
 
 #[cfg(test)]
@@ -202,7 +267,11 @@ mod tests {
 
     #[derive(Args, Debug)]
     struct Example {
-        #[arg(long = "example-table", env = "EXAMPLE_TABLE", value_name = "EXAMPLE_TABLE")]
+        #[arg(
+            long = "example-table",
+            env = "EXAMPLE_TABLE",
+            value_name = "EXAMPLE_TABLE"
+        )]
         table: TableName,
         #[command(flatten)]
         http: HttpConfig,
@@ -212,12 +281,21 @@ mod tests {
     fn pairs_are_read_by_their_variable_names() {
         let cfg: Example = from_pairs(&[
             ("EXAMPLE_TABLE", "resume-prod"),
-            ("ALLOWED_ORIGINS", "https://jane.example, http://localhost:8080"),
+            (
+                "ALLOWED_ORIGINS",
+                "https://jane.example, http://localhost:8080",
+            ),
         ])
         .unwrap();
         assert_eq!(cfg.table.as_str(), "resume-prod");
-        assert!(cfg.http.allowed_origins.allows(&http::HeaderValue::from_static("http://localhost:8080")));
-        assert!(!cfg.http.allowed_origins.allows(&http::HeaderValue::from_static("https://evil.example")));
+        assert!(cfg
+            .http
+            .allowed_origins
+            .allows(&http::HeaderValue::from_static("http://localhost:8080")));
+        assert!(!cfg
+            .http
+            .allowed_origins
+            .allows(&http::HeaderValue::from_static("https://evil.example")));
     }
 
     #[test]
@@ -255,7 +333,25 @@ mod tests {
             );
         }
         // An empty allow-list is valid: no cross-origin callers.
-        assert!(from_pairs::<Example>(&[("EXAMPLE_TABLE", "tbl"), ("ALLOWED_ORIGINS", "")]).is_ok());
+        assert!(
+            from_pairs::<Example>(&[("EXAMPLE_TABLE", "tbl"), ("ALLOWED_ORIGINS", "")]).is_ok()
+        );
+    }
+
+    #[test]
+    fn base_paths_are_normalised_and_checked() {
+        let prefix = |raw: &str| {
+            raw.parse::<BasePath>()
+                .map(|b| b.as_prefix().map(str::to_owned))
+        };
+        assert_eq!(prefix("").unwrap(), None);
+        assert_eq!(prefix("/").unwrap(), None);
+        assert_eq!(prefix("(none)").unwrap(), None);
+        assert_eq!(prefix("v1").unwrap().as_deref(), Some("/v1"));
+        assert_eq!(prefix("/api/v1/").unwrap().as_deref(), Some("/api/v1"));
+        for bad in ["a b", "../x", "v1//x", "v?1", "%2e"] {
+            assert!(prefix(bad).is_err(), "{bad}");
+        }
     }
 
     #[test]

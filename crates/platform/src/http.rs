@@ -5,7 +5,7 @@
 //! Lambdas and the local server both call `finish`, so they behave the same.
 
 use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use axum::body::Body;
 use axum::extract::{Request, State};
@@ -13,18 +13,20 @@ use axum::middleware::{from_fn, from_fn_with_state, Next};
 use axum::response::{IntoResponse, Response};
 use axum::Router;
 use http::{header, HeaderName, HeaderValue, Method, StatusCode};
+use model::{ApiError, ErrorBody};
 use tower::ServiceBuilder;
 use tower_http::cors::{AllowOrigin, CorsLayer};
-use tracing::Instrument;
-
-use model::{ApiError, ErrorBody};
+use tower_http::request_id::{PropagateRequestIdLayer, SetRequestIdLayer};
+use tower_http::trace::{DefaultOnResponse, TraceLayer};
+use tower_http::LatencyUnit;
+use tracing::Level;
 
 use crate::request_id;
 
 /// The largest request body any route accepts (1 MiB).
 pub const BODY_LIMIT: usize = 1024 * 1024;
 
-pub const X_REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
+pub const X_REQUEST_ID: HeaderName = request_id::HEADER;
 
 /// The CORS allow-list (`ALLOWED_ORIGINS`). An origin is matched exactly
 /// (scheme, host, port).
@@ -92,10 +94,35 @@ impl AllowedOrigins {
 
 /// Adds the fallback and the shared layers to an app's routes. Call it once,
 /// on the finished set of routes (the local server merges first).
+///
+/// From the outside in: the request id (tower-http's request-id layers, with
+/// [`request_id::PreferAws`]), the request's span and its outcome log line
+/// (tower-http's `TraceLayer`), JSON error bodies, refusing preflights from
+/// foreign origins, CORS (tower-http), and the body cap.
 pub fn finish(routes: Router, cors: &AllowedOrigins) -> Router {
+    let trace = TraceLayer::new_for_http()
+        .make_span_with(|req: &Request| {
+            tracing::info_span!(
+                "request",
+                request_id = %request_id::of(req),
+                method = %req.method(),
+                path = %req.uri().path(),
+            )
+        })
+        .on_request(())
+        .on_response(
+            DefaultOnResponse::new()
+                .level(Level::INFO)
+                .latency_unit(LatencyUnit::Micros),
+        )
+        .on_failure(());
     routes.fallback(no_such_route).layer(
         ServiceBuilder::new()
-            .layer(from_fn(request_context))
+            .map_request(request_id::drop_untrusted::<Body>)
+            .layer(SetRequestIdLayer::x_request_id(request_id::PreferAws))
+            .layer(PropagateRequestIdLayer::x_request_id())
+            .layer(trace)
+            .layer(from_fn(json_errors))
             .layer(from_fn_with_state(cors.clone(), refuse_foreign_preflight))
             .layer(cors.layer())
             .layer(axum::extract::DefaultBodyLimit::max(BODY_LIMIT)),
@@ -108,7 +135,11 @@ async fn no_such_route() -> ApiError {
 
 /// tower-http answers every preflight with the allowed methods and headers;
 /// one from an origin that is not allowed gets none of them.
-async fn refuse_foreign_preflight(State(cors): State<AllowedOrigins>, req: Request, next: Next) -> Response {
+async fn refuse_foreign_preflight(
+    State(cors): State<AllowedOrigins>,
+    req: Request,
+    next: Next,
+) -> Response {
     let is_preflight = req.method() == Method::OPTIONS
         && req
             .headers()
@@ -125,45 +156,17 @@ async fn refuse_foreign_preflight(State(cors): State<AllowedOrigins>, req: Reque
     }
 }
 
-/// Gives the request its id (in the span, the error bodies and the
-/// `x-request-id` response header), logs its outcome, and turns any
-/// non-JSON error response into the JSON error shape.
-async fn request_context(req: Request, next: Next) -> Response {
-    let id = request_id::for_request(&req);
-    let span = tracing::info_span!("request", request_id = %id);
-    let method = req.method().clone();
-    let path = req.uri().path().to_owned();
-    let started = Instant::now();
-    let id_header = HeaderValue::from_str(&id).ok();
-
-    let mut response = request_id::scope(
-        id,
-        async move {
-            let response = next.run(req).await;
-            let response = json_error(response).await;
-            tracing::info!(
-                %method,
-                %path,
-                status = response.status().as_u16(),
-                elapsed_us = started.elapsed().as_micros() as u64,
-                "request"
-            );
-            response
-        }
-        .instrument(span),
-    )
-    .await;
-    if let Some(value) = id_header {
-        response.headers_mut().insert(X_REQUEST_ID, value);
-    }
-    response
+/// Gives every error response the JSON error shape, with the request's id.
+async fn json_errors(req: Request, next: Next) -> Response {
+    let id = request_id::of(&req);
+    json_error(next.run(req).await, id).await
 }
 
 /// Writes every error response as the JSON error shape: a handler's
 /// [`ApiError`] (its [`ErrorBody`] extension), or a framework's bare 4xx/5xx.
-async fn json_error(response: Response) -> Response {
+async fn json_error(response: Response, request_id: String) -> Response {
     if let Some(body) = response.extensions().get::<ErrorBody>().cloned() {
-        return with_error_body(response, body);
+        return with_error_body(response, body, request_id);
     }
     let status = response.status();
     let is_json = response
@@ -195,12 +198,16 @@ async fn json_error(response: Response) -> Response {
         header::CONTENT_TYPE,
         HeaderValue::from_static("application/json"),
     );
-    with_error_body(Response::from_parts(parts, Body::empty()), error.body())
+    with_error_body(
+        Response::from_parts(parts, Body::empty()),
+        error.body(),
+        request_id,
+    )
 }
 
-/// `response` with `body`, given the current request id, as its content.
-fn with_error_body(response: Response, mut body: ErrorBody) -> Response {
-    body.request_id = request_id::current().unwrap_or_default();
+/// `response` with `body`, given the request's id, as its content.
+fn with_error_body(response: Response, mut body: ErrorBody, request_id: String) -> Response {
+    body.request_id = request_id;
     let bytes = serde_json::to_vec(&body).unwrap_or_default();
     let (mut parts, _) = response.into_parts();
     parts.headers.remove(header::CONTENT_LENGTH);

@@ -1,5 +1,19 @@
 //! Running a router on Lambda. The router is the same value the local server
 //! serves; this only adapts API Gateway's path and hands it to `lambda_http`.
+//!
+//! Routes are declared as template.yaml declares them (`/resume`), but an
+//! event's path can carry more in front:
+//!
+//! - the stage: lambda_http puts `/{stage}` in front of a REST API event's
+//!   path (unless `AWS_LAMBDA_HTTP_IGNORE_STAGE_IN_PATH` is set, which this
+//!   project does not use), and some events already carry it;
+//! - a custom domain's base-path mapping (`api.me.example/v1` puts `/v1`
+//!   in front), named by `API_BASE_PATH` ([`BasePath`]).
+//!
+//! [`service`] drops exactly those two prefixes, in that order, and nothing
+//! it was not told about: an unknown path stays a 404.
+
+use std::sync::Arc;
 
 use axum::Router;
 use http::Uri;
@@ -8,31 +22,47 @@ use lambda_http::{Request, RequestExt};
 use tower::util::MapRequest;
 use tower::ServiceExt;
 
-/// The router as a Lambda service.
-pub fn service(router: Router) -> MapRequest<Router, fn(Request) -> Request> {
-    router.map_request(strip_stage as fn(Request) -> Request)
+use crate::config::{BasePath, HttpConfig};
+
+/// The router as a Lambda service, with the stage and `base_path` dropped
+/// from each event's path.
+pub fn service(
+    router: Router,
+    base_path: &BasePath,
+) -> MapRequest<Router, impl FnMut(Request) -> Request + Clone> {
+    let base: Option<Arc<str>> = base_path.as_prefix().map(Arc::from);
+    router.map_request(move |req: Request| {
+        let req = strip_stage(req);
+        match &base {
+            Some(prefix) => strip_prefix(req, prefix),
+            None => req,
+        }
+    })
 }
 
 /// Serves `router` for API Gateway events until the runtime stops.
-pub async fn run(router: Router) -> Result<(), lambda_http::Error> {
-    lambda_http::run(service(router)).await
+pub async fn run(router: Router, http: &HttpConfig) -> Result<(), lambda_http::Error> {
+    lambda_http::run(service(router, &http.base_path)).await
 }
 
-/// A REST API event's path may carry the stage (`/Prod/resume`), depending on
-/// `AWS_LAMBDA_HTTP_IGNORE_STAGE_IN_PATH` and on how the API is reached.
-/// Routes are declared without it, so drop a leading `/{stage}` here.
-fn strip_stage(mut req: Request) -> Request {
+/// Drops a leading `/{stage}` (the event's own stage, nothing else).
+fn strip_stage(req: Request) -> Request {
     let stage = match req.request_context_ref() {
         Some(RequestContext::ApiGatewayV1(ctx)) => ctx.stage.clone(),
         Some(RequestContext::ApiGatewayV2(ctx)) => ctx.stage.clone(),
         _ => None,
     };
-    let Some(stage) = stage.filter(|s| !s.is_empty() && s != "$default") else {
-        return req;
-    };
-    let prefix = format!("/{stage}");
+    match stage.filter(|s| !s.is_empty() && s != "$default") {
+        Some(stage) => strip_prefix(req, &format!("/{stage}")),
+        None => req,
+    }
+}
+
+/// Drops `prefix` (`/seg[/seg...]`) when the path starts with it as whole
+/// segments; the query string stays.
+fn strip_prefix(mut req: Request, prefix: &str) -> Request {
     let path = req.uri().path();
-    let rest = match path.strip_prefix(&prefix) {
+    let rest = match path.strip_prefix(prefix) {
         Some("") => "/",
         Some(rest) if rest.starts_with('/') => rest,
         _ => return req,
@@ -87,22 +117,34 @@ mod tests {
         lambda_http::request::from_str(&event.to_string()).unwrap()
     }
 
-    async fn path_seen(req: Request) -> String {
+    fn echo() -> Router {
         let router = Router::new().route(
             "/resume",
-            get(|uri: Uri| async move {
+            get(|uri: Uri, headers: http::HeaderMap| async move {
                 format!(
                     "{}|{}",
                     uri.path_and_query().map(|p| p.as_str()).unwrap_or_default(),
-                    crate::request_id::current().unwrap_or_default()
+                    headers[crate::request_id::HEADER].to_str().unwrap()
                 )
             }),
         );
-        let router = crate::http::finish(router, &crate::http::AllowedOrigins::default());
-        let response = service(router).oneshot(req).await.unwrap();
+        crate::http::finish(router, &crate::http::AllowedOrigins::default())
+    }
+
+    async fn status_at(req: Request, base: &BasePath) -> u16 {
+        let response = service(echo(), base).oneshot(req).await.unwrap();
+        response.status().as_u16()
+    }
+
+    async fn path_seen_at(req: Request, base: &BasePath) -> String {
+        let response = service(echo(), base).oneshot(req).await.unwrap();
         assert_eq!(response.status(), 200);
         let bytes = response.into_body().collect().await.unwrap().to_bytes();
         String::from_utf8(bytes.to_vec()).unwrap()
+    }
+
+    async fn path_seen(req: Request) -> String {
+        path_seen_at(req, &BasePath::default()).await
     }
 
     #[tokio::test]
@@ -113,6 +155,21 @@ mod tests {
             // The request id is API Gateway's.
             assert!(seen.ends_with("|gw-req-1"), "{path}: {seen}");
         }
+    }
+
+    #[tokio::test]
+    async fn a_base_path_is_dropped_only_when_configured() {
+        let v1: BasePath = "/v1".parse().unwrap();
+        for path in ["/v1/resume", "/Prod/v1/resume"] {
+            let seen = path_seen_at(rest_event(path), &v1).await;
+            assert!(seen.starts_with("/resume?x=1|"), "{path}: {seen}");
+        }
+        // Not told about /v1: it stays, and the route is not found.
+        let status = status_at(rest_event("/v1/resume"), &BasePath::default()).await;
+        assert_eq!(status, 404);
+        // Told about /v1, a path without it or with another prefix is a 404.
+        assert_eq!(status_at(rest_event("/v2/resume"), &v1).await, 404);
+        assert_eq!(status_at(rest_event("/v1resume"), &v1).await, 404);
     }
 
     #[test]

@@ -1,31 +1,18 @@
-//! The current request's id, available anywhere inside the request's task,
-//! so that error bodies and log lines carry it without threading it through.
+//! Request ids, through tower-http's request-id layers: this module only
+//! says which id a request gets. In Lambda it is API Gateway's request id
+//! (the one in its access logs and `x-amzn-RequestId`), then the Lambda
+//! invocation id; locally, a caller's safe `x-request-id`, else a UUID.
 
-use std::future::Future;
+use http::{HeaderValue, Request};
+use lambda_http::request::RequestContext;
+use lambda_http::RequestExt;
+use tower_http::request_id::{MakeRequestId, RequestId};
 
-use http::Request;
+/// The header that carries the id, both ways.
+pub const HEADER: http::HeaderName = http::HeaderName::from_static("x-request-id");
 
-tokio::task_local! {
-    static REQUEST_ID: String;
-}
-
-/// Runs `fut` with `id` as the current request id.
-pub async fn scope<F: Future>(id: String, fut: F) -> F::Output {
-    REQUEST_ID.scope(id, fut).await
-}
-
-/// The current request id, if called inside a request.
-pub fn current() -> Option<String> {
-    REQUEST_ID.try_with(Clone::clone).ok()
-}
-
-/// Picks the id for a request: API Gateway's request id in Lambda (the one
-/// in its access logs and `x-amzn-RequestId`), then the Lambda invocation id,
-/// then a caller's `x-request-id`, else a fresh UUID.
-pub fn for_request<B>(req: &Request<B>) -> String {
-    use lambda_http::request::RequestContext;
-    use lambda_http::RequestExt;
-
+/// The id API Gateway (or the Lambda runtime) gave this request, if any.
+fn from_aws<B>(req: &Request<B>) -> Option<String> {
     let from_gateway = match req.request_context_ref() {
         Some(RequestContext::ApiGatewayV1(ctx)) => ctx.request_id.clone(),
         Some(RequestContext::ApiGatewayV2(ctx)) => ctx.request_id.clone(),
@@ -34,14 +21,43 @@ pub fn for_request<B>(req: &Request<B>) -> String {
     from_gateway
         .or_else(|| req.lambda_context_ref().map(|c| c.request_id.clone()))
         .filter(|id| !id.is_empty())
-        .or_else(|| {
-            req.headers()
-                .get("x-request-id")
-                .and_then(|v| v.to_str().ok())
-                .filter(|v| is_safe_id(v))
-                .map(str::to_owned)
-        })
-        .unwrap_or_else(|| uuid::Uuid::new_v4().to_string())
+}
+
+/// Runs before `SetRequestIdLayer`, which keeps any `x-request-id` it
+/// finds: a caller's id is dropped when AWS has one for the request, or
+/// when it is not short and printable (it is echoed back).
+pub fn drop_untrusted<B>(mut req: Request<B>) -> Request<B> {
+    let keep = from_aws(&req).is_none()
+        && req
+            .headers()
+            .get(HEADER)
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(is_safe_id);
+    if !keep {
+        req.headers_mut().remove(HEADER);
+    }
+    req
+}
+
+/// The [`MakeRequestId`] for requests without a kept caller id: AWS's id,
+/// else a fresh UUID v4.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct PreferAws;
+
+impl MakeRequestId for PreferAws {
+    fn make_request_id<B>(&mut self, req: &Request<B>) -> Option<RequestId> {
+        let id = from_aws(req).unwrap_or_else(|| uuid::Uuid::new_v4().to_string());
+        HeaderValue::from_str(&id).ok().map(RequestId::new)
+    }
+}
+
+/// The id the layers gave `req`, as text ("" outside them).
+pub fn of<B>(req: &Request<B>) -> String {
+    req.headers()
+        .get(HEADER)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default()
+        .to_owned()
 }
 
 /// A caller-supplied id is echoed back, so keep it short and printable.
@@ -56,27 +72,34 @@ fn is_safe_id(v: &str) -> bool {
 mod tests {
     use super::*;
 
+    fn id_for(req: Request<()>) -> String {
+        let req = drop_untrusted(req);
+        match req.headers().get(HEADER) {
+            Some(kept) => kept.to_str().unwrap().to_owned(),
+            None => PreferAws
+                .make_request_id(&req)
+                .unwrap()
+                .header_value()
+                .to_str()
+                .unwrap()
+                .to_owned(),
+        }
+    }
+
     #[test]
     fn a_safe_caller_id_is_kept_and_a_hostile_one_replaced() {
         let req = Request::builder()
             .header("x-request-id", "abc-123")
             .body(())
             .unwrap();
-        assert_eq!(for_request(&req), "abc-123");
+        assert_eq!(id_for(req), "abc-123");
 
         let req = Request::builder()
             .header("x-request-id", "<script>")
             .body(())
             .unwrap();
-        let id = for_request(&req);
+        let id = id_for(req);
         assert_ne!(id, "<script>");
         assert!(uuid::Uuid::parse_str(&id).is_ok());
-    }
-
-    #[tokio::test]
-    async fn current_is_only_set_inside_the_scope() {
-        assert_eq!(current(), None);
-        let seen = scope("r1".into(), async { current() }).await;
-        assert_eq!(seen.as_deref(), Some("r1"));
     }
 }

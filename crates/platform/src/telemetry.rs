@@ -1,36 +1,38 @@
-//! Logging: JSON lines in Lambda (CloudWatch parses them), readable lines
-//! locally. Each request runs in a `request` span carrying `request_id`, so
-//! every line logged while serving it names the request.
+//! Logging, as Lambda's `LoggingConfig` asks for it. Each request runs in a
+//! `request` span carrying `request_id`, `method` and `path` (see
+//! [`crate::http::finish`]), so every line logged while serving it names the
+//! request.
+//!
+//! - In Lambda: lambda_http's own subscriber, which honours
+//!   `AWS_LAMBDA_LOG_LEVEL` and `AWS_LAMBDA_LOG_FORMAT` (JSON lines that
+//!   CloudWatch parses), as template.yaml's `LoggingConfig` sets them.
+//! - Locally: readable lines at the same `AWS_LAMBDA_LOG_LEVEL` (else
+//!   `RUST_LOG`, else `info`), coloured only when stdout is a terminal, so a
+//!   log written to a file stays greppable (`grep status=503`).
 
-use tracing_subscriber::fmt::format::FmtSpan;
+use std::io::IsTerminal;
+
 use tracing_subscriber::EnvFilter;
 
-/// Installs the global subscriber once. The level comes from `RUST_LOG`, else
-/// `LOG_LEVEL`, else `info`. Safe to call more than once.
+/// Installs the global subscriber. Safe to call more than once locally (the
+/// first one stays); in Lambda call it once, at start-up.
 pub fn init() {
-    let filter = std::env::var("RUST_LOG")
-        .or_else(|_| std::env::var("LOG_LEVEL"))
+    if in_lambda() {
+        lambda_http::tracing::init_default_subscriber();
+        return;
+    }
+    let filter = std::env::var("AWS_LAMBDA_LOG_LEVEL")
+        .or_else(|_| std::env::var("RUST_LOG"))
         .ok()
         .and_then(|f| EnvFilter::try_new(f.to_lowercase()).ok())
         .unwrap_or_else(|| EnvFilter::new("info"));
-    let builder = tracing_subscriber::fmt()
-        .with_env_filter(filter)
-        .with_span_events(FmtSpan::NONE);
-    let result = if in_lambda() {
-        builder
-            .json()
-            .flatten_event(true)
-            .with_current_span(true)
-            .with_span_list(false)
-            .with_ansi(false)
-            .without_time()
-            .with_target(false)
-            .try_init()
-    } else {
-        builder.compact().with_target(false).try_init()
-    };
     // Already installed (tests, or a second call): keep the first one.
-    let _ = result;
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_target(false)
+        .with_ansi(std::io::stdout().is_terminal())
+        .compact()
+        .try_init();
 }
 
 /// True inside the Lambda execution environment.

@@ -9,10 +9,20 @@ use platform::config::TableName;
 #[derive(Args, Clone, Debug)]
 pub struct ResumeConfig {
     /// The table resumes are stored in.
-    #[arg(id = "resume_table", long = "resume-table", env = "RESUME_TABLE", value_name = "RESUME_TABLE")]
+    #[arg(
+        id = "resume_table",
+        long = "resume-table",
+        env = "RESUME_TABLE",
+        value_name = "RESUME_TABLE"
+    )]
     pub table: TableName,
     /// The resume `GET /resume` serves.
-    #[arg(id = "resume_id", long = "resume-id", env = "RESUME_ID", value_name = "RESUME_ID")]
+    #[arg(
+        id = "resume_id",
+        long = "resume-id",
+        env = "RESUME_ID",
+        value_name = "RESUME_ID"
+    )]
     pub default_id: ResumeId,
 }
 
@@ -34,7 +44,8 @@ mod tests {
     fn missing_and_invalid_values_are_named() {
         let err = from_pairs::<ResumeConfig>(&[("RESUME_ID", "x")]).unwrap_err();
         assert_eq!(err, ConfigError::Missing("RESUME_TABLE".into()));
-        let base = |table, id| from_pairs::<ResumeConfig>(&[("RESUME_TABLE", table), ("RESUME_ID", id)]);
+        let base =
+            |table, id| from_pairs::<ResumeConfig>(&[("RESUME_TABLE", table), ("RESUME_ID", id)]);
         assert!(matches!(
             base("a b", "x"),
             Err(ConfigError::Invalid { name, .. }) if name == "RESUME_TABLE"

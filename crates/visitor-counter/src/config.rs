@@ -90,10 +90,20 @@ pub enum SaltSource {
 pub struct CounterConfig {
     /// The table of the total, the daily unique counts and the seen-today
     /// markers.
-    #[arg(id = "counter_table", long = "counter-table", env = "COUNTER_TABLE", value_name = "COUNTER_TABLE")]
+    #[arg(
+        id = "counter_table",
+        long = "counter-table",
+        env = "COUNTER_TABLE",
+        value_name = "COUNTER_TABLE"
+    )]
     pub counter_table: TableName,
     /// The visit log's table.
-    #[arg(id = "visits_table", long = "visits-table", env = "VISITS_TABLE", value_name = "VISITS_TABLE")]
+    #[arg(
+        id = "visits_table",
+        long = "visits-table",
+        env = "VISITS_TABLE",
+        value_name = "VISITS_TABLE"
+    )]
     pub visits_table: TableName,
     /// Days a visit-log item lives before DynamoDB TTL removes it (1-3650).
     #[arg(

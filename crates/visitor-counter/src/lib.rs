@@ -79,9 +79,9 @@ use axum::extract::{Request, State};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{on, MethodFilter};
 use axum::Router;
+use http::{header, HeaderValue, StatusCode};
 use model::{ApiError, ApiResult};
 use platform::config::HttpConfig;
-use http::{header, HeaderValue, StatusCode};
 use serde::Serialize;
 use time::OffsetDateTime;
 

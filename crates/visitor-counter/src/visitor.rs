@@ -2,8 +2,8 @@
 
 use std::net::{IpAddr, SocketAddr};
 
-use axum::extract::ConnectInfo;
 use crate::config::Salt;
+use axum::extract::ConnectInfo;
 use hmac::{Hmac, Mac};
 use http::{header, Request};
 use lambda_http::request::RequestContext;
