@@ -78,8 +78,8 @@ use aws_sdk_dynamodb::Client;
 use axum::extract::{Request, State};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{on, MethodFilter};
-use axum::Router;
-use http::{header, HeaderValue, StatusCode};
+use axum::{Json, Router};
+use http::{header, HeaderValue};
 use model::{ApiError, ApiResult};
 use platform::config::HttpConfig;
 use serde::Serialize;
@@ -188,24 +188,22 @@ pub async fn resolve_salt(config: &CounterConfig) -> Result<Salt, StartupError> 
     }
 }
 
-async fn visitor_count(State(state): State<AppState>, req: Request) -> ApiResult<Response> {
+async fn visitor_count(
+    State(state): State<AppState>,
+    req: Request,
+) -> ApiResult<impl IntoResponse> {
     let now = (state.clock)();
     let visitor = visitor::Visitor::from_request(&req, &state.salt);
     let counts = state.store.record(&visitor, now).await?;
-    let body = serde_json::to_vec(&CountBody {
+    let body = CountBody {
         count: counts.count,
         unique_today: counts.unique_today,
-    })
-    .map_err(|e| {
-        tracing::error!(error = %e, "cannot serialise the count");
-        ApiError::Internal
-    })?;
-    let mut response = platform::http::json_response(StatusCode::OK, body);
-    response.headers_mut().insert(
+    };
+    let no_store = [(
         header::CACHE_CONTROL,
         HeaderValue::from_static(CACHE_CONTROL),
-    );
-    Ok(response)
+    )];
+    Ok((no_store, Json(body)))
 }
 
 #[cfg(test)]
