@@ -3,10 +3,13 @@
 //! Its settings are the Lambdas' own settings structs, read from the same
 //! environment variables, with defaults that suit `make dev`.
 
+pub mod iam;
+
 use std::net::SocketAddr;
 
 use anyhow::Context;
 use aws_sdk_dynamodb::Client;
+use axum::middleware::from_fn_with_state;
 use axum::Router;
 use clap::{Args, Command, FromArgMatches};
 use dynamodbmanager::ManagerConfig;
@@ -33,6 +36,9 @@ pub struct Settings {
     pub counter: CounterConfig,
     #[command(flatten)]
     pub http: HttpConfig,
+    /// API Gateway's IAM authorization on the manager routes, emulated.
+    #[command(flatten)]
+    pub iam: iam::IamSettings,
     /// The key visitor IPs are hashed with: `VISITOR_SALT`, else a random
     /// one per run (see [`Settings::resolve`]).
     #[arg(skip = Salt::random())]
@@ -57,7 +63,7 @@ pub fn local_defaults(command: Command) -> Command {
     ]
     .into_iter()
     .fold(command, |command, (id, value)| {
-        command.mut_arg(id, |arg| arg.default_value(value))
+        command.mut_arg(id, |arg| arg.default_value(value).required(false))
     })
 }
 
@@ -111,11 +117,20 @@ impl Settings {
     }
 }
 
-/// All routes of all Lambdas, finished with the shared layers once.
+/// All routes of all Lambdas, finished with the shared layers once. The
+/// manager's routes need a SigV4 signature, as template.yaml's `AWS_IAM`
+/// asks of them in AWS ([`iam`]), unless `--no-iam-auth`.
 pub fn app(settings: &Settings, client: Client) -> Router {
+    let mut manager = dynamodbmanager::routes(&settings.manager, client.clone());
+    if settings.iam.no_iam_auth {
+        tracing::warn!("IAM authorization is off: the manager routes accept unsigned requests");
+    } else {
+        let gate = iam::Gate::new(&settings.iam);
+        manager = manager.route_layer(from_fn_with_state(gate, iam::require_sigv4));
+    }
     let routes = Router::new()
         .merge(resume::routes(&settings.resume, client.clone()))
-        .merge(dynamodbmanager::routes(&settings.manager, client.clone()))
+        .merge(manager)
         .merge(visitor_counter::routes(
             &settings.counter,
             settings.salt.clone(),

@@ -19,6 +19,13 @@ pub enum ApiError {
     BadRequest { code: &'static str, message: String },
     #[error("{0}")]
     Forbidden(String),
+    /// Refused before the handler, as API Gateway's authorizer does: a
+    /// 403 with the gateway response's own code.
+    #[error("{message}")]
+    Denied {
+        code: &'static str,
+        message: &'static str,
+    },
     #[error("{0}")]
     NotFound(String),
     #[error("method not allowed")]
@@ -50,6 +57,7 @@ impl ApiError {
         match self {
             Self::BadRequest { code, .. } => (StatusCode::BAD_REQUEST, code),
             Self::Forbidden(_) => (StatusCode::FORBIDDEN, "forbidden"),
+            Self::Denied { code, .. } => (StatusCode::FORBIDDEN, code),
             Self::NotFound(_) => (StatusCode::NOT_FOUND, "not_found"),
             Self::MethodNotAllowed => (StatusCode::METHOD_NOT_ALLOWED, "method_not_allowed"),
             Self::Conflict(_) => (StatusCode::CONFLICT, "conditional_check_failed"),
@@ -197,6 +205,14 @@ mod tests {
         let cases = [
             (ApiError::bad_request("invalid_id", "x"), 400, "invalid_id"),
             (ApiError::Forbidden("x".into()), 403, "forbidden"),
+            (
+                ApiError::Denied {
+                    code: "invalid_signature",
+                    message: "x",
+                },
+                403,
+                "invalid_signature",
+            ),
             (ApiError::NotFound("x".into()), 404, "not_found"),
             (ApiError::MethodNotAllowed, 405, "method_not_allowed"),
             (

@@ -244,7 +244,7 @@ pub struct HttpConfig {
     /// `scheme://host[:port]` values, comma-separated. Empty allows none.
     #[arg(
         id = "allowed_origins",
-        long,
+        long = "allowed-origins",
         env = "ALLOWED_ORIGINS",
         value_name = "ALLOWED_ORIGINS"
     )]
@@ -253,7 +253,7 @@ pub struct HttpConfig {
     /// API Gateway leaves in front of every path; empty for none.
     #[arg(
         id = "api_base_path",
-        long,
+        long = "api-base-path",
         env = "API_BASE_PATH",
         value_name = "API_BASE_PATH",
         default_value = ""
