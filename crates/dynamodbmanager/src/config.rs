@@ -8,7 +8,12 @@ use platform::config::{TableName, TableNames};
 #[derive(Args, Clone, Debug)]
 pub struct ManagerConfig {
     /// The managed table, used when a request names none.
-    #[arg(id = "manager_table", long = "manager-table", env = "MANAGER_TABLE", value_name = "MANAGER_TABLE")]
+    #[arg(
+        id = "manager_table",
+        long = "manager-table",
+        env = "MANAGER_TABLE",
+        value_name = "MANAGER_TABLE"
+    )]
     pub table: TableName,
     /// More tables a request may name, comma-separated. The managed table
     /// is always allowed; by default it is the only one.
@@ -75,7 +80,9 @@ mod tests {
             ("MANAGER_ALLOWED_TABLES", "ok,no way"),
         ])
         .unwrap_err();
-        assert!(matches!(err, ConfigError::Invalid { name, .. } if name == "MANAGER_ALLOWED_TABLES"));
+        assert!(
+            matches!(err, ConfigError::Invalid { name, .. } if name == "MANAGER_ALLOWED_TABLES")
+        );
         let err = from_pairs::<ManagerConfig>(&[("MANAGER_TABLE", "x")]).unwrap_err();
         assert!(matches!(err, ConfigError::Invalid { name, .. } if name == "MANAGER_TABLE"));
     }

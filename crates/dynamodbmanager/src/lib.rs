@@ -3,9 +3,13 @@
 //! - `POST /dynamodbmanager`: the serverless-lab CRUD API. The body is
 //!   `{"operation", "tableName"?, "payload"}`; payloads use boto3's `Table`
 //!   keys with plain JSON values, and answers are boto3's shapes without
-//!   `ResponseMetadata` ([`request`], [`ops`]).
+//!   `ResponseMetadata` ([`manager`]).
 //! - `GET /items`, `GET|PUT|DELETE /items/{id}`: REST routes on the managed
 //!   table ([`rest`]).
+//!
+//! The layers are kept apart: [`request`] parses and checks input (no I/O),
+//! [`store`] makes every DynamoDB call, and the handlers in [`manager`] and
+//! [`rest`] join the two and shape the answers.
 //!
 //! Bodies are read as raw bytes whatever their Content-Type (`curl -d` sends
 //! form-encoded; API Gateway's base64 bodies arrive decoded by lambda_http).
@@ -13,27 +17,24 @@
 use std::sync::Arc;
 
 use aws_sdk_dynamodb::Client;
-use axum::body::Bytes;
-use axum::extract::State;
-use axum::response::Response;
 use axum::routing::{get, post};
 use axum::Router;
-use platform::config::HttpConfig;
-use platform::http::json_response;
 use model::{ApiError, ApiResult};
-use http::StatusCode;
+use platform::config::HttpConfig;
 
 pub mod config;
-pub mod ops;
+pub mod manager;
 pub mod request;
 pub mod rest;
+pub mod store;
 
 pub use config::ManagerConfig;
-use request::Operation;
+use store::Store;
 
 #[derive(Clone, Debug)]
 pub struct AppState {
-    pub client: Client,
+    /// The managed table; the manager's commands use [`Store::on_table`].
+    pub store: Store,
     pub config: Arc<ManagerConfig>,
 }
 
@@ -41,11 +42,11 @@ pub struct AppState {
 /// these with the other Lambdas' routes before adding them.
 pub fn routes(config: &ManagerConfig, client: Client) -> Router {
     let state = AppState {
-        client,
+        store: Store::new(client, config.table.as_str()),
         config: Arc::new(config.clone()),
     };
     Router::new()
-        .route("/dynamodbmanager", post(manage))
+        .route("/dynamodbmanager", post(manager::manage))
         .route("/items", get(rest::list))
         .route(
             "/items/{id}",
@@ -71,28 +72,10 @@ pub fn resolve_table<'a>(config: &'a ManagerConfig, named: Option<&'a str>) -> A
     }
 }
 
-/// `POST /dynamodbmanager`.
-async fn manage(State(state): State<AppState>, body: Bytes) -> ApiResult<Response> {
-    let envelope = request::parse(&body)?;
-    let op = Operation::parse(&envelope.operation)?;
-    let table = if op.uses_table() {
-        resolve_table(&state.config, envelope.table_name.as_deref())?
-    } else {
-        ""
-    };
-    let command = request::command(op, envelope.payload)?;
-    tracing::debug!(operation = %envelope.operation, table, "dynamodbmanager");
-    let answer = ops::execute(&state.client, table, command).await?;
-    let bytes = serde_json::to_vec(&answer).map_err(|e| {
-        tracing::error!(error = %e, "cannot serialise a response");
-        ApiError::Internal
-    })?;
-    Ok(json_response(StatusCode::OK, bytes))
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+    use http::StatusCode;
 
     #[test]
     fn only_allowed_tables_resolve() {

@@ -7,13 +7,16 @@
 //! (`payload.Key.id: ...`). Values become attributes through
 //! [`model::item`], so numbers keep every digit.
 
+pub mod items;
+
 use std::collections::HashMap;
 
 use aws_sdk_dynamodb::types::ReturnValue;
 use model::item::{self, Item, ItemError};
 use model::ApiError;
-use serde::de::DeserializeOwned;
-use serde::Deserialize;
+use serde::de::value::StrDeserializer;
+use serde::de::{DeserializeOwned, IntoDeserializer};
+use serde::{Deserialize, Deserializer};
 use serde_json::{Map, Number, Value};
 
 /// Every operation, in the order error messages list them.
@@ -35,7 +38,9 @@ pub struct Envelope {
     pub payload: Option<Value>,
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+/// The `operation` of the envelope, by its lowercase name.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
 pub enum Operation {
     Create,
     Read,
@@ -47,24 +52,19 @@ pub enum Operation {
 }
 
 impl Operation {
+    /// The operation named `name`. The envelope reads `operation` as a
+    /// string, so that any other shape error is found first and an unknown
+    /// name gets its own code.
     pub fn parse(name: &str) -> Result<Self, ApiError> {
-        Ok(match name {
-            "create" => Self::Create,
-            "read" => Self::Read,
-            "update" => Self::Update,
-            "delete" => Self::Delete,
-            "list" => Self::List,
-            "echo" => Self::Echo,
-            "ping" => Self::Ping,
-            _ => {
-                return Err(ApiError::bad_request(
-                    "unknown_operation",
-                    format!(
-                        "unknown operation {name:?}; valid operations are: {}",
-                        OPERATIONS.join(", ")
-                    ),
-                ))
-            }
+        let de: StrDeserializer<'_, serde::de::value::Error> = name.into_deserializer();
+        Self::deserialize(de).map_err(|_| {
+            ApiError::bad_request(
+                "unknown_operation",
+                format!(
+                    "unknown operation {name:?}; valid operations are: {}",
+                    OPERATIONS.join(", ")
+                ),
+            )
         })
     }
 
@@ -127,7 +127,7 @@ pub struct Delete {
     pub return_values: Option<ReturnValue>,
 }
 
-#[derive(Debug)]
+#[derive(Debug, Default)]
 pub struct List {
     pub limit: i32,
     pub exclusive_start_key: Option<Item>,
@@ -137,43 +137,47 @@ pub struct List {
     pub consistent_read: Option<bool>,
 }
 
-/// `ReturnValues` of put_item and delete_item.
-#[derive(Clone, Copy, Debug, Deserialize)]
-#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
-enum WriteReturn {
-    None,
-    AllOld,
+/// The `ReturnValues` put_item and delete_item accept.
+const WRITE_RETURNS: &[ReturnValue] = &[ReturnValue::None, ReturnValue::AllOld];
+
+/// The `ReturnValues` update_item accepts.
+const UPDATE_RETURNS: &[ReturnValue] = &[
+    ReturnValue::None,
+    ReturnValue::AllOld,
+    ReturnValue::UpdatedOld,
+    ReturnValue::AllNew,
+    ReturnValue::UpdatedNew,
+];
+
+/// `ReturnValues` as the SDK's enum; a name it does not know becomes
+/// `ReturnValue::Unknown`, which [`allowed_return`] refuses.
+fn return_value<'de, D: Deserializer<'de>>(de: D) -> Result<Option<ReturnValue>, D::Error> {
+    Ok(Option::<String>::deserialize(de)?.map(|name| ReturnValue::from(name.as_str())))
 }
 
-/// `ReturnValues` of update_item.
-#[derive(Clone, Copy, Debug, Deserialize)]
-#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
-enum UpdateReturn {
-    None,
-    AllOld,
-    UpdatedOld,
-    AllNew,
-    UpdatedNew,
-}
-
-impl From<WriteReturn> for ReturnValue {
-    fn from(r: WriteReturn) -> Self {
-        match r {
-            WriteReturn::None => Self::None,
-            WriteReturn::AllOld => Self::AllOld,
+/// `ReturnValues` if the operation accepts it, else a 400 worded as serde
+/// words an unknown variant.
+fn allowed_return(
+    value: Option<ReturnValue>,
+    allowed: &[ReturnValue],
+) -> Result<Option<ReturnValue>, ApiError> {
+    match value {
+        Some(v) if !allowed.contains(&v) => {
+            let names: Vec<String> = allowed
+                .iter()
+                .map(|a| format!("`{}`", a.as_str()))
+                .collect();
+            let expected = match names.as_slice() {
+                [one] => one.clone(),
+                [a, b] => format!("{a} or {b}"),
+                _ => format!("one of {}", names.join(", ")),
+            };
+            Err(invalid(format!(
+                "payload.ReturnValues: unknown variant `{}`, expected {expected}",
+                v.as_str()
+            )))
         }
-    }
-}
-
-impl From<UpdateReturn> for ReturnValue {
-    fn from(r: UpdateReturn) -> Self {
-        match r {
-            UpdateReturn::None => Self::None,
-            UpdateReturn::AllOld => Self::AllOld,
-            UpdateReturn::UpdatedOld => Self::UpdatedOld,
-            UpdateReturn::AllNew => Self::AllNew,
-            UpdateReturn::UpdatedNew => Self::UpdatedNew,
-        }
+        value => Ok(value),
     }
 }
 
@@ -194,8 +198,8 @@ struct CreatePayload {
     expression_attribute_names: Names,
     #[serde(default)]
     expression_attribute_values: Values,
-    #[serde(default)]
-    return_values: Option<WriteReturn>,
+    #[serde(default, deserialize_with = "return_value")]
+    return_values: Option<ReturnValue>,
 }
 
 #[derive(Deserialize)]
@@ -230,8 +234,8 @@ struct UpdatePayload {
     expression_attribute_names: Names,
     #[serde(default)]
     expression_attribute_values: Values,
-    #[serde(default)]
-    return_values: Option<UpdateReturn>,
+    #[serde(default, deserialize_with = "return_value")]
+    return_values: Option<ReturnValue>,
 }
 
 #[derive(Deserialize)]
@@ -248,8 +252,8 @@ struct DeletePayload {
     expression_attribute_names: Names,
     #[serde(default)]
     expression_attribute_values: Values,
-    #[serde(default)]
-    return_values: Option<WriteReturn>,
+    #[serde(default, deserialize_with = "return_value")]
+    return_values: Option<ReturnValue>,
 }
 
 #[derive(Default, Deserialize)]
@@ -415,76 +419,77 @@ pub fn effective_limit(limit: Option<&Number>, path: &str) -> Result<i32, ApiErr
 
 /// Checks an operation's payload and converts its values to attributes.
 pub fn command(op: Operation, raw: Option<Value>) -> Result<Command, ApiError> {
-    Ok(match op {
-        Operation::Ping => Command::Ping,
-        Operation::Echo => Command::Echo(raw.unwrap_or(Value::Null)),
-        Operation::Create => {
-            let p: CreatePayload = payload("create", raw)?;
-            Command::Create(Create {
-                item: item::to_item(&p.item, "payload.Item").map_err(item_error)?,
-                condition_expression: p.condition_expression,
-                expressions: expressions(
-                    p.expression_attribute_names,
-                    p.expression_attribute_values,
-                )?,
-                return_values: p.return_values.map(Into::into),
-            })
-        }
-        Operation::Read => {
-            let p: ReadPayload = payload("read", raw)?;
-            Command::Read(Read {
-                key: key(&p.key, "payload.Key")?,
-                projection_expression: p.projection_expression,
-                names: p.expression_attribute_names.filter(|n| !n.is_empty()),
-                consistent_read: p.consistent_read,
-            })
-        }
-        Operation::Update => {
-            let p: UpdatePayload = payload("update", raw)?;
-            Command::Update(Update {
-                key: key(&p.key, "payload.Key")?,
-                update_expression: p.update_expression,
-                condition_expression: p.condition_expression,
-                expressions: expressions(
-                    p.expression_attribute_names,
-                    p.expression_attribute_values,
-                )?,
-                return_values: p.return_values.map(Into::into),
-            })
-        }
-        Operation::Delete => {
-            let p: DeletePayload = payload("delete", raw)?;
-            Command::Delete(Delete {
-                key: key(&p.key, "payload.Key")?,
-                condition_expression: p.condition_expression,
-                expressions: expressions(
-                    p.expression_attribute_names,
-                    p.expression_attribute_values,
-                )?,
-                return_values: p.return_values.map(Into::into),
-            })
-        }
-        Operation::List => {
-            // `list` alone (no payload, or null) scans with the defaults.
-            let p: ListPayload = match raw {
-                None => ListPayload::default(),
-                raw => payload("list", raw)?,
-            };
-            Command::List(List {
-                limit: effective_limit(p.limit.as_ref(), "payload.Limit")?,
-                exclusive_start_key: p
-                    .exclusive_start_key
-                    .map(|k| key(&k, "payload.ExclusiveStartKey"))
-                    .transpose()?,
-                filter_expression: p.filter_expression,
-                projection_expression: p.projection_expression,
-                expressions: expressions(
-                    p.expression_attribute_names,
-                    p.expression_attribute_values,
-                )?,
-                consistent_read: p.consistent_read,
-            })
-        }
+    match op {
+        Operation::Ping => Ok(Command::Ping),
+        Operation::Echo => Ok(Command::Echo(raw.unwrap_or(Value::Null))),
+        Operation::Create => create(raw).map(Command::Create),
+        Operation::Read => read(raw).map(Command::Read),
+        Operation::Update => update(raw).map(Command::Update),
+        Operation::Delete => delete(raw).map(Command::Delete),
+        Operation::List => list(raw).map(Command::List),
+    }
+}
+
+fn create(raw: Option<Value>) -> Result<Create, ApiError> {
+    let p: CreatePayload = payload("create", raw)?;
+    let return_values = allowed_return(p.return_values, WRITE_RETURNS)?;
+    Ok(Create {
+        item: item::to_item(&p.item, "payload.Item").map_err(item_error)?,
+        condition_expression: p.condition_expression,
+        expressions: expressions(p.expression_attribute_names, p.expression_attribute_values)?,
+        return_values,
+    })
+}
+
+fn read(raw: Option<Value>) -> Result<Read, ApiError> {
+    let p: ReadPayload = payload("read", raw)?;
+    Ok(Read {
+        key: key(&p.key, "payload.Key")?,
+        projection_expression: p.projection_expression,
+        names: p.expression_attribute_names.filter(|n| !n.is_empty()),
+        consistent_read: p.consistent_read,
+    })
+}
+
+fn update(raw: Option<Value>) -> Result<Update, ApiError> {
+    let p: UpdatePayload = payload("update", raw)?;
+    let return_values = allowed_return(p.return_values, UPDATE_RETURNS)?;
+    Ok(Update {
+        key: key(&p.key, "payload.Key")?,
+        update_expression: p.update_expression,
+        condition_expression: p.condition_expression,
+        expressions: expressions(p.expression_attribute_names, p.expression_attribute_values)?,
+        return_values,
+    })
+}
+
+fn delete(raw: Option<Value>) -> Result<Delete, ApiError> {
+    let p: DeletePayload = payload("delete", raw)?;
+    let return_values = allowed_return(p.return_values, WRITE_RETURNS)?;
+    Ok(Delete {
+        key: key(&p.key, "payload.Key")?,
+        condition_expression: p.condition_expression,
+        expressions: expressions(p.expression_attribute_names, p.expression_attribute_values)?,
+        return_values,
+    })
+}
+
+fn list(raw: Option<Value>) -> Result<List, ApiError> {
+    // `list` alone (no payload, or null) scans with the defaults.
+    let p: ListPayload = match raw {
+        None => ListPayload::default(),
+        raw => payload("list", raw)?,
+    };
+    Ok(List {
+        limit: effective_limit(p.limit.as_ref(), "payload.Limit")?,
+        exclusive_start_key: p
+            .exclusive_start_key
+            .map(|k| key(&k, "payload.ExclusiveStartKey"))
+            .transpose()?,
+        filter_expression: p.filter_expression,
+        projection_expression: p.projection_expression,
+        expressions: expressions(p.expression_attribute_names, p.expression_attribute_values)?,
+        consistent_read: p.consistent_read,
     })
 }
 
@@ -554,6 +559,11 @@ mod tests {
         }
         // Case matters, as in the original.
         assert!(parse_command(r#"{"operation":"PING"}"#).is_err());
+        // The listed names are exactly the ones that parse.
+        for op in OPERATIONS {
+            assert!(Operation::parse(op).is_ok(), "{op}");
+        }
+        assert_eq!(Operation::parse("list").unwrap(), Operation::List);
     }
 
     #[test]
@@ -588,6 +598,18 @@ mod tests {
             (
                 r#"{"operation":"create","payload":{"Item":{"id":"x"},"ReturnValues":"ALL_NEW"}}"#,
                 "payload.ReturnValues: unknown variant `ALL_NEW`, expected `NONE` or `ALL_OLD`",
+            ),
+            (
+                r#"{"operation":"delete","payload":{"Key":{"id":"x"},"ReturnValues":"all_old"}}"#,
+                "payload.ReturnValues: unknown variant `all_old`, expected `NONE` or `ALL_OLD`",
+            ),
+            (
+                r#"{"operation":"update","payload":{"Key":{"id":"x"},"ReturnValues":"NEW"}}"#,
+                "payload.ReturnValues: unknown variant `NEW`, expected one of `NONE`, `ALL_OLD`, `UPDATED_OLD`, `ALL_NEW`, `UPDATED_NEW`",
+            ),
+            (
+                r#"{"operation":"create","payload":{"Item":{"id":"x"},"ReturnValues":1}}"#,
+                "payload.ReturnValues: invalid type: number, expected a string",
             ),
             (
                 r#"{"operation":"create","payload":{"Item":{"id":"x"},"Expected":{}}}"#,

@@ -10,6 +10,7 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
+use serde_with::skip_serializing_none;
 
 /// Properties outside the schema.
 pub type Extra = BTreeMap<String, Value>;
@@ -70,36 +71,24 @@ impl std::fmt::Display for ResumeId {
 }
 
 /// A JSON Resume document.
+#[skip_serializing_none]
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Resume {
-    #[serde(rename = "$schema", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "$schema")]
     pub schema: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub basics: Option<Basics>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub work: Option<Vec<Work>>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub volunteer: Option<Vec<Volunteer>>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub education: Option<Vec<Education>>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub awards: Option<Vec<Award>>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub certificates: Option<Vec<Certificate>>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub publications: Option<Vec<Publication>>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub skills: Option<Vec<Skill>>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub languages: Option<Vec<Language>>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub interests: Option<Vec<Interest>>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub references: Option<Vec<Reference>>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub projects: Option<Vec<Project>>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub meta: Option<Meta>,
     /// Properties outside the schema, kept as they are.
     #[serde(flatten)]
@@ -107,26 +96,18 @@ pub struct Resume {
 }
 
 /// JSON Resume `basics`.
+#[skip_serializing_none]
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Basics {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub label: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub image: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub email: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub phone: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub url: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub summary: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub location: Option<Location>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub profiles: Option<Vec<Profile>>,
     /// Properties outside the schema, kept as they are.
     #[serde(flatten)]
@@ -134,18 +115,14 @@ pub struct Basics {
 }
 
 /// JSON Resume `location` entry.
+#[skip_serializing_none]
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Location {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub address: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub postal_code: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub city: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub country_code: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub region: Option<String>,
     /// Properties outside the schema, kept as they are.
     #[serde(flatten)]
@@ -153,14 +130,12 @@ pub struct Location {
 }
 
 /// JSON Resume `profile` entry.
+#[skip_serializing_none]
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Profile {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub network: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub username: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub url: Option<String>,
     /// Properties outside the schema, kept as they are.
     #[serde(flatten)]
@@ -168,26 +143,18 @@ pub struct Profile {
 }
 
 /// JSON Resume `work` entry.
+#[skip_serializing_none]
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Work {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub location: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub description: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub position: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub url: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub start_date: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub end_date: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub summary: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub highlights: Option<Vec<String>>,
     /// Properties outside the schema, kept as they are.
     #[serde(flatten)]
@@ -195,22 +162,16 @@ pub struct Work {
 }
 
 /// JSON Resume `volunteer` entry.
+#[skip_serializing_none]
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Volunteer {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub organization: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub position: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub url: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub start_date: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub end_date: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub summary: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub highlights: Option<Vec<String>>,
     /// Properties outside the schema, kept as they are.
     #[serde(flatten)]
@@ -218,24 +179,17 @@ pub struct Volunteer {
 }
 
 /// JSON Resume `education` entry.
+#[skip_serializing_none]
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Education {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub institution: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub url: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub area: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub study_type: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub start_date: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub end_date: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub score: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub courses: Option<Vec<String>>,
     /// Properties outside the schema, kept as they are.
     #[serde(flatten)]
@@ -243,16 +197,13 @@ pub struct Education {
 }
 
 /// JSON Resume `award` entry.
+#[skip_serializing_none]
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Award {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub title: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub date: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub awarder: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub summary: Option<String>,
     /// Properties outside the schema, kept as they are.
     #[serde(flatten)]
@@ -260,16 +211,13 @@ pub struct Award {
 }
 
 /// JSON Resume `certificate` entry.
+#[skip_serializing_none]
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Certificate {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub date: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub url: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub issuer: Option<String>,
     /// Properties outside the schema, kept as they are.
     #[serde(flatten)]
@@ -277,18 +225,14 @@ pub struct Certificate {
 }
 
 /// JSON Resume `publication` entry.
+#[skip_serializing_none]
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Publication {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub publisher: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub release_date: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub url: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub summary: Option<String>,
     /// Properties outside the schema, kept as they are.
     #[serde(flatten)]
@@ -296,14 +240,12 @@ pub struct Publication {
 }
 
 /// JSON Resume `skill` entry.
+#[skip_serializing_none]
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Skill {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub level: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub keywords: Option<Vec<String>>,
     /// Properties outside the schema, kept as they are.
     #[serde(flatten)]
@@ -311,12 +253,11 @@ pub struct Skill {
 }
 
 /// JSON Resume `language` entry.
+#[skip_serializing_none]
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Language {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub language: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub fluency: Option<String>,
     /// Properties outside the schema, kept as they are.
     #[serde(flatten)]
@@ -324,12 +265,11 @@ pub struct Language {
 }
 
 /// JSON Resume `interest` entry.
+#[skip_serializing_none]
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Interest {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub keywords: Option<Vec<String>>,
     /// Properties outside the schema, kept as they are.
     #[serde(flatten)]
@@ -337,12 +277,11 @@ pub struct Interest {
 }
 
 /// JSON Resume `reference` entry.
+#[skip_serializing_none]
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Reference {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub reference: Option<String>,
     /// Properties outside the schema, kept as they are.
     #[serde(flatten)]
@@ -350,28 +289,20 @@ pub struct Reference {
 }
 
 /// JSON Resume `project` entry.
+#[skip_serializing_none]
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Project {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub description: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub highlights: Option<Vec<String>>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub keywords: Option<Vec<String>>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub start_date: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub end_date: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub url: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub roles: Option<Vec<String>>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub entity: Option<String>,
-    #[serde(rename = "type", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "type")]
     pub kind: Option<String>,
     /// Properties outside the schema, kept as they are.
     #[serde(flatten)]
@@ -379,14 +310,12 @@ pub struct Project {
 }
 
 /// JSON Resume `meta` entry.
+#[skip_serializing_none]
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Meta {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub canonical: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub version: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub last_modified: Option<String>,
     /// Properties outside the schema, kept as they are.
     #[serde(flatten)]
@@ -467,6 +396,27 @@ mod tests {
         assert_eq!(r.extra["custom"], json!({"deep": [1, 2]}));
         // The typed view serialises back to the same document.
         assert_eq!(serde_json::to_value(&r).unwrap(), doc);
+    }
+
+    #[test]
+    fn absent_and_null_fields_are_left_out() {
+        let empty: Resume = serde_json::from_value(json!({})).unwrap();
+        assert_eq!(serde_json::to_string(&empty).unwrap(), "{}");
+        let r: Resume = serde_json::from_value(json!({
+            "$schema": null,
+            "basics": {"name": null, "location": {"city": "Oslo"}},
+            "skills": [{"name": "Rust", "level": null, "keywords": ["a"]}],
+            "projects": [{"type": "app", "x-extra": null}]
+        }))
+        .unwrap();
+        assert_eq!(
+            serde_json::to_value(&r).unwrap(),
+            json!({
+                "basics": {"location": {"city": "Oslo"}},
+                "skills": [{"name": "Rust", "keywords": ["a"]}],
+                "projects": [{"type": "app", "x-extra": null}]
+            })
+        );
     }
 
     #[test]

@@ -1,0 +1,200 @@
+//! Every DynamoDB call the crate makes, one method each: the REST routes'
+//! get, put, delete and list page on the managed table, and the manager's
+//! five commands on whichever table the request resolved to. Callers hand
+//! in checked requests ([`crate::request`]) and get back items; shaping the
+//! answer is theirs.
+
+use aws_sdk_dynamodb::types::{AttributeValue, ReturnValue};
+use aws_sdk_dynamodb::Client;
+use model::item::Item;
+use model::ApiResult;
+use platform::dynamo::MANAGER_TABLE;
+
+use crate::request::{Create, Delete, List, Read, Update};
+
+/// The key attribute of the managed table.
+pub const ID: &str = MANAGER_TABLE.partition_key.name;
+
+/// The key of the item `id` on the managed table.
+pub fn id_key(id: &str) -> Item {
+    Item::from([(ID.to_owned(), AttributeValue::S(id.to_owned()))])
+}
+
+/// One page of a scan.
+#[derive(Debug, Default)]
+pub struct Page {
+    pub items: Vec<Item>,
+    pub count: i32,
+    pub scanned_count: i32,
+    /// Where the next page starts; `None` when this was the last one.
+    pub last_key: Option<Item>,
+}
+
+/// A map DynamoDB returned, unless it is absent or empty.
+fn non_empty(attrs: Option<Item>) -> Option<Item> {
+    attrs.filter(|a| !a.is_empty())
+}
+
+/// Reads and writes one table.
+#[derive(Clone, Debug)]
+pub struct Store {
+    client: Client,
+    table: String,
+}
+
+impl Store {
+    pub fn new(client: Client, table: impl Into<String>) -> Self {
+        Self {
+            client,
+            table: table.into(),
+        }
+    }
+
+    pub fn table(&self) -> &str {
+        &self.table
+    }
+
+    /// The same client on another table (the manager's `tableName`).
+    pub fn on_table(&self, table: &str) -> Self {
+        Self::new(self.client.clone(), table)
+    }
+
+    /// The item `id`, strongly consistent.
+    pub async fn get(&self, id: &str) -> ApiResult<Option<Item>> {
+        let out = self
+            .client
+            .get_item()
+            .table_name(&self.table)
+            .set_key(Some(id_key(id)))
+            .consistent_read(true)
+            .send()
+            .await?;
+        Ok(out.item)
+    }
+
+    /// Stores `item`, replacing any item with its key; whether it replaced one.
+    pub async fn put(&self, item: Item) -> ApiResult<bool> {
+        let out = self
+            .client
+            .put_item()
+            .table_name(&self.table)
+            .set_item(Some(item))
+            .return_values(ReturnValue::AllOld)
+            .send()
+            .await?;
+        Ok(non_empty(out.attributes).is_some())
+    }
+
+    /// Deletes the item `id`; whether there was one.
+    pub async fn delete(&self, id: &str) -> ApiResult<bool> {
+        let out = self
+            .client
+            .delete_item()
+            .table_name(&self.table)
+            .set_key(Some(id_key(id)))
+            .return_values(ReturnValue::AllOld)
+            .send()
+            .await?;
+        Ok(non_empty(out.attributes).is_some())
+    }
+
+    /// Up to `limit` items from `start` on, strongly consistent
+    /// (read-your-writes, as a key/value API's users expect).
+    pub async fn list_page(&self, limit: i32, start: Option<Item>) -> ApiResult<Page> {
+        self.scan(List {
+            limit,
+            exclusive_start_key: start,
+            consistent_read: Some(true),
+            ..List::default()
+        })
+        .await
+    }
+
+    /// The manager's `create`: put_item. The returned attributes, if any.
+    pub async fn create(&self, c: Create) -> ApiResult<Option<Item>> {
+        let out = self
+            .client
+            .put_item()
+            .table_name(&self.table)
+            .set_item(Some(c.item))
+            .set_condition_expression(c.condition_expression)
+            .set_expression_attribute_names(c.expressions.names)
+            .set_expression_attribute_values(c.expressions.values)
+            .set_return_values(c.return_values)
+            .send()
+            .await?;
+        Ok(non_empty(out.attributes))
+    }
+
+    /// The manager's `read`: get_item. A projection that matches nothing
+    /// still finds the item, as `{}`.
+    pub async fn read(&self, r: Read) -> ApiResult<Option<Item>> {
+        let out = self
+            .client
+            .get_item()
+            .table_name(&self.table)
+            .set_key(Some(r.key))
+            .set_projection_expression(r.projection_expression)
+            .set_expression_attribute_names(r.names)
+            .set_consistent_read(r.consistent_read)
+            .send()
+            .await?;
+        Ok(out.item)
+    }
+
+    /// The manager's `update`: update_item. The returned attributes, if any.
+    pub async fn update(&self, u: Update) -> ApiResult<Option<Item>> {
+        let out = self
+            .client
+            .update_item()
+            .table_name(&self.table)
+            .set_key(Some(u.key))
+            .set_update_expression(u.update_expression)
+            .set_condition_expression(u.condition_expression)
+            .set_expression_attribute_names(u.expressions.names)
+            .set_expression_attribute_values(u.expressions.values)
+            .set_return_values(u.return_values)
+            .send()
+            .await?;
+        Ok(non_empty(out.attributes))
+    }
+
+    /// The manager's `delete`: delete_item. The returned attributes, if any.
+    pub async fn remove(&self, d: Delete) -> ApiResult<Option<Item>> {
+        let out = self
+            .client
+            .delete_item()
+            .table_name(&self.table)
+            .set_key(Some(d.key))
+            .set_condition_expression(d.condition_expression)
+            .set_expression_attribute_names(d.expressions.names)
+            .set_expression_attribute_values(d.expressions.values)
+            .set_return_values(d.return_values)
+            .send()
+            .await?;
+        Ok(non_empty(out.attributes))
+    }
+
+    /// The manager's `list`: one scan page.
+    pub async fn scan(&self, l: List) -> ApiResult<Page> {
+        let out = self
+            .client
+            .scan()
+            .table_name(&self.table)
+            .limit(l.limit)
+            .set_exclusive_start_key(l.exclusive_start_key)
+            .set_filter_expression(l.filter_expression)
+            .set_projection_expression(l.projection_expression)
+            .set_expression_attribute_names(l.expressions.names)
+            .set_expression_attribute_values(l.expressions.values)
+            .set_consistent_read(l.consistent_read)
+            .send()
+            .await?;
+        Ok(Page {
+            items: out.items.unwrap_or_default(),
+            count: out.count,
+            scanned_count: out.scanned_count,
+            last_key: non_empty(out.last_evaluated_key),
+        })
+    }
+}
