@@ -43,6 +43,12 @@ pub enum Refusal {
     /// A malformed, stale or wrong signature, or an unknown key:
     /// `INVALID_SIGNATURE`.
     InvalidSignature,
+    /// Expired temporary credentials: `EXPIRED_TOKEN`. Only AWS can tell;
+    /// the local gate accepts any session token.
+    ExpiredToken,
+    /// A valid signature by an identity without `execute-api:Invoke` on the
+    /// route: `ACCESS_DENIED`. Only AWS evaluates policies.
+    AccessDenied,
 }
 
 impl Refusal {
@@ -59,6 +65,8 @@ impl Refusal {
         match self {
             Self::MissingAuthenticationToken => "missing_authentication_token",
             Self::InvalidSignature => "invalid_signature",
+            Self::ExpiredToken => "expired_token",
+            Self::AccessDenied => "access_denied",
         }
     }
 
@@ -68,7 +76,13 @@ impl Refusal {
                 "no such route, or the route needs a request signed with AWS Signature Version 4 and none was sent"
             }
             Self::InvalidSignature => {
-                "the request's AWS Signature Version 4 is invalid: unknown access key, wrong secret, changed request, or a date more than 15 minutes from now"
+                "the AWS Signature Version 4 of the request is invalid: unknown access key, wrong secret, changed request, or a date more than 15 minutes from now"
+            }
+            Self::ExpiredToken => {
+                "the security token of the request has expired; sign with fresh credentials"
+            }
+            Self::AccessDenied => {
+                "the signing identity may not call this route: attach the ManagerInvokePolicy of the stack"
             }
         }
     }

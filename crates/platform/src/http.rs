@@ -214,16 +214,6 @@ fn with_error_body(response: Response, mut body: ErrorBody, request_id: String) 
     Response::from_parts(parts, Body::from(bytes))
 }
 
-/// A JSON response with the given status and extra headers.
-pub fn json_response(status: StatusCode, body: Vec<u8>) -> Response {
-    let mut response = (status, Body::from(body)).into_response();
-    response.headers_mut().insert(
-        header::CONTENT_TYPE,
-        HeaderValue::from_static("application/json"),
-    );
-    response
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
