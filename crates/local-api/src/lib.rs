@@ -57,7 +57,8 @@ pub fn local_defaults(command: Command) -> Command {
     ]
     .into_iter()
     .fold(command, |command, (id, value)| {
-        command.mut_arg(id, |arg| arg.default_value(value))
+        // A default satisfies the requirement only if the arg stops being required.
+        command.mut_arg(id, |arg| arg.default_value(value).required(false))
     })
 }
 
