@@ -13,15 +13,15 @@ use std::collections::{BTreeMap, BTreeSet};
 use aws_sdk_dynamodb::Client;
 use axum::Router;
 use dynamodbmanager::ManagerConfig;
-use platform::config::HttpConfig;
-use platform::dynamo::{COUNTER_TABLE, MANAGER_TABLE, RESUME_TABLE, VISITS_TABLE};
-use resume::ResumeConfig;
-use visitor_counter::{CounterConfig, Salt, SaltSource};
 use http::{header, Method, StatusCode};
 use http_body_util::BodyExt;
 use iac_checks::{settings_from, workspace_root, Template};
+use platform::config::HttpConfig;
+use platform::dynamo::{COUNTER_TABLE, MANAGER_TABLE, RESUME_TABLE, VISITS_TABLE};
+use resume::ResumeConfig;
 use serde_json::Value;
 use tower::ServiceExt;
+use visitor_counter::{CounterConfig, Salt, SaltSource};
 
 /// Each event file and the status it must get, in the order they run: the
 /// manager's events build on each other (create, read, update, list, delete).

@@ -12,9 +12,9 @@ use iac_checks::{
 use platform::config::HttpConfig;
 use platform::dynamo::{OPERATION_TIMEOUT, TABLES};
 use resume::ResumeConfig;
-use visitor_counter::{CounterConfig, Salt, SaltSource};
 use serde_json::Value as Json;
 use serde_norway::Value;
+use visitor_counter::{CounterConfig, Salt, SaltSource};
 
 fn template() -> Template {
     Template::load().unwrap()
@@ -369,7 +369,10 @@ fn each_function_starts_with_the_environment_the_template_gives_it() {
                     matches!(&source, SaltSource::Secret(arn) if arn.contains("VisitSaltSecret")),
                     "{source:?}"
                 );
-                assert_eq!(cfg.counter_table.as_str(), "stack-CounterTable-1A2B3C4D5E6F");
+                assert_eq!(
+                    cfg.counter_table.as_str(),
+                    "stack-CounterTable-1A2B3C4D5E6F"
+                );
                 assert_eq!(cfg.visits_table.as_str(), "stack-VisitsTable-1A2B3C4D5E6F");
             }
             other => panic!("no config check for {other}"),

@@ -2,9 +2,9 @@
 //! With DynamoDB unreachable, the resume API answers 503 JSON without internals.
 
 use axum::body::Body;
+use http_body_util::BodyExt;
 use platform::config::{from_pairs, HttpConfig};
 use resume::ResumeConfig;
-use http_body_util::BodyExt;
 use tower::ServiceExt;
 
 #[tokio::test]

@@ -155,8 +155,8 @@ impl DynamoDbLocal {
         let log = match &launch.log {
             Some(log) => log.clone(),
             None => {
-                let dir = std::env::temp_dir()
-                    .join(format!("ddb-local-{}-{port}", std::process::id()));
+                let dir =
+                    std::env::temp_dir().join(format!("ddb-local-{}-{port}", std::process::id()));
                 create_dir(&dir)?;
                 dir.join("ddb.log")
             }
@@ -177,7 +177,10 @@ impl DynamoDbLocal {
             }
         };
         let mut java_args = vec![
-            format!("-Djava.library.path={}", jar.join("DynamoDBLocal_lib").display()),
+            format!(
+                "-Djava.library.path={}",
+                jar.join("DynamoDBLocal_lib").display()
+            ),
             "-jar".to_owned(),
             jar.join("DynamoDBLocal.jar").display().to_string(),
             "-port".to_owned(),
@@ -358,7 +361,10 @@ impl DynamoDbLocal {
                 }
             }
             if Instant::now() >= deadline {
-                return err(format!("DynamoDB Local did not restart on port {}", self.port));
+                return err(format!(
+                    "DynamoDB Local did not restart on port {}",
+                    self.port
+                ));
             }
             std::thread::sleep(Duration::from_millis(500));
         }
@@ -401,7 +407,9 @@ pub fn stop(pid_file: &Path) -> Result<String> {
     };
     if !pid_alive(pid) {
         let _ = std::fs::remove_file(pid_file);
-        return Ok(format!("DynamoDB Local is not running (stale pid {pid} removed)"));
+        return Ok(format!(
+            "DynamoDB Local is not running (stale pid {pid} removed)"
+        ));
     }
     if !is_dynamodb_local(pid) {
         let _ = std::fs::remove_file(pid_file);
@@ -656,7 +664,8 @@ pub fn check_java() -> Result<()> {
         Ok(out) => out,
         Err(_) => return err(format!("java not found on PATH; {hint}")),
     };
-    let text = String::from_utf8_lossy(&out.stderr).into_owned() + &String::from_utf8_lossy(&out.stdout);
+    let text =
+        String::from_utf8_lossy(&out.stderr).into_owned() + &String::from_utf8_lossy(&out.stdout);
     let first = text.lines().next().unwrap_or_default().to_owned();
     match java_major(&text) {
         Some(major) if major >= MIN_JAVA_MAJOR => Ok(()),
@@ -689,16 +698,26 @@ mod tests {
 
     #[test]
     fn java_versions_are_read_old_and_new_style() {
-        assert_eq!(java_major("openjdk version \"17.0.15\" 2025-04-15\n"), Some(17));
+        assert_eq!(
+            java_major("openjdk version \"17.0.15\" 2025-04-15\n"),
+            Some(17)
+        );
         assert_eq!(java_major("openjdk version \"21\" 2023-09-19"), Some(21));
         assert_eq!(java_major("java version \"1.8.0_292\""), Some(8));
-        assert_eq!(java_major("Picked up JAVA_TOOL_OPTIONS: x\nopenjdk version \"11.0.2\""), Some(11));
+        assert_eq!(
+            java_major("Picked up JAVA_TOOL_OPTIONS: x\nopenjdk version \"11.0.2\""),
+            Some(11)
+        );
         assert_eq!(java_major("no java here"), None);
     }
 
     #[test]
     fn a_bind_failure_in_the_log_means_the_port_was_taken() {
-        assert!(bind_failed("java.io.IOException: Failed to bind to 0.0.0.0/0.0.0.0:8000"));
-        assert!(!bind_failed("Initializing DynamoDB Local with the following configuration"));
+        assert!(bind_failed(
+            "java.io.IOException: Failed to bind to 0.0.0.0/0.0.0.0:8000"
+        ));
+        assert!(!bind_failed(
+            "Initializing DynamoDB Local with the following configuration"
+        ));
     }
 }

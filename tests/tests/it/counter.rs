@@ -25,7 +25,7 @@ use time::OffsetDateTime;
 use tower::ServiceExt;
 use visitor_counter::{Clock, CounterConfig, Salt, SaltSource};
 
-use crate::util::{dynamodb_local, http, stack, unique_id, workspace_root};
+use crate::util::{dynamodb_local, heavy, http, stack, unique_id, workspace_root};
 
 const ALLOWED_ORIGIN: &str = "http://localhost:8080";
 const FOREIGN_ORIGIN: &str = "https://evil.example";
@@ -340,6 +340,7 @@ async fn only_get_counts_a_visit() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_thousand_concurrent_requests_raise_the_count_by_exactly_a_thousand() {
+    let _heavy = heavy().await;
     const N: u64 = 1000;
     let counter = Isolated::start(visitor_counter::system_clock()).await;
     let client = reqwest::Client::builder()
@@ -425,6 +426,7 @@ async fn unique_visitors_follow_a_scripted_mix_of_new_and_repeat_visitors() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn unique_visitors_are_exact_under_concurrency() {
+    let _heavy = heavy().await;
     const VISITORS: u8 = 20;
     const EACH: usize = 10;
     let counter = Isolated::start(fixed_clock(OffsetDateTime::now_utc())).await;
@@ -607,8 +609,7 @@ async fn api_gateway_events_count_by_source_ip_through_the_lambda_adapter() {
         .ensure(&dynamo, &config.visits_table)
         .await
         .unwrap();
-    let router =
-        config.router_with_clock(dynamo, fixed_clock(OffsetDateTime::now_utc()));
+    let router = config.router_with_clock(dynamo, fixed_clock(OffsetDateTime::now_utc()));
     let get = event("visitorcount-get.json");
     assert_eq!(get["requestContext"]["stage"], "Prod");
     assert_eq!(get["requestContext"]["resourcePath"], "/visitorcount");

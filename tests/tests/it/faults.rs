@@ -18,7 +18,7 @@ use std::time::{Duration, Instant};
 use serde_json::{json, Value};
 use testkit::{ClientBuilder, DynamoDbLocal, Storage};
 
-use crate::util::{http, local_settings};
+use crate::util::{heavy, http, local_settings};
 
 fn start_server(endpoint: String) -> SocketAddr {
     let settings = local_settings("faults", "");
@@ -89,6 +89,7 @@ async fn create(base: &str, id: String) -> Outcome {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn killing_dynamodb_mid_burst_gives_503s_then_recovers_without_losing_data() {
+    let _heavy = heavy().await;
     let data = std::env::temp_dir().join(format!("faults-ddb-{}", uuid::Uuid::new_v4().simple()));
     let mut ddb = DynamoDbLocal::start(Storage::Dir(data.clone())).unwrap();
     let addr = start_server(ddb.endpoint());

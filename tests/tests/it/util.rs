@@ -42,6 +42,16 @@ pub struct Tables {
 
 static STACK: OnceLock<Stack> = OnceLock::new();
 
+/// Held by the tests that load the machine on purpose (a thousand concurrent
+/// requests, killing and restarting a DynamoDB Local), so that they never run
+/// at the same time as each other: in one test binary they would otherwise
+/// starve each other on a small machine, as they never did in binaries of
+/// their own.
+pub async fn heavy() -> tokio::sync::MutexGuard<'static, ()> {
+    static HEAVY: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
+    HEAVY.lock().await
+}
+
 /// The stack under test, started on first use.
 pub fn stack() -> &'static Stack {
     STACK.get_or_init(|| match std::env::var("API_URL") {

@@ -14,7 +14,10 @@ use clap::{ArgGroup, Args, Parser, Subcommand};
 use testkit::ddb::{self, DynamoDbLocal, Launch, Storage};
 
 #[derive(Parser)]
-#[command(name = "dynamodb-local", about = "Start and stop DynamoDB Local (from node_modules)")]
+#[command(
+    name = "dynamodb-local",
+    about = "Start and stop DynamoDB Local (from node_modules)"
+)]
 struct Cli {
     #[command(subcommand)]
     command: Cmd,
@@ -80,7 +83,9 @@ fn run(cmd: Cmd) -> ddb::Result<ExitCode> {
         }
         Cmd::Status(PidFile { pid_file }) => match ddb::status(&pid_file) {
             Some((pid, port)) => {
-                let port = port.map(|p| format!(" on http://127.0.0.1:{p}")).unwrap_or_default();
+                let port = port
+                    .map(|p| format!(" on http://127.0.0.1:{p}"))
+                    .unwrap_or_default();
                 println!("running (pid {pid}){port}");
                 Ok(ExitCode::SUCCESS)
             }
