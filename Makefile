@@ -42,10 +42,12 @@ fmt: ## Format the code
 	$(CARGO) fmt --all
 
 unit: ## Unit tests (no network, no database)
-	$(CARGO) test --workspace --exclude integration-tests --exclude iac-checks --locked
+	$(CARGO) test --workspace --exclude integration-tests --exclude iac-checks --exclude testkit --locked
+	$(CARGO) test -p testkit --locked --lib
 
-integration: deps ## HTTP tests: against API_URL if set, else a local stack they start
+integration: deps ## HTTP tests: against API_URL if set, else a local stack they start (one binary, tests/it)
 	$(CARGO) test -p integration-tests --locked
+	$(if $(API_URL),,$(CARGO) test -p testkit --locked --test launcher)
 
 deps: node_modules/.package-lock.json ## Install the npm tooling (DynamoDB Local)
 	@scripts/check-prereqs.sh
