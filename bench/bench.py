@@ -363,7 +363,7 @@ def machine_info():
             return "unknown"
 
     jar_dir = subprocess.run(
-        ["bash", str(ROOT / "scripts" / "dynamodb-local.sh"), "jar-dir"], capture_output=True, text=True
+        [str(RELEASE / "dynamodb-local"), "jar-dir"], capture_output=True, text=True
     ).stdout.strip()
     return {
         "cpu": cpu,
@@ -428,8 +428,8 @@ def main():
 
     ddb_port = free_port()
     pid_file = OUT / "dynamodb-local.pid"
-    ddb = ROOT / "scripts" / "dynamodb-local.sh"
-    subprocess.run(["bash", str(ddb), "start", "--port", str(ddb_port), "--pid-file", str(pid_file),
+    ddb = RELEASE / "dynamodb-local"  # crates/testkit's launcher
+    subprocess.run([str(ddb), "start", "--port", str(ddb_port), "--pid-file", str(pid_file),
                     "--in-memory", "--log", str(OUT / "logs" / "dynamodb-local.log")], check=True,
                    stdout=subprocess.DEVNULL)
     endpoint = f"http://127.0.0.1:{ddb_port}"
@@ -478,7 +478,7 @@ def main():
             else:
                 wrk_results = throughput(functions, endpoint, ddb_port, env, args)
     finally:
-        subprocess.run(["bash", str(ddb), "stop", "--pid-file", str(pid_file)], stdout=subprocess.DEVNULL)
+        subprocess.run([str(ddb), "stop", "--pid-file", str(pid_file)], stdout=subprocess.DEVNULL)
 
     results = {
         "started": started.isoformat(timespec="seconds"),

@@ -417,7 +417,7 @@ def write(results, summary):
            "  the harness with the workspace's `[profile.release]` (the profile `sam build`/cargo-lambda deploys; the",
            "  deployed build additionally targets the Lambda CPU), creates `target/bench/venv` from",
            "  `bench/python/requirements.txt`, installs `wrk` with apt if missing, and runs `bench/bench.py`.",
-           "- DynamoDB Local runs in memory on a free port (scripts/dynamodb-local.sh); `local-api seed --create-table`",
+           "- DynamoDB Local runs in memory on a free port (`dynamodb-local`, crates/testkit); `local-api seed --create-table`",
            "  creates every table and stores data/resume.json; the dynamodbmanager item is stored by replaying",
            "  events/dynamodbmanager-create.json through the Rust function. The JVM is warmed up before anything counts.",
            "- `lambda-bench invoke` (crates/bench) is a Lambda Runtime API emulator: `GET /runtime/invocation/next`,",

@@ -5,7 +5,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-BINS=(resume visitor-counter dynamodbmanager local-api lambda-bench)
+BINS=(resume visitor-counter dynamodbmanager local-api lambda-bench dynamodb-local)
 args=()
 for bin in "${BINS[@]}"; do
     # Only what exists in this checkout (a function may not have landed yet).

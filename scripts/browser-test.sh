@@ -13,8 +13,10 @@ fi
 # playwright-core never downloads a browser; make sure nothing else tries.
 export PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1
 
-cargo build --quiet --locked -p local-api
-LOCAL_API_BIN="$(cargo metadata --format-version 1 --no-deps | node -e 'let s="";process.stdin.on("data",d=>s+=d).on("end",()=>console.log(JSON.parse(s).target_directory))')/debug/local-api"
-export LOCAL_API_BIN
+cargo build --quiet --locked -p local-api -p testkit
+TARGET_DIR="$(cargo metadata --format-version 1 --no-deps | node -e 'let s="";process.stdin.on("data",d=>s+=d).on("end",()=>console.log(JSON.parse(s).target_directory))')"
+LOCAL_API_BIN="$TARGET_DIR/debug/local-api"
+DYNAMODB_LOCAL_BIN="$TARGET_DIR/debug/dynamodb-local"
+export LOCAL_API_BIN DYNAMODB_LOCAL_BIN
 
 exec node --test --test-reporter=spec tests/browser/counter.test.mjs

@@ -15,7 +15,7 @@ dev_pid=$!
 stop() {
     kill -TERM -- "-$dev_pid" 2>/dev/null || true
     for _ in $(seq 1 50); do kill -0 "$dev_pid" 2>/dev/null || break; sleep 0.1; done
-    scripts/dynamodb-local.sh stop --pid-file "$DEV_DIR/dynamodb-local.pid" >/dev/null 2>&1 || true
+    "${CARGO_TARGET_DIR:-target}/debug/dynamodb-local" stop --pid-file "$DEV_DIR/dynamodb-local.pid" >/dev/null 2>&1 || true
     rm -rf "$DEV_DIR"
 }
 trap stop EXIT

@@ -19,17 +19,22 @@ export LOCAL_API_ADDR="127.0.0.1:${API_PORT}"
 # The example frontend's origin is allow-listed unless ALLOWED_ORIGINS says otherwise.
 export ALLOWED_ORIGINS="${ALLOWED_ORIGINS-http://localhost:${FRONTEND_PORT},http://127.0.0.1:${FRONTEND_PORT}}"
 
+# cargo's own progress shows: a first build takes minutes.
+echo "Building local-api and the DynamoDB Local launcher (cargo build -p local-api -p testkit)..."
+cargo build -p local-api -p testkit
+TARGET_DIR="${CARGO_TARGET_DIR:-target}"
+DDB="$TARGET_DIR/debug/dynamodb-local"
+
 mkdir -p "$DEV_DIR"
-scripts/dynamodb-local.sh start --port "$DDB_PORT" --pid-file "$PID_FILE" --db-path "$DEV_DIR/dynamodb"
+"$DDB" start --port "$DDB_PORT" --pid-file "$PID_FILE" --db-path "$DEV_DIR/dynamodb" >/dev/null
 FRONTEND_PID=""
 cleanup() {
     [ -z "$FRONTEND_PID" ] || kill "$FRONTEND_PID" 2>/dev/null || true
-    scripts/dynamodb-local.sh stop --pid-file "$PID_FILE" || true
+    "$DDB" stop --pid-file "$PID_FILE" || true
 }
 trap cleanup EXIT INT TERM
 
-cargo build --quiet -p local-api
-./target/debug/local-api seed --file data/resume.json --create-table
+"$TARGET_DIR/debug/local-api" seed --file data/resume.json --create-table
 
 echo
 echo "DynamoDB Local: $AWS_ENDPOINT_URL_DYNAMODB (data in $DEV_DIR/dynamodb)"
@@ -47,5 +52,5 @@ else
 fi
 echo
 # exec would skip the cleanup trap; run it as a child instead.
-./target/debug/local-api serve &
+"$TARGET_DIR/debug/local-api" serve &
 wait $!

@@ -32,7 +32,7 @@ cleanup() {
         wait "$api_pid" 2>/dev/null || true
     fi
     if [[ -f "$work/ddb.pid" ]]; then
-        scripts/dynamodb-local.sh stop --pid-file "$work/ddb.pid" >/dev/null || true
+        "$TARGET_DIR/debug/dynamodb-local" stop --pid-file "$work/ddb.pid" 2>/dev/null || true
     fi
     if [[ $status -ne 0 && -s "$work/api.log" ]]; then
         echo "--- last lines of the local API log ---" >&2
@@ -47,7 +47,7 @@ trap 'exit 130' INT TERM
 if [[ -n "${BASE_URL:-}" ]]; then
     base_url="${BASE_URL%/}"
 else
-    "$CARGO" build --quiet --locked -p local-api
+    "$CARGO" build --quiet --locked -p local-api -p testkit
     # shellcheck source=scripts/lib/local-stack.sh
     source scripts/lib/local-stack.sh
     ddb_port="$(ddb_start_on_free_port "$work/ddb.pid" "$work/ddb.log")"

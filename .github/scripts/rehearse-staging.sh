@@ -20,19 +20,20 @@ work="$(mktemp -d /tmp/rehearse-staging.XXXXXX)"
 api_port="$(free_port)"
 api_pid=""
 
+# shellcheck source=scripts/lib/local-stack.sh
+source scripts/lib/local-stack.sh
 stop() {
     if [[ -n "$api_pid" ]]; then
         kill -TERM "$api_pid" 2>/dev/null || true
         wait "$api_pid" 2>/dev/null || true
     fi
-    scripts/dynamodb-local.sh stop --pid-file "$work/dynamodb-local.pid" >/dev/null 2>&1 || true
+    "$(local_stack_ddb_bin)" stop --pid-file "$work/dynamodb-local.pid" >/dev/null 2>&1 || true
     rm -rf "$work"
 }
 trap stop EXIT
 
 # --- "sam deploy": a stack with its own table names -------------------------
-# shellcheck source=scripts/lib/local-stack.sh
-source scripts/lib/local-stack.sh
+cargo build --quiet --locked -p local-api -p testkit
 ddb_port="$(ddb_start_on_free_port "$work/dynamodb-local.pid" "$work/dynamodb-local.log")"
 export AWS_ENDPOINT_URL_DYNAMODB="http://127.0.0.1:$ddb_port"
 export AWS_ACCESS_KEY_ID=local AWS_SECRET_ACCESS_KEY=local AWS_REGION=us-east-1
@@ -53,7 +54,6 @@ set -a
 # shellcheck disable=SC1091
 source "$work/github-env"
 set +a
-cargo build --quiet --locked -p local-api
 LOCAL_API_ADDR="127.0.0.1:$api_port" ./target/debug/local-api serve >"$work/local-api.log" 2>&1 &
 api_pid=$!
 for _ in $(seq 1 120); do

@@ -1,7 +1,8 @@
 # shellcheck shell=bash
 # Sourced by scripts that need a throwaway local stack: DynamoDB Local (in
 # memory) and target/debug/local-api, both on free ports, with the example
-# resume (data/resume.json) seeded.
+# resume (data/resume.json) seeded. DynamoDB Local is started by
+# target/debug/dynamodb-local (crates/testkit), the launcher the tests use.
 #
 #   local_stack_start [VAR=value ...]   extra environment for local-api
 #       sets LOCAL_STACK_URL (e.g. http://127.0.0.1:41234) and LOCAL_STACK_DIR
@@ -13,34 +14,26 @@ LOCAL_STACK_URL=""
 LOCAL_STACK_DIR=""
 LOCAL_STACK_API_PID=""
 
-local_stack_free_port() {
-    python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'
+# The DynamoDB Local launcher (crates/testkit, `cargo build -p testkit`).
+local_stack_ddb_bin() {
+    local root
+    root="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
+    echo "${CARGO_TARGET_DIR:-$root/target}/debug/dynamodb-local"
 }
 
-# Starts DynamoDB Local in memory on a free port and prints the port. A port
-# that was free when picked can be taken before Java binds it (outgoing
-# connections use the same range), so it retries with another one.
+# Starts DynamoDB Local in memory on a free port and prints the port. The
+# launcher retries with another port when the picked one is taken before
+# Java binds it (outgoing connections use the same range).
 #   ddb_start_on_free_port PID_FILE LOG_FILE
 ddb_start_on_free_port() {
-    local root port
-    root="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
-    for _ in 1 2 3 4 5; do
-        port="$(local_stack_free_port)"
-        if "$root/scripts/dynamodb-local.sh" start --port "$port" --pid-file "$1" \
-            --in-memory --log "$2" >/dev/null 2>&1; then
-            echo "$port"
-            return 0
-        fi
-    done
-    echo "DynamoDB Local did not start on a free port in 5 attempts; see $2" >&2
-    return 1
+    "$(local_stack_ddb_bin)" start --free-port --in-memory --pid-file "$1" --log "$2"
 }
 
 local_stack_start() {
     local root ddb_port
     root="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
     LOCAL_STACK_DIR="$(mktemp -d /tmp/local-stack.XXXXXX)"
-    "${CARGO:-cargo}" build --quiet --locked -p local-api --manifest-path "$root/Cargo.toml"
+    "${CARGO:-cargo}" build --quiet --locked -p local-api -p testkit --manifest-path "$root/Cargo.toml"
     ddb_port="$(ddb_start_on_free_port "$LOCAL_STACK_DIR/ddb.pid" "$LOCAL_STACK_DIR/ddb.log")"
 
     # DynamoDB Local accepts any credentials; these keep real ones out of play.
@@ -69,15 +62,13 @@ local_stack_start() {
 }
 
 local_stack_stop() {
-    local root
-    root="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
     if [[ -n "$LOCAL_STACK_API_PID" ]] && kill -0 "$LOCAL_STACK_API_PID" 2>/dev/null; then
         kill "$LOCAL_STACK_API_PID" 2>/dev/null || true
         wait "$LOCAL_STACK_API_PID" 2>/dev/null || true
     fi
     LOCAL_STACK_API_PID=""
     if [[ -n "$LOCAL_STACK_DIR" && -f "$LOCAL_STACK_DIR/ddb.pid" ]]; then
-        "$root/scripts/dynamodb-local.sh" stop --pid-file "$LOCAL_STACK_DIR/ddb.pid" >/dev/null || true
+        "$(local_stack_ddb_bin)" stop --pid-file "$LOCAL_STACK_DIR/ddb.pid" 2>/dev/null || true
     fi
     [[ -n "$LOCAL_STACK_DIR" ]] && rm -rf "$LOCAL_STACK_DIR"
     LOCAL_STACK_DIR=""

@@ -2,7 +2,8 @@
 // playwright-core, loads examples/frontend from two origins against a local
 // stack that this test starts and stops itself:
 //
-//   - DynamoDB Local (in memory, free port, via scripts/dynamodb-local.sh);
+//   - DynamoDB Local (in memory, free port, via target/debug/dynamodb-local,
+//     the launcher of crates/testkit);
 //   - the local API (target/debug/local-api, free port), whose ALLOWED_ORIGINS
 //     lists only origin A;
 //   - two static servers of examples/frontend: origin A and origin B.
@@ -44,26 +45,25 @@ function freePort() {
   });
 }
 
+const DDB_LOCAL = process.env.DYNAMODB_LOCAL_BIN || join(ROOT, "target/debug/dynamodb-local");
+
 function ddb(...args) {
-  return spawnSync("bash", [join(ROOT, "scripts/dynamodb-local.sh"), ...args], {
+  return spawnSync(DDB_LOCAL, args, {
     cwd: ROOT,
     encoding: "utf8",
   });
 }
 
 async function startDynamoDbLocal() {
-  // A free port can be taken before Java binds it: try a few.
-  for (let attempt = 1; attempt <= 3; attempt += 1) {
-    const port = await freePort();
-    const r = ddb("start", "--port", String(port), "--pid-file", DDB_PID, "--in-memory",
-      "--log", join(WORK, "ddb.log"));
-    if (r.status === 0) {
-      ddbStarted = true;
-      return `http://127.0.0.1:${port}`;
-    }
-    console.error(`DynamoDB Local attempt ${attempt} failed:\n${r.stdout}${r.stderr}`);
+  // The launcher picks a free port (another one if it is taken before Java
+  // binds it) and prints it.
+  const r = ddb("start", "--free-port", "--pid-file", DDB_PID, "--in-memory",
+    "--log", join(WORK, "ddb.log"));
+  if (r.status !== 0) {
+    throw new Error(`DynamoDB Local did not start:\n${r.stdout}${r.stderr}`);
   }
-  throw new Error("DynamoDB Local did not start");
+  ddbStarted = true;
+  return `http://127.0.0.1:${r.stdout.trim()}`;
 }
 
 /** Starts the local API on a free port; resolves to its base URL. */

@@ -29,10 +29,7 @@ async fn run(file: &str) -> Answer {
     let event: Value = serde_json::from_str(&text).unwrap();
     assert_eq!(event["requestContext"]["stage"], "Prod", "{file}");
     let request = lambda_http::request::from_str(&text).unwrap();
-    let service = domain::lambda::service(dynamodbmanager::router(
-        &common::config(),
-        common::unreachable_client(),
-    ));
+    let service = platform::lambda::service(common::router(common::unreachable_client()));
     let response = service.oneshot(request).await.unwrap();
     let status = response.status();
     let request_id = response.headers()["x-request-id"]

@@ -2,8 +2,8 @@
 //! An unreachable DynamoDB: every route that needs it answers a 503 JSON
 //! error with Retry-After, never a 500 or a panic. How DynamoDB's own error
 //! codes (throttling, server faults) map to statuses is unit-tested in
-//! `domain::error`; what the routes do when DynamoDB works is tested against
-//! DynamoDB Local in tests/tests/manager.rs.
+//! `model::error`; what the routes do when DynamoDB works is tested against
+//! DynamoDB Local in tests/it/manager.rs.
 
 mod common;
 
@@ -37,7 +37,7 @@ fn requests() -> Vec<Request<Body>> {
 }
 
 async fn expect_all(client: aws_sdk_dynamodb::Client, status: StatusCode, code: &str) {
-    let router = dynamodbmanager::router(&common::config(), client);
+    let router = common::router(client);
     for request in requests() {
         let what = format!("{} {}", request.method(), request.uri());
         let response = router.clone().oneshot(request).await.unwrap();
@@ -63,7 +63,7 @@ async fn an_unavailable_dynamodb_is_503() {
 
 #[tokio::test]
 async fn echo_and_ping_need_no_database() {
-    let router = dynamodbmanager::router(&common::config(), common::unreachable_client());
+    let router = common::router(common::unreachable_client());
     let response = router
         .oneshot(
             Request::post("/dynamodbmanager")

@@ -10,8 +10,30 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 
-use domain::dynamo::TableSpec;
+use platform::config::{from_pairs, ConfigError};
+use platform::dynamo::TableSpec;
 use serde_norway::{Mapping, Value};
+
+/// Reads the settings struct `T` (a Lambda's, or `HttpConfig`) from `vars`,
+/// an environment as a map, the way `platform::config::from_env` reads the
+/// process environment: the variables `T` has no setting for (`RUST_LOG`,
+/// another function's names, ...) are not its business and are left out.
+pub fn settings_from<T: clap::Args + clap::FromArgMatches>(
+    vars: &BTreeMap<String, String>,
+) -> Result<T, ConfigError> {
+    let command = T::augment_args(clap::Command::new("settings"));
+    let read: BTreeSet<String> = command
+        .get_arguments()
+        .filter_map(|a| a.get_env())
+        .map(|e| e.to_string_lossy().into_owned())
+        .collect();
+    let pairs: Vec<(&str, &str)> = vars
+        .iter()
+        .filter(|(name, _)| read.contains(*name))
+        .map(|(name, value)| (name.as_str(), value.as_str()))
+        .collect();
+    from_pairs::<T>(&pairs)
+}
 
 /// The workspace root (where template.yaml lives).
 pub fn workspace_root() -> PathBuf {
@@ -368,7 +390,7 @@ fn str_at(v: &Value, key: &str) -> String {
 mod tests {
     #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
     use super::*;
-    use domain::dynamo::KeyAttr;
+    use platform::dynamo::KeyAttr;
 
     fn yaml(text: &str) -> Value {
         serde_norway::from_str(text).unwrap()

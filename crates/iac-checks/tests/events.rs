@@ -12,14 +12,16 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use aws_sdk_dynamodb::Client;
 use axum::Router;
-use clap::Parser;
-use domain::config::{CounterConfig, ManagerConfig, ResumeConfig, Salt, Source};
-use domain::dynamo::{COUNTER_TABLE, MANAGER_TABLE, RESUME_TABLE, VISITS_TABLE};
+use dynamodbmanager::ManagerConfig;
 use http::{header, Method, StatusCode};
 use http_body_util::BodyExt;
-use iac_checks::{workspace_root, Template};
+use iac_checks::{settings_from, workspace_root, Template};
+use platform::config::HttpConfig;
+use platform::dynamo::{COUNTER_TABLE, MANAGER_TABLE, RESUME_TABLE, VISITS_TABLE};
+use resume::ResumeConfig;
 use serde_json::Value;
 use tower::ServiceExt;
+use visitor_counter::{CounterConfig, Salt, SaltSource};
 
 /// Each event file and the status it must get, in the order they run: the
 /// manager's events build on each other (create, read, update, list, delete).
@@ -56,14 +58,8 @@ const EXPECTED: &[(&str, u16)] = &[
     ("preflight-items-id.json", 200),
 ];
 
-/// Environment variables as a config `Source`.
+/// Environment variables by name.
 struct Vars(BTreeMap<String, String>);
-
-impl Source for Vars {
-    fn get(&self, name: &str) -> Option<String> {
-        self.0.get(name).cloned()
-    }
-}
 
 /// env.json's variables for `function` (its own over the shared ones), as
 /// `sam local` would give them, with the salt `make sam-local` generates.
@@ -92,20 +88,27 @@ struct Functions {
 }
 
 async fn functions(client: &Client) -> Functions {
-    let resume = ResumeConfig::from_source(&env_json("ResumeFunction")).unwrap();
-    let manager = ManagerConfig::from_source(&env_json("DynamoDbManagerFunction")).unwrap();
-    let counter = CounterConfig::from_source(&env_json("VisitorCounterFunction")).unwrap();
+    let resume_env = env_json("ResumeFunction").0;
+    let manager_env = env_json("DynamoDbManagerFunction").0;
+    let counter_env = env_json("VisitorCounterFunction").0;
+    let resume: ResumeConfig = settings_from(&resume_env).unwrap();
+    let manager: ManagerConfig = settings_from(&manager_env).unwrap();
+    let counter: CounterConfig = settings_from(&counter_env).unwrap();
+    let http = |vars| settings_from::<HttpConfig>(vars).unwrap();
+    let SaltSource::Value(salt) = counter.salt_source().unwrap() else {
+        panic!("env_json gives the counter a VISITOR_SALT");
+    };
     for (spec, name) in [
         (RESUME_TABLE, &resume.table),
         (MANAGER_TABLE, &manager.table),
         (COUNTER_TABLE, &counter.counter_table),
         (VISITS_TABLE, &counter.visits_table),
     ] {
-        spec.ensure(client, name).await.unwrap();
+        spec.ensure(client, name.as_str()).await.unwrap();
     }
     let example = std::fs::read_to_string(workspace_root().join("data/resume.json")).unwrap();
     let resume_id = resume.default_id.to_string();
-    local_api::seed(client.clone(), &resume.table, &resume_id, &example)
+    local_api::seed(client.clone(), resume.table.as_str(), &resume_id, &example)
         .await
         .unwrap();
 
@@ -124,15 +127,15 @@ async fn functions(client: &Client) -> Functions {
         routers: BTreeMap::from([
             (
                 "ResumeFunction".to_owned(),
-                resume::router(&resume, client.clone()),
+                resume::router(&resume, &http(&resume_env), client.clone()),
             ),
             (
                 "DynamoDbManagerFunction".to_owned(),
-                dynamodbmanager::router(&manager, client.clone()),
+                dynamodbmanager::router(&manager, &http(&manager_env), client.clone()),
             ),
             (
                 "VisitorCounterFunction".to_owned(),
-                visitor_counter::router(&counter, client.clone()),
+                visitor_counter::router(&counter, salt, &http(&counter_env), client.clone()),
             ),
         ]),
         routes,
@@ -159,7 +162,7 @@ async fn every_event_file_gets_its_status_through_its_function() {
         "events/ and this test's list differ: list each new event with its status"
     );
 
-    let client = integration_tests::local_client(integration_tests::dynamodb_local());
+    let client = testkit::client(testkit::dynamodb_local());
     let f = functions(&client).await;
     let seeded: Value = serde_json::from_str(
         &std::fs::read_to_string(workspace_root().join("data/resume.json")).unwrap(),
@@ -179,11 +182,11 @@ async fn every_event_file_gets_its_status_through_its_function() {
             .unwrap_or_else(|| panic!("{file}: no function for {route:?}"));
 
         // Exactly what the runtime does: lambda_http's deserialisation into
-        // an http::Request, then domain::lambda::service around the router.
+        // an http::Request, then platform::lambda::service around the router.
         let request: lambda_http::request::LambdaRequest = serde_json::from_str(&text)
             .unwrap_or_else(|e| panic!("{file}: not an event lambda_http reads: {e}"));
         let request = lambda_http::Request::from(request);
-        let service = domain::lambda::service(f.routers[function].clone());
+        let service = platform::lambda::service(f.routers[function].clone());
         let response = service.oneshot(request).await.unwrap();
 
         let status = response.status();
@@ -237,19 +240,13 @@ async fn every_event_file_gets_its_status_through_its_function() {
     }
 }
 
-/// `local-api`'s settings, as `make dev` parses them.
-#[derive(Parser)]
-struct LocalCli {
-    #[command(flatten)]
-    settings: local_api::Settings,
-}
-
 #[tokio::test]
 async fn the_local_server_answers_exactly_the_template_routes() {
-    let client = integration_tests::local_client(integration_tests::dynamodb_local());
+    let client = testkit::client(testkit::dynamodb_local());
     // Its own table names: the other test in this process uses env.json's,
     // which are also local-api's defaults.
-    let cli = LocalCli::try_parse_from([
+    // `local-api`'s settings, as `make dev` parses them.
+    let settings = local_api::Settings::from_args([
         "local-api",
         "--resume-table",
         "parity-resume",
@@ -261,9 +258,8 @@ async fn the_local_server_answers_exactly_the_template_routes() {
         "parity-visits",
     ])
     .unwrap();
-    let configs = cli.settings.configs().unwrap();
-    local_api::ensure_tables(&configs, &client).await.unwrap();
-    let app = local_api::app(&configs, client);
+    local_api::ensure_tables(&settings, &client).await.unwrap();
+    let app = local_api::app(&settings, client);
 
     let template = Template::load().unwrap();
     let mut routes: BTreeMap<String, BTreeSet<Method>> = BTreeMap::new();

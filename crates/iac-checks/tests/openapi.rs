@@ -6,7 +6,6 @@
 use std::collections::BTreeSet;
 
 use axum::body::Body;
-use clap::Parser;
 use http::{header, Method, StatusCode};
 use http_body_util::BodyExt;
 use iac_checks::{workspace_root, Template};
@@ -62,29 +61,14 @@ fn the_contract_names_exactly_the_template_routes() {
     );
 }
 
-#[derive(Parser)]
-struct LocalCli {
-    #[command(flatten)]
-    settings: local_api::Settings,
-}
-
 /// Probes the routers themselves: every documented (method, path) is served,
 /// and every other method on a documented path is 405. DynamoDB is not
 /// needed: a route that reaches it answers 503 here, which is still a route.
 #[tokio::test]
 async fn the_routers_serve_exactly_the_contract_routes() {
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
-    let client = integration_tests::local_client(&format!("http://127.0.0.1:{port}"));
-    let configs = LocalCli::try_parse_from(["local-api"])
-        .unwrap()
-        .settings
-        .configs()
-        .unwrap();
-    let app = local_api::app(&configs, client);
+    let client = testkit::client(&testkit::unreachable_endpoint());
+    let settings = local_api::Settings::from_args(["local-api"]).unwrap();
+    let app = local_api::app(&settings, client);
     let contract = contract_routes();
     let paths: BTreeSet<&String> = contract.iter().map(|(_, p)| p).collect();
     for path in paths {

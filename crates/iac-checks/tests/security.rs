@@ -135,7 +135,7 @@ fn cors_is_never_a_wildcard() {
         );
     }
     // The code refuses a wildcard too, whatever the template says.
-    assert!(domain::config::parse_origins("*").is_err());
+    assert!("*".parse::<platform::config::AllowedOrigins>().is_err());
     // The template never writes an Allow-Origin of its own.
     let text = std::fs::read_to_string(workspace_root().join("template.yaml")).unwrap();
     assert!(
@@ -264,24 +264,21 @@ async fn the_visitor_salt_never_reaches_a_log_line() {
         .finish();
     let _guard = tracing::subscriber::set_default(subscriber);
 
-    let config = domain::config::CounterConfig::from_source_with_salt(
-        &[
-            ("COUNTER_TABLE", "counter-sec"),
-            ("VISITS_TABLE", "visits-sec"),
-            ("ALLOWED_ORIGINS", ""),
-        ],
-        domain::config::Salt::new(SALT).unwrap(),
-    )
+    let config: visitor_counter::CounterConfig = platform::config::from_pairs(&[
+        ("COUNTER_TABLE", "counter-sec"),
+        ("VISITS_TABLE", "visits-sec"),
+        ("VISITOR_SALT", SALT),
+    ])
     .unwrap();
-    tracing::info!(?config, "config loaded");
+    let http: platform::config::HttpConfig =
+        platform::config::from_pairs(&[("ALLOWED_ORIGINS", "")]).unwrap();
+    let visitor_counter::SaltSource::Value(salt) = config.salt_source().unwrap() else {
+        panic!("VISITOR_SALT is a value");
+    };
+    tracing::info!(?config, ?salt, "config loaded");
     // No DynamoDB behind this port: the failure paths log too.
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
-    let client = integration_tests::local_client(&format!("http://127.0.0.1:{port}"));
-    let app = visitor_counter::router(&config, client);
+    let client = testkit::client(&testkit::unreachable_endpoint());
+    let app = visitor_counter::router(&config, salt, &http, client);
     for _ in 0..2 {
         let response = app
             .clone()

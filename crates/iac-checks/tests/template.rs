@@ -5,11 +5,16 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use domain::config::{CounterConfig, ManagerConfig, ResumeConfig, Salt, SaltSource, Source};
-use domain::dynamo::{OPERATION_TIMEOUT, TABLES};
-use iac_checks::{grants, table_problems, workspace_root, Grant, Intrinsic, Template};
+use dynamodbmanager::ManagerConfig;
+use iac_checks::{
+    grants, settings_from, table_problems, workspace_root, Grant, Intrinsic, Template,
+};
+use platform::config::HttpConfig;
+use platform::dynamo::{OPERATION_TIMEOUT, TABLES};
+use resume::ResumeConfig;
 use serde_json::Value as Json;
 use serde_norway::Value;
+use visitor_counter::{CounterConfig, Salt, SaltSource};
 
 fn template() -> Template {
     Template::load().unwrap()
@@ -296,9 +301,10 @@ fn default_deployment_type(t: &Template) -> String {
 /// Environment variables as a config `Source`.
 struct Vars(BTreeMap<String, String>);
 
-impl Source for Vars {
-    fn get(&self, name: &str) -> Option<String> {
-        self.0.get(name).cloned()
+impl Vars {
+    /// The settings struct `T`, read from these variables as the function reads them.
+    fn read<T: clap::Args + clap::FromArgMatches>(&self) -> T {
+        settings_from::<T>(&self.0).unwrap_or_else(|e| panic!("{e}"))
     }
 }
 
@@ -337,27 +343,37 @@ fn each_function_starts_with_the_environment_the_template_gives_it() {
                 .map(|(k, v)| (k.clone(), resolve(&t, v)))
                 .collect(),
         );
+        // Every function serves HTTP: ALLOWED_ORIGINS too.
+        vars.read::<HttpConfig>();
         match id.as_str() {
             "ResumeFunction" => {
-                let cfg = ResumeConfig::from_source(&vars).unwrap();
-                assert_eq!(cfg.table, "stack-ResumeTable-1A2B3C4D5E6F");
+                let cfg: ResumeConfig = vars.read();
+                assert_eq!(cfg.table.as_str(), "stack-ResumeTable-1A2B3C4D5E6F");
             }
             "DynamoDbManagerFunction" => {
-                let cfg = ManagerConfig::from_source(&vars).unwrap();
-                assert_eq!(cfg.table, "stack-ManagerTable-1A2B3C4D5E6F");
+                let cfg: ManagerConfig = vars.read();
+                assert_eq!(cfg.table.as_str(), "stack-ManagerTable-1A2B3C4D5E6F");
                 // The IAM policy allows the managed table only; so does the config.
-                assert_eq!(cfg.allowed_tables, vec![cfg.table.clone()]);
+                assert!(cfg.allows_table(cfg.table.as_str()));
+                assert!(
+                    cfg.allowed_tables.0.iter().all(|t| *t == cfg.table),
+                    "{:?}",
+                    cfg.allowed_tables
+                );
             }
             "VisitorCounterFunction" => {
                 // Deployed, the salt comes from the generated secret.
-                let source = CounterConfig::salt_source(&vars).unwrap();
+                let cfg: CounterConfig = vars.read();
+                let source = cfg.salt_source().unwrap();
                 assert!(
                     matches!(&source, SaltSource::Secret(arn) if arn.contains("VisitSaltSecret")),
                     "{source:?}"
                 );
-                let cfg = CounterConfig::from_source_with_salt(&vars, Salt::random()).unwrap();
-                assert_eq!(cfg.counter_table, "stack-CounterTable-1A2B3C4D5E6F");
-                assert_eq!(cfg.visits_table, "stack-VisitsTable-1A2B3C4D5E6F");
+                assert_eq!(
+                    cfg.counter_table.as_str(),
+                    "stack-CounterTable-1A2B3C4D5E6F"
+                );
+                assert_eq!(cfg.visits_table.as_str(), "stack-VisitsTable-1A2B3C4D5E6F");
             }
             other => panic!("no config check for {other}"),
         }
@@ -601,12 +617,14 @@ fn env_json_sets_only_declared_variables_and_starts_every_function() {
             "{id}: the container must reach DynamoDB Local on the host"
         );
         let vars = Vars(vars);
+        // Every function serves HTTP: ALLOWED_ORIGINS too.
+        vars.read::<HttpConfig>();
         match id.as_str() {
             "ResumeFunction" => {
-                ResumeConfig::from_source(&vars).unwrap();
+                vars.read::<ResumeConfig>();
             }
             "DynamoDbManagerFunction" => {
-                ManagerConfig::from_source(&vars).unwrap();
+                vars.read::<ManagerConfig>();
             }
             "VisitorCounterFunction" => {
                 // No secret locally: `make sam-local` puts a fresh salt in
@@ -615,7 +633,8 @@ fn env_json_sets_only_declared_variables_and_starts_every_function() {
                 assert_eq!(vars.0["VISITOR_SALT"], "", "no salt in the repo");
                 let mut with_salt = vars.0.clone();
                 with_salt.insert("VISITOR_SALT".into(), Salt::random().expose().to_owned());
-                CounterConfig::from_source(&Vars(with_salt)).unwrap();
+                let cfg: CounterConfig = Vars(with_salt).read();
+                assert!(matches!(cfg.salt_source(), Ok(SaltSource::Value(_))));
             }
             other => panic!("no config check for {other}"),
         }
@@ -703,7 +722,7 @@ fn api_gateway_errors_have_the_one_error_shape() {
         );
         assert_eq!(body["requestId"], "req-1", "{kind}");
         // The code the functions send for the same status.
-        let code = domain::ApiError::from_status(status, None).code();
+        let code = model::ApiError::from_status(status, None, platform::http::BODY_LIMIT).code();
         assert_eq!(body["error"], code, "{kind}");
     }
     // An unknown route is a 404, as the local server answers it.

@@ -63,6 +63,7 @@ pub fn local_defaults(command: Command) -> Command {
     ]
     .into_iter()
     .fold(command, |command, (id, value)| {
+        // A default satisfies the requirement only if the arg stops being required.
         command.mut_arg(id, |arg| arg.default_value(value).required(false))
     })
 }

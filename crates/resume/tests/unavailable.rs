@@ -1,30 +1,20 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // test code
 //! With DynamoDB unreachable, the resume API answers 503 JSON without internals.
 
-use aws_sdk_dynamodb::config::{Credentials, Region};
 use axum::body::Body;
-use domain::config::ResumeConfig;
 use http_body_util::BodyExt;
+use platform::config::{from_pairs, HttpConfig};
+use resume::ResumeConfig;
 use tower::ServiceExt;
 
 #[tokio::test]
 async fn unreachable_dynamodb_is_a_clean_503() {
     // Port 9 (discard) refuses connections here: no DynamoDB behind it.
-    let client = aws_sdk_dynamodb::Client::from_conf(
-        aws_sdk_dynamodb::Config::builder()
-            .behavior_version_latest()
-            .endpoint_url("http://127.0.0.1:9")
-            .region(Region::new("us-east-1"))
-            .credentials_provider(Credentials::new("x", "x", None, None, "test"))
-            .build(),
-    );
-    let config = ResumeConfig::from_source(&[
-        ("RESUME_TABLE", "resume-test"),
-        ("RESUME_ID", "example"),
-        ("ALLOWED_ORIGINS", ""),
-    ])
-    .unwrap();
-    let response = resume::router(&config, client)
+    let client = testkit::client("http://127.0.0.1:9");
+    let config: ResumeConfig =
+        from_pairs(&[("RESUME_TABLE", "resume-test"), ("RESUME_ID", "example")]).unwrap();
+    let http: HttpConfig = from_pairs(&[("ALLOWED_ORIGINS", "")]).unwrap();
+    let response = resume::router(&config, &http, client)
         .oneshot(http::Request::get("/resume").body(Body::empty()).unwrap())
         .await
         .unwrap();

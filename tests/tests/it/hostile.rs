@@ -3,7 +3,7 @@
 //! (or the correct result), never a 5xx. Runs against the local stack or a
 //! deployed stage (`API_URL`); data it creates has unique ids and is deleted.
 
-use integration_tests::{http, stack, unique_id};
+use crate::util::{http, stack, unique_id};
 use reqwest::{header, Method, StatusCode};
 use serde_json::{json, Value};
 

@@ -15,39 +15,13 @@ use std::collections::BTreeSet;
 use std::net::SocketAddr;
 use std::time::{Duration, Instant};
 
-use aws_sdk_dynamodb::config::{Credentials, Region};
-use integration_tests::{http, DynamoDbLocal};
 use serde_json::{json, Value};
+use testkit::{ClientBuilder, DynamoDbLocal, Storage};
 
-/// The client the Lambdas build, pointed at `endpoint`: same retry mode and
-/// timeouts as production (`domain::dynamo`).
-fn production_like_client(endpoint: &str) -> aws_sdk_dynamodb::Client {
-    aws_sdk_dynamodb::Client::from_conf(
-        aws_sdk_dynamodb::Config::builder()
-            .behavior_version_latest()
-            .endpoint_url(endpoint)
-            .region(Region::new("us-east-1"))
-            .credentials_provider(Credentials::new("local", "local", None, None, "faults"))
-            .retry_config(domain::dynamo::retry_config())
-            .timeout_config(domain::dynamo::timeout_config())
-            .build(),
-    )
-}
+use crate::util::{heavy, http, local_settings};
 
 fn start_server(endpoint: String) -> SocketAddr {
-    let settings = local_api::Settings {
-        addr: "127.0.0.1:0".parse().unwrap(),
-        resume_table: "resume-faults".into(),
-        resume_id: "example".into(),
-        manager_table: "manager-faults".into(),
-        manager_allowed_tables: String::new(),
-        counter_table: "counter-faults".into(),
-        visits_table: "visits-faults".into(),
-        visit_ttl_days: 90,
-        visitor_salt: None,
-        allowed_origins: String::new(),
-    };
-    let configs = settings.configs().unwrap();
+    let settings = local_settings("faults", "");
     let (tx, rx) = std::sync::mpsc::channel();
     std::thread::spawn(move || {
         let runtime = tokio::runtime::Builder::new_multi_thread()
@@ -56,11 +30,13 @@ fn start_server(endpoint: String) -> SocketAddr {
             .build()
             .unwrap();
         runtime.block_on(async move {
-            let client = production_like_client(&endpoint);
-            local_api::ensure_tables(&configs, &client).await.unwrap();
+            // The client the Lambdas build: same retry mode and timeouts as
+            // production (`platform::dynamo`).
+            let client = ClientBuilder::new(endpoint).production().build();
+            local_api::ensure_tables(&settings, &client).await.unwrap();
             let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
             tx.send(listener.local_addr().unwrap()).unwrap();
-            let app = local_api::app(&configs, client);
+            let app = local_api::app(&settings, client);
             let _ = local_api::serve(listener, app, std::future::pending()).await;
         });
     });
@@ -113,8 +89,9 @@ async fn create(base: &str, id: String) -> Outcome {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn killing_dynamodb_mid_burst_gives_503s_then_recovers_without_losing_data() {
+    let _heavy = heavy().await;
     let data = std::env::temp_dir().join(format!("faults-ddb-{}", uuid::Uuid::new_v4().simple()));
-    let mut ddb = DynamoDbLocal::start(Some(&data));
+    let mut ddb = DynamoDbLocal::start(Storage::Dir(data.clone())).unwrap();
     let addr = start_server(ddb.endpoint());
     let base = format!("http://{addr}");
     assert_eq!(count(&base).await.status, 200, "stack is up");
@@ -145,7 +122,7 @@ async fn killing_dynamodb_mid_burst_gives_503s_then_recovers_without_losing_data
     let outcomes = burst.await.unwrap();
 
     // Answers: 200 or a clean JSON 503, and none hangs past the SDK timeout.
-    let limit = domain::dynamo::OPERATION_TIMEOUT + Duration::from_secs(3);
+    let limit = platform::dynamo::OPERATION_TIMEOUT + Duration::from_secs(3);
     let mut ok = 0;
     let mut unavailable = 0;
     for o in &outcomes {
@@ -174,7 +151,7 @@ async fn killing_dynamodb_mid_burst_gives_503s_then_recovers_without_losing_data
     assert!(unavailable > 0, "some requests ran after the kill");
 
     // Back up, the same server process recovers by itself.
-    tokio::task::block_in_place(|| ddb.restart());
+    tokio::task::block_in_place(|| ddb.restart()).unwrap();
     let deadline = Instant::now() + Duration::from_secs(30);
     let last = loop {
         let o = count(&base).await;

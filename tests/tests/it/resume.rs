@@ -1,7 +1,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // test code
 //! The resume API over HTTP: `GET /resume`, `GET /resume/{id}`.
 
-use integration_tests::{http, stack, unique_id, workspace_root};
+use crate::util::{http, stack, unique_id, workspace_root};
 use reqwest::{header, StatusCode};
 use serde_json::Value;
 

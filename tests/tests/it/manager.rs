@@ -8,7 +8,7 @@
 //! (503) cannot be produced by DynamoDB Local; they are tested in
 //! `crates/dynamodbmanager/tests/faults.rs`.
 
-use integration_tests::{http, stack, unique_id};
+use crate::util::{http, stack, unique_id};
 use reqwest::{header, StatusCode};
 use serde_json::{json, Value};
 

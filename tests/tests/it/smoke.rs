@@ -7,7 +7,7 @@
 //! Without `API_URL` it runs against the local stack like every other file in
 //! tests/, so `make test` proves these checks pass before they guard prod.
 
-use integration_tests::{http, stack, unique_id};
+use crate::util::{http, stack, unique_id};
 use reqwest::{header, StatusCode};
 use serde_json::Value;
 

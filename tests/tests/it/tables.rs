@@ -1,14 +1,14 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // test code
-//! Creating the tables from `domain::dynamo` specs: idempotent, and safe when
+//! Creating the tables from `platform::dynamo` specs: idempotent, and safe when
 //! several processes (the local server, tests, seed) race to do it.
 
-use integration_tests::{dynamodb_local, local_client, unique_id};
+use crate::util::{dynamodb_local, unique_id};
 
 #[tokio::test]
 async fn concurrent_ensures_of_a_ttl_table_all_succeed() {
-    let client = local_client(dynamodb_local());
+    let client = testkit::client(dynamodb_local());
     let name = unique_id("race");
-    let spec = domain::dynamo::COUNTER_TABLE;
+    let spec = platform::dynamo::COUNTER_TABLE;
     assert!(spec.ttl_attribute.is_some());
     let results = futures_join(&client, &spec, &name).await;
     assert!(results.iter().all(Result::is_ok), "{results:?}");
@@ -27,7 +27,7 @@ async fn concurrent_ensures_of_a_ttl_table_all_succeed() {
 
 async fn futures_join(
     client: &aws_sdk_dynamodb::Client,
-    spec: &domain::dynamo::TableSpec,
+    spec: &platform::dynamo::TableSpec,
     name: &str,
 ) -> Vec<Result<bool, aws_sdk_dynamodb::Error>> {
     let (a, b, c, d) = tokio::join!(

@@ -16,15 +16,16 @@ use std::time::Duration;
 
 use aws_sdk_dynamodb::types::{AttributeValue, Select};
 use aws_sdk_dynamodb::Client;
-use domain::config::{CounterConfig, Salt};
-use domain::dynamo::{COUNTER_TABLE, VISITS_TABLE};
 use http_body_util::BodyExt;
-use integration_tests::{dynamodb_local, http, local_client, stack, unique_id, workspace_root};
+use platform::config::{from_pairs, HttpConfig};
+use platform::dynamo::{COUNTER_TABLE, VISITS_TABLE};
 use reqwest::{header, StatusCode};
 use serde_json::Value;
 use time::OffsetDateTime;
 use tower::ServiceExt;
-use visitor_counter::Clock;
+use visitor_counter::{Clock, CounterConfig, Salt, SaltSource};
+
+use crate::util::{dynamodb_local, heavy, http, stack, unique_id, workspace_root};
 
 const ALLOWED_ORIGIN: &str = "http://localhost:8080";
 const FOREIGN_ORIGIN: &str = "https://evil.example";
@@ -65,7 +66,7 @@ fn fixed_clock(at: OffsetDateTime) -> Clock {
 struct Isolated {
     base: String,
     dynamo: Client,
-    config: CounterConfig,
+    config: Config,
 }
 
 impl Isolated {
@@ -87,7 +88,7 @@ impl Isolated {
                 .await
                 .unwrap();
         }
-        let app = visitor_counter::router_with_clock(&config, dynamo.clone(), clock);
+        let app = config.router_with_clock(dynamo.clone(), clock);
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let base = format!("http://{}", listener.local_addr().unwrap());
         tokio::spawn(local_api::serve(listener, app, std::future::pending()));
@@ -174,7 +175,7 @@ impl Isolated {
 /// a busy two-core machine; the SDK's stalled-stream protection and connect
 /// timeout would then fail requests that DynamoDB itself would serve at once.
 fn patient_client() -> Client {
-    let config = local_client(dynamodb_local())
+    let config = testkit::client(dynamodb_local())
         .config()
         .to_builder()
         .stalled_stream_protection(
@@ -189,17 +190,51 @@ fn patient_client() -> Client {
     Client::from_conf(config)
 }
 
-fn config(visits_table: Option<&str>) -> CounterConfig {
+/// The counter's settings for one test, read as the Lambda reads them.
+struct Config {
+    counter_table: String,
+    visits_table: String,
+    salt: Salt,
+    counter: CounterConfig,
+    http: HttpConfig,
+}
+
+impl Config {
+    fn router(&self, client: Client) -> axum::Router {
+        visitor_counter::router(&self.counter, self.salt.clone(), &self.http, client)
+    }
+
+    fn router_with_clock(&self, client: Client, clock: Clock) -> axum::Router {
+        visitor_counter::router_with_clock(
+            &self.counter,
+            self.salt.clone(),
+            &self.http,
+            client,
+            clock,
+        )
+    }
+}
+
+fn config(visits_table: Option<&str>) -> Config {
     let counter = unique_id("counter");
     let visits = visits_table.map_or_else(|| unique_id("visits"), str::to_owned);
     let salt = Salt::random();
-    CounterConfig::from_source(&[
+    let config: CounterConfig = from_pairs(&[
         ("COUNTER_TABLE", counter.as_str()),
         ("VISITS_TABLE", visits.as_str()),
         ("VISITOR_SALT", salt.expose()),
-        ("ALLOWED_ORIGINS", ALLOWED_ORIGIN),
     ])
-    .unwrap()
+    .unwrap();
+    let SaltSource::Value(salt) = config.salt_source().unwrap() else {
+        panic!("VISITOR_SALT is a value");
+    };
+    Config {
+        counter_table: config.counter_table.to_string(),
+        visits_table: config.visits_table.to_string(),
+        salt,
+        counter: config,
+        http: from_pairs(&[("ALLOWED_ORIGINS", ALLOWED_ORIGIN)]).unwrap(),
+    }
 }
 
 fn client_from(host: u8) -> reqwest::Client {
@@ -305,6 +340,7 @@ async fn only_get_counts_a_visit() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_thousand_concurrent_requests_raise_the_count_by_exactly_a_thousand() {
+    let _heavy = heavy().await;
     const N: u64 = 1000;
     let counter = Isolated::start(visitor_counter::system_clock()).await;
     let client = reqwest::Client::builder()
@@ -390,6 +426,7 @@ async fn unique_visitors_follow_a_scripted_mix_of_new_and_repeat_visitors() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn unique_visitors_are_exact_under_concurrency() {
+    let _heavy = heavy().await;
     const VISITORS: u8 = 20;
     const EACH: usize = 10;
     let counter = Isolated::start(fixed_clock(OffsetDateTime::now_utc())).await;
@@ -550,7 +587,7 @@ fn event(name: &str) -> Value {
 
 async fn invoke(router: &axum::Router, event: &Value) -> (u16, http::HeaderMap, String) {
     let request = lambda_http::request::from_str(&event.to_string()).unwrap();
-    let response = domain::lambda::service(router.clone())
+    let response = platform::lambda::service(router.clone())
         .oneshot(request)
         .await
         .unwrap();
@@ -572,8 +609,7 @@ async fn api_gateway_events_count_by_source_ip_through_the_lambda_adapter() {
         .ensure(&dynamo, &config.visits_table)
         .await
         .unwrap();
-    let router =
-        visitor_counter::router_with_clock(&config, dynamo, fixed_clock(OffsetDateTime::now_utc()));
+    let router = config.router_with_clock(dynamo, fixed_clock(OffsetDateTime::now_utc()));
     let get = event("visitorcount-get.json");
     assert_eq!(get["requestContext"]["stage"], "Prod");
     assert_eq!(get["requestContext"]["resourcePath"], "/visitorcount");
@@ -677,7 +713,7 @@ async fn an_add_whose_answer_is_lost_is_not_retried() {
         .unwrap();
     let proxy = late_answering_proxy(upstream, Duration::from_millis(1500)).await;
     let slow = Client::from_conf(
-        local_client(&format!("http://{proxy}"))
+        testkit::client(&format!("http://{proxy}"))
             .config()
             .to_builder()
             .timeout_config(
@@ -730,7 +766,7 @@ async fn an_add_whose_answer_is_lost_is_not_retried() {
 
     // The counter's ADD is tried once: the visitor gets a 503, the view is
     // counted once.
-    let router = visitor_counter::router(&config, slow);
+    let router = config.router(slow);
     let response = router
         .oneshot(
             http::Request::get("/visitorcount")

@@ -1,0 +1,13 @@
+//! The integration tests: one binary, so the local stack (DynamoDB Local and
+//! the local API) starts once for all of them. Run a part with a filter,
+//! e.g. `cargo test -p integration-tests --test it -- smoke::`.
+
+mod util;
+
+mod counter;
+mod faults;
+mod hostile;
+mod manager;
+mod resume;
+mod smoke;
+mod tables;

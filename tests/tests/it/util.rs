@@ -1,0 +1,176 @@
+#![allow(clippy::expect_used, clippy::panic)] // a test harness: failing loudly is its job
+//! The stack the tests speak HTTP to ([`Stack::base`]).
+//!
+//! - With `API_URL` set (a deployed stage), tests run against it. Tests that
+//!   also read or write tables directly use the standard AWS credentials and
+//!   the table names from the usual variables (`RESUME_TABLE`, ...).
+//! - Without it, the stack is started once for the whole binary: the shared
+//!   DynamoDB Local of `testkit` and the local API in-process (free port),
+//!   seeded with `data/resume.json`.
+
+use std::sync::OnceLock;
+use std::time::Duration;
+
+use aws_sdk_dynamodb::Client;
+use platform::config::from_pairs;
+
+pub use testkit::{dynamodb_local, unique_id, workspace_root};
+
+/// The resume id `data/resume.json` is seeded under.
+pub const EXAMPLE_RESUME_ID: &str = "example";
+
+pub struct Stack {
+    /// Base URL without a trailing slash, e.g. `http://127.0.0.1:41234`.
+    pub base: String,
+    /// `Some` when the tests started DynamoDB Local.
+    local_endpoint: Option<String>,
+    /// The table names this stack's functions use.
+    pub tables: Tables,
+}
+
+#[derive(Clone, Debug)]
+pub struct Tables {
+    pub resume: String,
+    /// The dynamodbmanager Lambda's table (`MANAGER_TABLE`).
+    pub manager: String,
+    /// The visitor counter's tables (`COUNTER_TABLE`, `VISITS_TABLE`).
+    #[allow(dead_code)]
+    pub counter: String,
+    #[allow(dead_code)]
+    pub visits: String,
+}
+
+static STACK: OnceLock<Stack> = OnceLock::new();
+
+/// Held by the tests that load the machine on purpose (a thousand concurrent
+/// requests, killing and restarting a DynamoDB Local), so that they never run
+/// at the same time as each other: in one test binary they would otherwise
+/// starve each other on a small machine, as they never did in binaries of
+/// their own.
+pub async fn heavy() -> tokio::sync::MutexGuard<'static, ()> {
+    static HEAVY: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
+    HEAVY.lock().await
+}
+
+/// The stack under test, started on first use.
+pub fn stack() -> &'static Stack {
+    STACK.get_or_init(|| match std::env::var("API_URL") {
+        Ok(url) if !url.trim().is_empty() => Stack {
+            base: url.trim().trim_end_matches('/').to_owned(),
+            local_endpoint: None,
+            tables: Tables {
+                resume: std::env::var("RESUME_TABLE").unwrap_or_default(),
+                manager: std::env::var("MANAGER_TABLE").unwrap_or_default(),
+                counter: std::env::var("COUNTER_TABLE").unwrap_or_default(),
+                visits: std::env::var("VISITS_TABLE").unwrap_or_default(),
+            },
+        },
+        _ => start_local(),
+    })
+}
+
+impl Stack {
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{}", self.base, path)
+    }
+
+    pub fn is_local(&self) -> bool {
+        self.local_endpoint.is_some()
+    }
+
+    /// A DynamoDB client for the stack's tables. A new one each call: an SDK
+    /// client keeps connections on the runtime that made them, and each
+    /// `#[tokio::test]` has its own runtime.
+    pub async fn dynamo(&self) -> Client {
+        match &self.local_endpoint {
+            Some(endpoint) => testkit::client(endpoint),
+            None => {
+                assert!(
+                    !self.tables.resume.is_empty(),
+                    "API_URL is set: set RESUME_TABLE (and AWS credentials) for tests that seed data"
+                );
+                platform::dynamo::client().await
+            }
+        }
+    }
+}
+
+pub fn http() -> reqwest::Client {
+    reqwest::Client::builder()
+        .timeout(Duration::from_secs(30))
+        .build()
+        .expect("http client")
+}
+
+/// Local settings for a stack whose tables are named `<prefix>-resume`, ...
+/// and whose allowed origins are `origins`.
+pub fn local_settings(prefix: &str, origins: &str) -> local_api::Settings {
+    let mut settings = local_api::Settings::from_args([
+        "local-api".to_owned(),
+        "--addr=127.0.0.1:0".to_owned(),
+        format!("--resume-table={prefix}-resume"),
+        format!("--resume-id={EXAMPLE_RESUME_ID}"),
+        format!("--manager-table={prefix}-manager"),
+        "--manager-allowed-tables=".to_owned(),
+        format!("--counter-table={prefix}-counter"),
+        format!("--visits-table={prefix}-visits"),
+        "--visit-ttl-days=90".to_owned(),
+    ])
+    .expect("local settings");
+    // ALLOWED_ORIGINS as the Lambdas read it (not a flag: its flag is
+    // spelled `--allowed_origins` today).
+    settings.http = from_pairs(&[("ALLOWED_ORIGINS", origins)]).expect("ALLOWED_ORIGINS");
+    settings
+}
+
+fn start_local() -> Stack {
+    let endpoint = dynamodb_local().to_owned();
+    let settings = local_settings("test", "http://localhost:8080,http://127.0.0.1:8080");
+    let tables = Tables {
+        resume: settings.resume.table.to_string(),
+        manager: settings.manager.table.to_string(),
+        counter: settings.counter.counter_table.to_string(),
+        visits: settings.counter.visits_table.to_string(),
+    };
+    let example = std::fs::read_to_string(workspace_root().join("data/resume.json"))
+        .expect("data/resume.json");
+
+    let (tx, rx) = std::sync::mpsc::channel();
+    let server_endpoint = endpoint.clone();
+    std::thread::spawn(move || {
+        let runtime = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(2)
+            .enable_all()
+            .build()
+            .expect("runtime");
+        runtime.block_on(async move {
+            let client = testkit::client(&server_endpoint);
+            local_api::ensure_tables(&settings, &client)
+                .await
+                .expect("create tables");
+            local_api::seed(
+                client.clone(),
+                settings.resume.table.as_str(),
+                EXAMPLE_RESUME_ID,
+                &example,
+            )
+            .await
+            .expect("seed data/resume.json");
+            let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+                .await
+                .expect("bind");
+            let addr = listener.local_addr().expect("addr");
+            let app = local_api::app(&settings, client);
+            let _ = tx.send(addr);
+            let _ = local_api::serve(listener, app, std::future::pending()).await;
+        });
+    });
+    let addr = rx
+        .recv_timeout(Duration::from_secs(60))
+        .expect("local API started");
+    Stack {
+        base: format!("http://{addr}"),
+        local_endpoint: Some(endpoint),
+        tables,
+    }
+}
