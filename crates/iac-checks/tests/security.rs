@@ -3,7 +3,7 @@
 //! resource anywhere, CORS never `*`, throttling always on, no secret in an
 //! environment variable or a log line.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::sync::{Arc, Mutex};
 
 use iac_checks::{workspace_root, Template};
@@ -297,4 +297,161 @@ async fn the_visitor_salt_never_reaches_a_log_line() {
         "nothing was logged: {logs}"
     );
     assert!(!logs.contains(SALT), "the salt was logged");
+}
+
+/// The `!Sub` text of a value (`!Sub "..."`), or the plain string.
+fn sub_text(value: &Value) -> String {
+    match value {
+        Value::Tagged(t) if t.tag.to_string() == "!Sub" => t.value.as_str().unwrap().to_owned(),
+        Value::String(s) => s.clone(),
+        other => panic!("not a !Sub string: {other:?}"),
+    }
+}
+
+/// Each API event of `function`: (METHOD, path, its `Auth`).
+fn api_events(function: &Value) -> Vec<(String, String, Option<Value>)> {
+    let events = function["Properties"]["Events"].as_mapping().unwrap();
+    events
+        .values()
+        .filter(|e| e["Type"].as_str() == Some("Api"))
+        .map(|e| {
+            let p = &e["Properties"];
+            (
+                p["Method"].as_str().unwrap().to_uppercase(),
+                p["Path"].as_str().unwrap().to_owned(),
+                p.get("Auth").cloned(),
+            )
+        })
+        .collect()
+}
+
+/// The manager's (METHOD, path) pairs that need a signature: every API event
+/// of its function but the OPTIONS preflights.
+fn manager_methods(t: &Template) -> BTreeSet<(String, String)> {
+    let function = t.resource("DynamoDbManagerFunction").unwrap();
+    api_events(function)
+        .into_iter()
+        .filter(|(method, _, _)| method != "OPTIONS")
+        .map(|(method, path, _)| (method, path))
+        .collect()
+}
+
+/// `.../<stage>/METHOD/path` as an execute-api ARN names it (`{id}` -> `*`).
+fn invoke_resource(prefix: &str, method: &str, path: &str) -> String {
+    format!("{prefix}/{method}{}", path.replace("{id}", "*"))
+}
+
+#[test]
+fn the_manager_routes_need_iam_authorization_and_nothing_else_does() {
+    let t = Template::load().unwrap();
+    for (name, function) in t.functions() {
+        for (method, path, auth) in api_events(function) {
+            let authorizer = auth
+                .as_ref()
+                .and_then(|a| a.get("Authorizer"))
+                .and_then(Value::as_str);
+            if name == "DynamoDbManagerFunction" && method != "OPTIONS" {
+                assert_eq!(authorizer, Some("AWS_IAM"), "{method} {path}");
+                // API Gateway calls the function with its own permission, never
+                // with the caller's credentials.
+                let invoke_role = auth.as_ref().and_then(|a| a.get("InvokeRole"));
+                assert_eq!(invoke_role.and_then(Value::as_str), Some("NONE"), "{method} {path}");
+            } else {
+                // Public on purpose: the resume, the counter, every preflight.
+                assert!(auth.is_none(), "{name}: {method} {path} has {auth:?}");
+            }
+        }
+    }
+    assert_eq!(
+        manager_methods(&t),
+        BTreeSet::from([
+            ("DELETE".to_owned(), "/items/{id}".to_owned()),
+            ("GET".to_owned(), "/items".to_owned()),
+            ("GET".to_owned(), "/items/{id}".to_owned()),
+            ("POST".to_owned(), "/dynamodbmanager".to_owned()),
+            ("PUT".to_owned(), "/items/{id}".to_owned()),
+        ])
+    );
+    // The contract says the same.
+    let openapi = yaml("docs/openapi.yaml");
+    for (path, item) in openapi["paths"].as_mapping().unwrap() {
+        for (method, op) in item.as_mapping().unwrap() {
+            let method = method.as_str().unwrap().to_uppercase();
+            if method == "PARAMETERS" {
+                continue;
+            }
+            let secured = op.get("security").is_some();
+            let key = (method.clone(), path.as_str().unwrap().to_owned());
+            assert_eq!(secured, manager_methods(&t).contains(&key), "openapi {key:?}");
+        }
+    }
+}
+
+#[test]
+fn the_invoke_policy_names_only_the_manager_methods_of_this_stage() {
+    let t = Template::load().unwrap();
+    let policy = t.resource("ManagerInvokePolicy").unwrap();
+    assert_eq!(policy["Type"].as_str(), Some("AWS::IAM::ManagedPolicy"));
+    let mut all = Vec::new();
+    statements(&policy["Properties"], &mut all);
+    assert_eq!(all.len(), 1, "{all:?}");
+    let st = &all[0];
+    assert_eq!(st["Effect"].as_str(), Some("Allow"));
+    assert_eq!(texts(st.get("Action")), ["execute-api:Invoke"]);
+    let resources: BTreeSet<String> = st["Resource"]
+        .as_sequence()
+        .unwrap()
+        .iter()
+        .map(sub_text)
+        .collect();
+    let prefix = "arn:${AWS::Partition}:execute-api:${AWS::Region}:${AWS::AccountId}:${Api}/${Stage}";
+    let want: BTreeSet<String> = manager_methods(&t)
+        .iter()
+        .map(|(method, path)| invoke_resource(prefix, method, path))
+        .collect();
+    assert_eq!(resources, want);
+    // Its ARN is an output, for the owner to attach.
+    let output = &t.root["Outputs"]["ManagerInvokePolicyArn"]["Value"];
+    assert_eq!(
+        iac_checks::Intrinsic::of(output),
+        iac_checks::Intrinsic::Ref("ManagerInvokePolicy".into())
+    );
+}
+
+#[test]
+fn only_the_staging_deploy_role_may_call_the_manager() {
+    let t = Template::load().unwrap();
+    let role = yaml("deploy/github-oidc-role.yaml");
+    let resources = role["Resources"].as_mapping().unwrap();
+    let mut invokers = Vec::new();
+    for (id, resource) in resources {
+        let mut all = Vec::new();
+        statements(resource, &mut all);
+        if all
+            .iter()
+            .any(|st| texts(st.get("Action")).iter().any(|a| a.starts_with("execute-api:")))
+        {
+            invokers.push((id.as_str().unwrap().to_owned(), resource.clone(), all));
+        }
+    }
+    assert_eq!(invokers.len(), 1, "{:?}", invokers.iter().map(|i| &i.0).collect::<Vec<_>>());
+    let (id, resource, all) = &invokers[0];
+    // Only with AllowTestData=true, i.e. staging; production gets nothing.
+    assert_eq!(resource["Condition"].as_str(), Some("GrantTestData"), "{id}");
+    let condition = &role["Conditions"]["GrantTestData"];
+    assert!(serde_norway::to_string(condition).unwrap().contains("AllowTestData"));
+    assert_eq!(all.len(), 1);
+    assert_eq!(texts(all[0].get("Action")), ["execute-api:Invoke"]);
+    let granted: BTreeSet<String> = all[0]["Resource"]
+        .as_sequence()
+        .unwrap()
+        .iter()
+        .map(sub_text)
+        .collect();
+    let prefix = "arn:${AWS::Partition}:execute-api:${AWS::Region}:${AWS::AccountId}:*/${AppStage}";
+    let want: BTreeSet<String> = manager_methods(&t)
+        .iter()
+        .map(|(method, path)| invoke_resource(prefix, method, path))
+        .collect();
+    assert_eq!(granted, want);
 }

@@ -19,7 +19,7 @@ fn echo() -> Router {
 
 async fn seen_by_router(text: &str) -> String {
     let request = lambda_http::request::from_str(text).unwrap();
-    let response = platform::lambda::service(echo())
+    let response = platform::lambda::service(echo(), &Default::default())
         .oneshot(request)
         .await
         .unwrap();

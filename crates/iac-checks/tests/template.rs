@@ -128,9 +128,14 @@ fn each_function_policy_names_only_its_own_tables_and_actions() {
         assert_eq!(granted_tables, env_tables, "{id}");
     }
 
-    // No other IAM policy in the template grants DynamoDB access.
-    for kind in ["AWS::IAM::Policy", "AWS::IAM::ManagedPolicy"] {
-        assert!(t.of_type(kind).is_empty(), "unexpected {kind}");
+    // No other IAM policy in the template grants DynamoDB access (the one
+    // managed policy grants execute-api:Invoke on the manager's routes:
+    // security.rs holds it to them).
+    assert!(t.of_type("AWS::IAM::Policy").is_empty(), "unexpected AWS::IAM::Policy");
+    for (id, policy) in t.of_type("AWS::IAM::ManagedPolicy") {
+        assert_eq!(id, "ManagerInvokePolicy");
+        let text = serde_norway::to_string(policy).unwrap().to_lowercase();
+        assert!(!text.contains("dynamodb:"), "{id} grants DynamoDB access");
     }
     for (id, role) in t.of_type("AWS::IAM::Role") {
         let text = serde_norway::to_string(role).unwrap();
@@ -173,9 +178,21 @@ fn globals_suit_the_code() {
         "Timeout {timeout}s must be short, yet above the SDK's {OPERATION_TIMEOUT:?}"
     );
     let env = &g["Environment"]["Variables"];
+    // One route-prefix mechanism: platform::lambda drops the stage and
+    // API_BASE_PATH; lambda_http's own stage switch stays unset.
+    assert!(
+        env.get("AWS_LAMBDA_HTTP_IGNORE_STAGE_IN_PATH").is_none(),
+        "{env:?}"
+    );
     assert_eq!(
-        env["AWS_LAMBDA_HTTP_IGNORE_STAGE_IN_PATH"].as_str(),
-        Some("true")
+        Intrinsic::of(&env["API_BASE_PATH"]),
+        Intrinsic::Ref("BasePath".into())
+    );
+    // Logging as Lambda configures it: LoggingConfig, not a variable of ours.
+    assert!(env.get("LOG_LEVEL").is_none(), "{env:?}");
+    assert_eq!(
+        Intrinsic::of(&g["LoggingConfig"]["ApplicationLogLevel"]),
+        Intrinsic::Ref("LogLevel".into())
     );
     assert_eq!(
         Intrinsic::of(&env["ALLOWED_ORIGINS"]),
@@ -516,9 +533,11 @@ fn every_route_has_an_event_and_every_event_a_route() {
         );
         let stage = ctx["stage"].as_str().unwrap();
         let path = e.json["path"].as_str().unwrap();
-        let bare = path
-            .strip_prefix(&format!("/{stage}"))
-            .filter(|rest| rest.starts_with('/'))
+        // The stage (execute-api URL), or a custom domain's base path: the
+        // custom-domain events use `v1` (events.rs runs them with it).
+        let bare = [format!("/{stage}"), "/v1".to_owned()]
+            .iter()
+            .find_map(|prefix| path.strip_prefix(prefix.as_str()).filter(|r| r.starts_with('/')))
             .unwrap_or(path);
         assert!(
             path_fits(&route.1, bare),
@@ -690,7 +709,6 @@ fn api_gateway_errors_have_the_one_error_shape() {
         .as_mapping()
         .unwrap();
     for kind in [
-        "MISSING_AUTHENTICATION_TOKEN",
         "THROTTLED",
         "REQUEST_TOO_LARGE",
         "DEFAULT_4XX",
@@ -725,9 +743,29 @@ fn api_gateway_errors_have_the_one_error_shape() {
         let code = model::ApiError::from_status(status, None, platform::http::BODY_LIMIT).code();
         assert_eq!(body["error"], code, "{kind}");
     }
-    // An unknown route is a 404, as the local server answers it.
-    assert_eq!(
-        responses["MISSING_AUTHENTICATION_TOKEN"]["StatusCode"].as_str(),
-        Some("404")
-    );
+    // The IAM refusals: exactly what local-api's SigV4 gate answers, so a
+    // client sees the same 403 body locally and in AWS. (API Gateway also
+    // answers an unknown route with MISSING_AUTHENTICATION_TOKEN; its message
+    // says so.)
+    for (refusal, kind) in local_api::iam::Refusal::ALL {
+        let response = &responses[kind];
+        assert_eq!(response["StatusCode"].as_str(), Some("403"), "{kind}");
+        let body = response["ResponseTemplates"]["application/json"]
+            .as_str()
+            .unwrap()
+            .replace("$context.requestId", "req-1");
+        let body: Json = serde_json::from_str(&body).unwrap_or_else(|e| panic!("{kind}: {e}"));
+        assert_eq!(
+            body,
+            serde_json::json!({
+                "error": refusal.code(),
+                "message": refusal.message(),
+                "requestId": "req-1",
+            }),
+            "{kind}"
+        );
+    }
+    assert!(local_api::iam::Refusal::MissingAuthenticationToken
+        .message()
+        .contains("no such route"));
 }

@@ -587,7 +587,7 @@ fn event(name: &str) -> Value {
 
 async fn invoke(router: &axum::Router, event: &Value) -> (u16, http::HeaderMap, String) {
     let request = lambda_http::request::from_str(&event.to_string()).unwrap();
-    let response = platform::lambda::service(router.clone())
+    let response = platform::lambda::service(router.clone(), &Default::default())
         .oneshot(request)
         .await
         .unwrap();

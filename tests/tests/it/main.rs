@@ -9,5 +9,6 @@ mod faults;
 mod hostile;
 mod manager;
 mod resume;
+mod sigv4;
 mod smoke;
 mod tables;

@@ -95,11 +95,185 @@ impl Stack {
     }
 }
 
-pub fn http() -> reqwest::Client {
+/// The tests' HTTP client: reqwest, except that requests to the manager's
+/// routes are signed with AWS Signature Version 4, as their real callers
+/// must sign them (IAM authorization): with the local key when the stack is
+/// local, else with the SDK's default credential chain (the staging deploy
+/// role in the pipeline). [`unsigned_http`] signs nothing.
+#[derive(Clone)]
+pub struct Http {
+    client: reqwest::Client,
+}
+
+pub fn http() -> Http {
+    Http {
+        client: unsigned_http(),
+    }
+}
+
+/// A plain reqwest client: nothing is signed.
+pub fn unsigned_http() -> reqwest::Client {
     reqwest::Client::builder()
         .timeout(Duration::from_secs(30))
         .build()
         .expect("http client")
+}
+
+impl Http {
+    pub fn get(&self, url: impl reqwest::IntoUrl) -> Req {
+        self.request(reqwest::Method::GET, url)
+    }
+
+    pub fn post(&self, url: impl reqwest::IntoUrl) -> Req {
+        self.request(reqwest::Method::POST, url)
+    }
+
+    pub fn put(&self, url: impl reqwest::IntoUrl) -> Req {
+        self.request(reqwest::Method::PUT, url)
+    }
+
+    pub fn delete(&self, url: impl reqwest::IntoUrl) -> Req {
+        self.request(reqwest::Method::DELETE, url)
+    }
+
+    pub fn request(&self, method: reqwest::Method, url: impl reqwest::IntoUrl) -> Req {
+        Req {
+            builder: self.client.request(method, url),
+            client: self.client.clone(),
+        }
+    }
+}
+
+/// A request being built; [`Req::send`] signs it when it goes to a manager
+/// route.
+pub struct Req {
+    builder: reqwest::RequestBuilder,
+    client: reqwest::Client,
+}
+
+impl Req {
+    pub fn header<K, V>(mut self, key: K, value: V) -> Self
+    where
+        reqwest::header::HeaderName: TryFrom<K>,
+        <reqwest::header::HeaderName as TryFrom<K>>::Error: Into<http::Error>,
+        reqwest::header::HeaderValue: TryFrom<V>,
+        <reqwest::header::HeaderValue as TryFrom<V>>::Error: Into<http::Error>,
+    {
+        self.builder = self.builder.header(key, value);
+        self
+    }
+
+    pub fn body(mut self, body: impl Into<reqwest::Body>) -> Self {
+        self.builder = self.builder.body(body);
+        self
+    }
+
+    pub fn json<T: serde::Serialize + ?Sized>(mut self, json: &T) -> Self {
+        self.builder = self.builder.json(json);
+        self
+    }
+
+    pub async fn send(self) -> reqwest::Result<reqwest::Response> {
+        let mut request = self.builder.build()?;
+        if is_manager_route(request.url().path()) {
+            sign(&mut request, &credentials().await);
+        }
+        self.client.execute(request).await
+    }
+}
+
+/// Whether `path` (with the stack's base path, e.g. `/staging`) is one of
+/// the manager's routes, which need a signature.
+fn is_manager_route(path: &str) -> bool {
+    let base = reqwest::Url::parse(&stack().base)
+        .map(|u| u.path().trim_end_matches('/').to_owned())
+        .unwrap_or_default();
+    let route = path.strip_prefix(base.as_str()).unwrap_or(path);
+    route == "/dynamodbmanager" || route == "/items" || route.starts_with("/items/")
+}
+
+/// Who signs: the local key, or the SDK's default chain against `API_URL`.
+pub struct SigningKey {
+    pub credentials: aws_credential_types::Credentials,
+    pub region: String,
+}
+
+/// The local SigV4 gate's key (`local-api`'s defaults).
+pub fn local_key() -> SigningKey {
+    SigningKey {
+        credentials: aws_credential_types::Credentials::new("local", "local", None, None, "tests"),
+        region: "us-east-1".into(),
+    }
+}
+
+pub async fn credentials() -> SigningKey {
+    if stack().is_local() {
+        return local_key();
+    }
+    use aws_credential_types::provider::ProvideCredentials;
+    let config = platform::dynamo::sdk_config().await;
+    let provider = config
+        .credentials_provider()
+        .expect("API_URL is set: AWS credentials are needed to sign the manager's routes");
+    SigningKey {
+        credentials: provider
+            .provide_credentials()
+            .await
+            .expect("AWS credentials"),
+        region: config
+            .region()
+            .map(|r| r.to_string())
+            .unwrap_or_else(|| "us-east-1".into()),
+    }
+}
+
+/// Signs `request` in place (headers `authorization`, `x-amz-date`, and
+/// `x-amz-security-token` for temporary credentials) over its method, URL,
+/// `content-type`, host and body, with aws-sigv4.
+pub fn sign(request: &mut reqwest::Request, key: &SigningKey) {
+    sign_at(request, key, std::time::SystemTime::now());
+}
+
+/// [`sign`] as of `time` (a stale signature for the refusal tests).
+pub fn sign_at(request: &mut reqwest::Request, key: &SigningKey, time: std::time::SystemTime) {
+    use aws_sigv4::http_request::{sign, SignableBody, SignableRequest, SigningSettings};
+    use aws_sigv4::sign::v4::SigningParams;
+
+    let identity = key.credentials.clone().into();
+    let params = SigningParams::builder()
+        .identity(&identity)
+        .region(&key.region)
+        .name("execute-api")
+        .time(time)
+        .settings(SigningSettings::default())
+        .build()
+        .expect("signing params")
+        .into();
+    let body = request
+        .body()
+        .and_then(|b| b.as_bytes())
+        .unwrap_or_default()
+        .to_vec();
+    let headers: Vec<(String, String)> = request
+        .headers()
+        .iter()
+        .filter(|(name, _)| *name == reqwest::header::CONTENT_TYPE)
+        .map(|(n, v)| (n.to_string(), v.to_str().expect("header").to_owned()))
+        .collect();
+    let signable = SignableRequest::new(
+        request.method().as_str(),
+        request.url().as_str(),
+        headers.iter().map(|(n, v)| (n.as_str(), v.as_str())),
+        SignableBody::Bytes(&body),
+    )
+    .expect("signable request");
+    let (instructions, _) = sign(signable, &params).expect("sign").into_parts();
+    for (name, value) in instructions.headers() {
+        request.headers_mut().insert(
+            reqwest::header::HeaderName::from_bytes(name.as_bytes()).expect("name"),
+            reqwest::header::HeaderValue::from_str(value).expect("value"),
+        );
+    }
 }
 
 /// Local settings for a stack whose tables are named `<prefix>-resume`, ...
