@@ -13,7 +13,7 @@ PID_FILE="$DEV_DIR/dynamodb-local.pid"
 
 export AWS_ENDPOINT_URL_DYNAMODB="http://127.0.0.1:${DDB_PORT}"
 # DynamoDB Local accepts any credentials; these keep real ones out of play.
-export AWS_ACCESS_KEY_ID=local AWS_SECRET_ACCESS_KEY=local AWS_SESSION_TOKEN= AWS_REGION="${AWS_REGION:-us-east-1}"
+export AWS_ACCESS_KEY_ID=local AWS_SECRET_ACCESS_KEY=local AWS_SESSION_TOKEN='' AWS_REGION="${AWS_REGION:-us-east-1}"
 unset AWS_PROFILE
 export LOCAL_API_ADDR="127.0.0.1:${API_PORT}"
 # The example frontend's origin is allow-listed unless ALLOWED_ORIGINS says otherwise.
@@ -40,6 +40,10 @@ echo
 echo "DynamoDB Local: $AWS_ENDPOINT_URL_DYNAMODB (data in $DEV_DIR/dynamodb)"
 echo "Try: curl -s http://127.0.0.1:${API_PORT}/resume"
 echo "     curl -i -H 'Origin: http://127.0.0.1:${FRONTEND_PORT}' http://127.0.0.1:${API_PORT}/visitorcount"
+# The manager's routes need SigV4, as in AWS (IAM authorization).
+echo "The manager's routes (/dynamodbmanager, /items) need SigV4-signed requests:"
+echo "     access key ${LOCAL_IAM_ACCESS_KEY_ID:-local}, secret ${LOCAL_IAM_SECRET_ACCESS_KEY:-local}, region ${LOCAL_IAM_REGION:-us-east-1}, service execute-api"
+echo "     curl -s --aws-sigv4 aws:amz:${LOCAL_IAM_REGION:-us-east-1}:execute-api --user ${LOCAL_IAM_ACCESS_KEY_ID:-local}:${LOCAL_IAM_SECRET_ACCESS_KEY:-local} http://127.0.0.1:${API_PORT}/dynamodbmanager -d '{\"operation\": \"ping\"}'"
 # The visitor counter's example page (examples/frontend) on a second origin.
 FRONTEND_URL="http://127.0.0.1:${FRONTEND_PORT}/"
 [ "$API_PORT" = 3000 ] || FRONTEND_URL="${FRONTEND_URL}?api=http://127.0.0.1:${API_PORT}"

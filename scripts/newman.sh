@@ -71,12 +71,22 @@ else
     [[ -n "$base_url" ]] || { echo "local-api did not start within 60 s" >&2; exit 1; }
 fi
 
+# Against a stage, requests are signed with the caller's AWS credentials (the
+# environment file holds the local key for a local stack).
+signing=()
+if [[ -n "${BASE_URL:-}" ]]; then
+    signing=(--env-var "accessKey=${AWS_ACCESS_KEY_ID:?set AWS credentials to sign}"
+        --env-var "secretKey=${AWS_SECRET_ACCESS_KEY:?}"
+        --env-var "sessionToken=${AWS_SESSION_TOKEN:-}"
+        --env-var "region=${AWS_REGION:-${AWS_DEFAULT_REGION:-us-east-1}}")
+fi
 echo "newman: running $COLLECTION against $base_url"
 set +e
 "$NEWMAN" run "$COLLECTION" \
     --environment "$ENVIRONMENT" \
     --env-var "baseUrl=$base_url" \
     --env-var "tableName=$TABLE_NAME" \
+    "${signing[@]}" \
     --timeout-request 30000 \
     --reporters cli,json --reporter-json-export "$work/report.json" \
     --color off --disable-unicode

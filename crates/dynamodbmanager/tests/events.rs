@@ -29,7 +29,10 @@ async fn run(file: &str) -> Answer {
     let event: Value = serde_json::from_str(&text).unwrap();
     assert_eq!(event["requestContext"]["stage"], "Prod", "{file}");
     let request = lambda_http::request::from_str(&text).unwrap();
-    let service = platform::lambda::service(common::router(common::unreachable_client()), &Default::default());
+    let service = platform::lambda::service(
+        common::router(common::unreachable_client()),
+        &Default::default(),
+    );
     let response = service.oneshot(request).await.unwrap();
     let status = response.status();
     let request_id = response.headers()["x-request-id"]

@@ -302,7 +302,7 @@ async fn the_visitor_salt_never_reaches_a_log_line() {
 /// The `!Sub` text of a value (`!Sub "..."`), or the plain string.
 fn sub_text(value: &Value) -> String {
     match value {
-        Value::Tagged(t) if t.tag.to_string() == "!Sub" => t.value.as_str().unwrap().to_owned(),
+        Value::Tagged(t) if t.tag == "!Sub" => t.value.as_str().unwrap().to_owned(),
         Value::String(s) => s.clone(),
         other => panic!("not a !Sub string: {other:?}"),
     }
@@ -355,7 +355,11 @@ fn the_manager_routes_need_iam_authorization_and_nothing_else_does() {
                 // API Gateway calls the function with its own permission, never
                 // with the caller's credentials.
                 let invoke_role = auth.as_ref().and_then(|a| a.get("InvokeRole"));
-                assert_eq!(invoke_role.and_then(Value::as_str), Some("NONE"), "{method} {path}");
+                assert_eq!(
+                    invoke_role.and_then(Value::as_str),
+                    Some("NONE"),
+                    "{method} {path}"
+                );
             } else {
                 // Public on purpose: the resume, the counter, every preflight.
                 assert!(auth.is_none(), "{name}: {method} {path} has {auth:?}");
@@ -382,7 +386,11 @@ fn the_manager_routes_need_iam_authorization_and_nothing_else_does() {
             }
             let secured = op.get("security").is_some();
             let key = (method.clone(), path.as_str().unwrap().to_owned());
-            assert_eq!(secured, manager_methods(&t).contains(&key), "openapi {key:?}");
+            assert_eq!(
+                secured,
+                manager_methods(&t).contains(&key),
+                "openapi {key:?}"
+            );
         }
     }
 }
@@ -404,7 +412,8 @@ fn the_invoke_policy_names_only_the_manager_methods_of_this_stage() {
         .iter()
         .map(sub_text)
         .collect();
-    let prefix = "arn:${AWS::Partition}:execute-api:${AWS::Region}:${AWS::AccountId}:${Api}/${Stage}";
+    let prefix =
+        "arn:${AWS::Partition}:execute-api:${AWS::Region}:${AWS::AccountId}:${Api}/${Stage}";
     let want: BTreeSet<String> = manager_methods(&t)
         .iter()
         .map(|(method, path)| invoke_resource(prefix, method, path))
@@ -427,19 +436,31 @@ fn only_the_staging_deploy_role_may_call_the_manager() {
     for (id, resource) in resources {
         let mut all = Vec::new();
         statements(resource, &mut all);
-        if all
-            .iter()
-            .any(|st| texts(st.get("Action")).iter().any(|a| a.starts_with("execute-api:")))
-        {
+        if all.iter().any(|st| {
+            texts(st.get("Action"))
+                .iter()
+                .any(|a| a.starts_with("execute-api:"))
+        }) {
             invokers.push((id.as_str().unwrap().to_owned(), resource.clone(), all));
         }
     }
-    assert_eq!(invokers.len(), 1, "{:?}", invokers.iter().map(|i| &i.0).collect::<Vec<_>>());
+    assert_eq!(
+        invokers.len(),
+        1,
+        "{:?}",
+        invokers.iter().map(|i| &i.0).collect::<Vec<_>>()
+    );
     let (id, resource, all) = &invokers[0];
     // Only with AllowTestData=true, i.e. staging; production gets nothing.
-    assert_eq!(resource["Condition"].as_str(), Some("GrantTestData"), "{id}");
+    assert_eq!(
+        resource["Condition"].as_str(),
+        Some("GrantTestData"),
+        "{id}"
+    );
     let condition = &role["Conditions"]["GrantTestData"];
-    assert!(serde_norway::to_string(condition).unwrap().contains("AllowTestData"));
+    assert!(serde_norway::to_string(condition)
+        .unwrap()
+        .contains("AllowTestData"));
     assert_eq!(all.len(), 1);
     assert_eq!(texts(all[0].get("Action")), ["execute-api:Invoke"]);
     let granted: BTreeSet<String> = all[0]["Resource"]

@@ -131,7 +131,10 @@ fn each_function_policy_names_only_its_own_tables_and_actions() {
     // No other IAM policy in the template grants DynamoDB access (the one
     // managed policy grants execute-api:Invoke on the manager's routes:
     // security.rs holds it to them).
-    assert!(t.of_type("AWS::IAM::Policy").is_empty(), "unexpected AWS::IAM::Policy");
+    assert!(
+        t.of_type("AWS::IAM::Policy").is_empty(),
+        "unexpected AWS::IAM::Policy"
+    );
     for (id, policy) in t.of_type("AWS::IAM::ManagedPolicy") {
         assert_eq!(id, "ManagerInvokePolicy");
         let text = serde_norway::to_string(policy).unwrap().to_lowercase();
@@ -537,7 +540,10 @@ fn every_route_has_an_event_and_every_event_a_route() {
         // custom-domain events use `v1` (events.rs runs them with it).
         let bare = [format!("/{stage}"), "/v1".to_owned()]
             .iter()
-            .find_map(|prefix| path.strip_prefix(prefix.as_str()).filter(|r| r.starts_with('/')))
+            .find_map(|prefix| {
+                path.strip_prefix(prefix.as_str())
+                    .filter(|r| r.starts_with('/'))
+            })
             .unwrap_or(path);
         assert!(
             path_fits(&route.1, bare),

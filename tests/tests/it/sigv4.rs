@@ -109,7 +109,10 @@ async fn unsigned_and_wrongly_signed_writes_are_refused_and_write_nothing() {
     let unsigned = request(Method::POST, "/dynamodbmanager", Some(&body));
     assert_refused(unsigned, "missing_authentication_token").await;
 
-    for (name, signer) in [("wrong secret", wrong_secret(&key)), ("unknown key id", unknown_key(&key))] {
+    for (name, signer) in [
+        ("wrong secret", wrong_secret(&key)),
+        ("unknown key id", unknown_key(&key)),
+    ] {
         let mut req = request(Method::POST, "/dynamodbmanager", Some(&body));
         sign(&mut req, &signer);
         let (status, answer) = send(req).await;
@@ -118,7 +121,11 @@ async fn unsigned_and_wrongly_signed_writes_are_refused_and_write_nothing() {
 
     // Signed 20 minutes ago: outside the 15 minutes AWS allows.
     let mut stale = request(Method::POST, "/dynamodbmanager", Some(&body));
-    sign_at(&mut stale, &key, SystemTime::now() - Duration::from_secs(20 * 60));
+    sign_at(
+        &mut stale,
+        &key,
+        SystemTime::now() - Duration::from_secs(20 * 60),
+    );
     let (status, answer) = send(stale).await;
     assert_eq!(status, StatusCode::FORBIDDEN, "stale: {answer}");
 
@@ -130,7 +137,11 @@ async fn unsigned_and_wrongly_signed_writes_are_refused_and_write_nothing() {
     assert_eq!(status, StatusCode::FORBIDDEN, "tampered body: {answer}");
 
     // A path changed after signing: signed for one item, sent to another.
-    let mut moved = request(Method::PUT, &format!("/items/{id}-signed"), Some(&json!({"n": 1})));
+    let mut moved = request(
+        Method::PUT,
+        &format!("/items/{id}-signed"),
+        Some(&json!({"n": 1})),
+    );
     sign(&mut moved, &key);
     *moved.url_mut() = stack().url(&format!("/items/{id}")).parse().unwrap();
     let (status, answer) = send(moved).await;
@@ -147,7 +158,11 @@ async fn unsigned_and_wrongly_signed_writes_are_refused_and_write_nothing() {
 async fn unsigned_reads_are_refused_and_read_nothing() {
     let key = credentials().await;
     let id = unique_id("sigv4-read");
-    let mut put = request(Method::PUT, &format!("/items/{id}"), Some(&json!({"secret": "s3cr3t-value"})));
+    let mut put = request(
+        Method::PUT,
+        &format!("/items/{id}"),
+        Some(&json!({"secret": "s3cr3t-value"})),
+    );
     sign(&mut put, &key);
     assert_eq!(send(put).await.0, StatusCode::CREATED);
 
@@ -191,7 +206,11 @@ async fn temporary_credentials_are_accepted_locally() {
         ),
         region: "us-east-1".into(),
     };
-    let mut req = request(Method::POST, "/dynamodbmanager", Some(&json!({"operation": "ping"})));
+    let mut req = request(
+        Method::POST,
+        "/dynamodbmanager",
+        Some(&json!({"operation": "ping"})),
+    );
     sign(&mut req, &key);
     assert!(req.headers().contains_key("x-amz-security-token"));
     let (status, body) = send(req).await;
@@ -208,18 +227,35 @@ async fn curl_aws_sigv4_is_accepted_and_plain_curl_refused() {
         let mut command = std::process::Command::new("curl");
         command.args(["-s", "-o", "-", "-w", "\n%{http_code}", "-X", "POST"]);
         if signed {
-            command.args(["--aws-sigv4", "aws:amz:us-east-1:execute-api", "--user", "local:local"]);
+            command.args([
+                "--aws-sigv4",
+                "aws:amz:us-east-1:execute-api",
+                "--user",
+                "local:local",
+            ]);
         }
         command
-            .args(["-H", "content-type: application/json", "-d", r#"{"operation":"ping"}"#])
+            .args([
+                "-H",
+                "content-type: application/json",
+                "-d",
+                r#"{"operation":"ping"}"#,
+            ])
             .arg(stack().url("/dynamodbmanager"));
         let output = command.output().expect("curl is installed");
         String::from_utf8(output.stdout).unwrap()
     };
-    let signed = tokio::task::spawn_blocking(move || curl(true)).await.unwrap();
+    let signed = tokio::task::spawn_blocking(move || curl(true))
+        .await
+        .unwrap();
     assert!(signed.ends_with("\n200"), "{signed}");
     assert!(signed.starts_with("\"pong\""), "{signed}");
-    let unsigned = tokio::task::spawn_blocking(move || curl(false)).await.unwrap();
+    let unsigned = tokio::task::spawn_blocking(move || curl(false))
+        .await
+        .unwrap();
     assert!(unsigned.ends_with("\n403"), "{unsigned}");
-    assert!(unsigned.contains("missing_authentication_token"), "{unsigned}");
+    assert!(
+        unsigned.contains("missing_authentication_token"),
+        "{unsigned}"
+    );
 }

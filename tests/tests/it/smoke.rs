@@ -78,12 +78,52 @@ async fn a_bad_id_gets_a_json_error() {
 
 #[tokio::test]
 async fn unknown_routes_get_a_json_error() {
+    // API Gateway answers a path it has no resource for as it answers an
+    // unsigned call to an IAM route (MISSING_AUTHENTICATION_TOKEN, whose
+    // message says both); the local server knows it is no route.
+    let (status, code) = if stack().is_local() {
+        (StatusCode::NOT_FOUND, "not_found")
+    } else {
+        (StatusCode::FORBIDDEN, "missing_authentication_token")
+    };
+    json_error(get("/no-such-route").await, status, code).await;
+}
+
+/// The manager is the owner's admin API: an unsigned call is refused before
+/// it reaches the function, so it writes nothing.
+#[tokio::test]
+async fn an_unsigned_manager_request_is_refused() {
+    let id = unique_id("smoke-unsigned");
+    let body = format!(r#"{{"operation": "create", "payload": {{"Item": {{"id": "{id}"}}}}}}"#);
+    let response = crate::util::unsigned_http()
+        .post(stack().url("/dynamodbmanager"))
+        .header(header::CONTENT_TYPE, "application/json")
+        .body(body)
+        .send()
+        .await
+        .unwrap();
     json_error(
-        get("/no-such-route").await,
-        StatusCode::NOT_FOUND,
-        "not_found",
+        response,
+        StatusCode::FORBIDDEN,
+        "missing_authentication_token",
     )
     .await;
+    if stack().is_local() {
+        // Production's smoke run may not read the table (its role may not
+        // call the manager); locally, check that nothing was written.
+        let read = format!(
+            r#"{{"operation": "read", "payload": {{"Key": {{"id": "{id}"}}, "ConsistentRead": true}}}}"#
+        );
+        let answer = http()
+            .post(stack().url("/dynamodbmanager"))
+            .header(header::CONTENT_TYPE, "application/json")
+            .body(read)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(answer.status(), StatusCode::OK);
+        assert_eq!(answer.json::<Value>().await.unwrap(), serde_json::json!({}));
+    }
 }
 
 /// The one write: a single visit, which is what every page view does.
