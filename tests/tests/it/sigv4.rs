@@ -77,7 +77,7 @@ fn wrong_secret(key: &SigningKey) -> SigningKey {
 fn unknown_key(key: &SigningKey) -> SigningKey {
     SigningKey {
         credentials: aws_credential_types::Credentials::new(
-            "AKIAUNKNOWNKEY000000",
+            "unknown-access-key-id",
             "some-secret",
             None,
             None,
