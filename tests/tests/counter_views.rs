@@ -91,6 +91,8 @@ fn start_ddb() -> Ddb {
             )
             .args(["sh", &jar_dir, &port.to_string()])
             .arg(&log)
+            // DynamoDB Local writes a metadata file into its working folder.
+            .current_dir(std::env::temp_dir())
             .stdin(Stdio::piped())
             .spawn()
             .expect("start DynamoDB Local (needs Java 17+)");
