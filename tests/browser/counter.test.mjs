@@ -3,8 +3,8 @@
 // two origins against a local stack that this test starts and stops itself:
 //
 //   - DynamoDB Local (in memory, free port, via scripts/dynamodb-local.sh);
-//   - the local API (target/debug/local-api, free port), whose ALLOWED_ORIGINS
-//     lists only origin A;
+//   - the local API (target/debug/local-api, free port), seeded with
+//     data/resume.json, whose ALLOWED_ORIGINS lists only origin A;
 //   - two static servers of examples/frontend: origin A and origin B.
 //
 // Run by scripts/browser-test.sh (`make browser-test`, part of `make test`).
@@ -73,24 +73,38 @@ async function startDynamoDbLocal() {
   throw new Error("DynamoDB Local did not start");
 }
 
+function localApiEnv(endpoint, origins) {
+  return {
+    ...process.env,
+    AWS_ENDPOINT_URL_DYNAMODB: endpoint,
+    AWS_ACCESS_KEY_ID: "local",
+    AWS_SECRET_ACCESS_KEY: "local",
+    AWS_SESSION_TOKEN: "",
+    AWS_REGION: "us-east-1",
+    AWS_PROFILE: "",
+    LOCAL_API_ADDR: "127.0.0.1:0",
+    ALLOWED_ORIGINS: origins,
+    RUST_LOG: "warn",
+  };
+}
+
+/** Stores data/resume.json as the default resume (creating the tables). */
+function seedResume(endpoint, origins) {
+  const r = spawnSync(LOCAL_API, ["seed", "--file", "data/resume.json", "--create-table"], {
+    cwd: ROOT,
+    encoding: "utf8",
+    env: localApiEnv(endpoint, origins),
+  });
+  assert.equal(r.status, 0, `local-api seed failed:\n${r.stdout}${r.stderr}`);
+}
+
 /** Starts the local API on a free port; resolves to its base URL. */
 function startLocalApi(endpoint, origins) {
   return new Promise((ok, fail) => {
     const child = spawn(LOCAL_API, ["serve"], {
       cwd: ROOT,
       stdio: ["ignore", "pipe", "pipe"],
-      env: {
-        ...process.env,
-        AWS_ENDPOINT_URL_DYNAMODB: endpoint,
-        AWS_ACCESS_KEY_ID: "local",
-        AWS_SECRET_ACCESS_KEY: "local",
-        AWS_SESSION_TOKEN: "",
-        AWS_REGION: "us-east-1",
-        AWS_PROFILE: "",
-        LOCAL_API_ADDR: "127.0.0.1:0",
-        ALLOWED_ORIGINS: origins,
-        RUST_LOG: "warn",
-      },
+      env: localApiEnv(endpoint, origins),
     });
     api = child;
     let out = "";
@@ -140,6 +154,7 @@ before(async () => {
   }
   [allowed, foreign] = servers.map((s) => s.url);
   const endpoint = await startDynamoDbLocal();
+  seedResume(endpoint, allowed);
   apiUrl = await startLocalApi(endpoint, allowed);
   browser = await chromium.launch({
     executablePath: CHROMIUM,
