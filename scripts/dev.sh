@@ -34,7 +34,7 @@ cargo build --quiet -p local-api
 echo
 echo "DynamoDB Local: $AWS_ENDPOINT_URL_DYNAMODB (data in $DEV_DIR/dynamodb)"
 echo "Try: curl -s http://127.0.0.1:${API_PORT}/resume"
-echo "     curl -i -H 'Origin: http://127.0.0.1:${FRONTEND_PORT}' http://127.0.0.1:${API_PORT}/visitorcount"
+echo "     curl -i -H 'Origin: http://127.0.0.1:${FRONTEND_PORT}' -A 'Mozilla/5.0 (X11; Linux x86_64) Firefox/128.0' http://127.0.0.1:${API_PORT}/visitorcount"
 # The visitor counter's example page (examples/frontend) on a second origin.
 FRONTEND_URL="http://127.0.0.1:${FRONTEND_PORT}/"
 [ "$API_PORT" = 3000 ] || FRONTEND_URL="${FRONTEND_URL}?api=http://127.0.0.1:${API_PORT}"
