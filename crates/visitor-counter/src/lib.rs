@@ -366,6 +366,72 @@ mod tests {
         assert!(parse_days(&q(&[("days", "5"), ("days", "6")])).is_err());
     }
 
+    /// A router whose DynamoDB is unreachable: what these requests get must
+    /// not depend on it.
+    fn offline_router() -> Router {
+        let client = Client::from_conf(
+            aws_sdk_dynamodb::Config::builder()
+                .behavior_version_latest()
+                .endpoint_url("http://127.0.0.1:1")
+                .region(aws_sdk_dynamodb::config::Region::new("us-east-1"))
+                .credentials_provider(aws_sdk_dynamodb::config::Credentials::new(
+                    "x", "x", None, None, "test",
+                ))
+                .retry_config(aws_sdk_dynamodb::config::retry::RetryConfig::disabled())
+                .build(),
+        );
+        let config = platform::config::from_pairs(&[
+            ("COUNTER_TABLE", "counter"),
+            ("VISITS_TABLE", "visits"),
+        ])
+        .unwrap();
+        let http =
+            platform::config::from_pairs(&[("ALLOWED_ORIGINS", "https://me.example")]).unwrap();
+        router(&config, &http, client)
+    }
+
+    async fn call(req: http::Request<axum::body::Body>) -> (StatusCode, serde_json::Value) {
+        use http_body_util::BodyExt;
+        use tower::ServiceExt;
+        let response = offline_router().oneshot(req).await.unwrap();
+        let status = response.status();
+        let bytes = response.into_body().collect().await.unwrap().to_bytes();
+        (status, serde_json::from_slice(&bytes).unwrap_or_default())
+    }
+
+    fn get(uri: &str, headers: &[(&str, &str)]) -> http::Request<axum::body::Body> {
+        let mut req = http::Request::get(uri);
+        for (k, v) in headers {
+            req = req.header(*k, *v);
+        }
+        req.body(axum::body::Body::empty()).unwrap()
+    }
+
+    #[tokio::test]
+    async fn refusals_and_bad_input_are_answered_without_the_database() {
+        let chrome = "Mozilla/5.0 (X11; Linux x86_64) Chrome/126.0.0.0 Safari/537.36";
+        let (status, body) = call(get(
+            ROUTE,
+            &[("origin", "https://evil.example"), ("user-agent", chrome)],
+        ))
+        .await;
+        assert_eq!(status, StatusCode::FORBIDDEN);
+        assert_eq!(body["error"], "forbidden");
+        for bad in ["days=0", "days=367", "days=abc", "days=%ZZ&days=1"] {
+            let (status, body) = call(get(&format!("{STATS_ROUTE}?{bad}"), &[])).await;
+            assert_eq!(status, StatusCode::BAD_REQUEST, "{bad}");
+            assert_eq!(body["error"], "invalid_days", "{bad}: {body}");
+        }
+        let head = http::Request::head(ROUTE)
+            .header("origin", "https://me.example")
+            .body(axum::body::Body::empty())
+            .unwrap();
+        assert_eq!(call(head).await.0, StatusCode::METHOD_NOT_ALLOWED);
+        // An uncounted request does need the numbers: unreachable, a 503.
+        let (status, body) = call(get(ROUTE, &[("user-agent", "curl/8.5.0")])).await;
+        assert_eq!(status, StatusCode::SERVICE_UNAVAILABLE, "{body}");
+    }
+
     #[test]
     fn etags_follow_the_bytes_and_if_none_match_forms_hit() {
         let tag = etag_of(b"x");
