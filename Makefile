@@ -121,15 +121,15 @@ build: venv ## sam build via cargo-lambda (ARCH=arm64|x86_64; unset: arm64 if it
 # sam local runs the built functions in Docker against DynamoDB Local on this
 # host (port 8000, data in .dev/dynamodb, as `make dev`). env.json points them
 # at host.docker.internal, which --add-host maps on Linux; SAM_LOCAL_ARGS adds
-# more (e.g. --docker-network NAME). The salt is fresh per run (.dev, ignored by git).
+# more (e.g. --docker-network NAME). No salt to inject: the counter makes one
+# per UTC day in its table.
 SAM_LOCAL_ARGS ?=
 sam-local: venv deps build ## sam local start-api on :3000 against DynamoDB Local (needs Docker; see README)
 	@mkdir -p .dev
-	python3 -c 'import json, secrets; e = json.load(open("env.json")); e["VisitorCounterFunction"]["VISITOR_SALT"] = secrets.token_hex(32); json.dump(e, open(".dev/env.json", "w"), indent=2)'
 	$(CARGO) build --locked -p testkit -p local-api
 	target/debug/dynamodb-local start --port 8000 --pid-file .dev/dynamodb-local.pid --db-path .dev/dynamodb
 	set -e; trap 'target/debug/dynamodb-local stop --pid-file .dev/dynamodb-local.pid' EXIT; \
 	export AWS_ACCESS_KEY_ID=local AWS_SECRET_ACCESS_KEY=local AWS_REGION=us-east-1 AWS_DEFAULT_REGION=us-east-1; \
 	AWS_ENDPOINT_URL_DYNAMODB=http://127.0.0.1:8000 $(CARGO) run --quiet --locked -p local-api -- seed --file data/resume.json --create-table; \
-	sam local start-api --env-vars .dev/env.json --port 3000 --warm-containers LAZY \
+	sam local start-api --env-vars env.json --port 3000 --warm-containers LAZY \
 		--add-host host.docker.internal:host-gateway $(SAM_LOCAL_ARGS)

@@ -39,7 +39,7 @@ trap cleanup EXIT INT TERM
 echo
 echo "DynamoDB Local: $AWS_ENDPOINT_URL_DYNAMODB (data in $DEV_DIR/dynamodb)"
 echo "Try: curl -s http://127.0.0.1:${API_PORT}/resume"
-echo "     curl -i -H 'Origin: http://127.0.0.1:${FRONTEND_PORT}' http://127.0.0.1:${API_PORT}/visitorcount"
+echo "     curl -i -H 'Origin: http://127.0.0.1:${FRONTEND_PORT}' -A 'Mozilla/5.0 (X11; Linux x86_64) Firefox/128.0' http://127.0.0.1:${API_PORT}/visitorcount"
 # The manager's routes need SigV4, as in AWS (IAM authorization).
 echo "The manager's routes (/dynamodbmanager, /items) need SigV4-signed requests:"
 echo "     access key ${LOCAL_IAM_ACCESS_KEY_ID:-local}, secret ${LOCAL_IAM_SECRET_ACCESS_KEY:-local}, region ${LOCAL_IAM_REGION:-us-east-1}, service execute-api"

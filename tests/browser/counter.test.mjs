@@ -1,18 +1,18 @@
-// Browser test of the visitor counter: Debian's headless Chromium, driven by
-// playwright-core, loads examples/frontend from two origins against a local
-// stack that this test starts and stops itself:
+// Browser test of the example resume page and its visitor counter: Debian's
+// headless Chromium, driven by playwright-core, loads examples/frontend from
+// two origins against a local stack that this test starts and stops itself:
 //
 //   - DynamoDB Local (in memory, free port, via target/debug/dynamodb-local,
 //     the launcher of crates/testkit);
-//   - the local API (target/debug/local-api, free port), whose ALLOWED_ORIGINS
-//     lists only origin A;
+//   - the local API (target/debug/local-api, free port), seeded with
+//     data/resume.json, whose ALLOWED_ORIGINS lists only origin A;
 //   - two static servers of examples/frontend: origin A and origin B.
 //
 // Run by scripts/browser-test.sh (`make browser-test`, part of `make test`).
 import { after, before, test } from "node:test";
 import assert from "node:assert/strict";
 import { spawn, spawnSync } from "node:child_process";
-import { mkdtempSync, rmSync, existsSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, existsSync } from "node:fs";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
@@ -25,6 +25,13 @@ const CHROMIUM = "/usr/bin/chromium";
 const LOCAL_API = process.env.LOCAL_API_BIN || join(ROOT, "target/debug/local-api");
 const WORK = mkdtempSync(join(tmpdir(), "counter-browser-"));
 const DDB_PID = join(WORK, "ddb.pid");
+// Saved for people to look at (CI keeps target/browser-test as an artifact).
+const ARTIFACTS = join(ROOT, "target/browser-test");
+const RESUME = JSON.parse(readFileSync(join(ROOT, "data/resume.json"), "utf8"));
+// Headless Chromium says "HeadlessChrome" in its User-Agent, which the counter
+// rightly takes for a bot: the "visitor" pages use an ordinary desktop one.
+const DESKTOP_UA = "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/126.0.0.0 Safari/537.36";
+const BOT_UA = "Mozilla/5.0 (compatible; Googlebot/2.1; +http://www.google.com/bot.html)";
 
 let ddbStarted = false;
 let api = null; // the local-api child process
@@ -72,18 +79,7 @@ function startLocalApi(endpoint, origins) {
     const child = spawn(LOCAL_API, ["serve"], {
       cwd: ROOT,
       stdio: ["ignore", "pipe", "pipe"],
-      env: {
-        ...process.env,
-        AWS_ENDPOINT_URL_DYNAMODB: endpoint,
-        AWS_ACCESS_KEY_ID: "local",
-        AWS_SECRET_ACCESS_KEY: "local",
-        AWS_SESSION_TOKEN: "",
-        AWS_REGION: "us-east-1",
-        AWS_PROFILE: "",
-        LOCAL_API_ADDR: "127.0.0.1:0",
-        ALLOWED_ORIGINS: origins,
-        RUST_LOG: "warn",
-      },
+      env: localApiEnv(endpoint, origins),
     });
     api = child;
     let out = "";
@@ -133,6 +129,7 @@ before(async () => {
   }
   [allowed, foreign] = servers.map((s) => s.url);
   const endpoint = await startDynamoDbLocal();
+  seedResume(endpoint, allowed);
   apiUrl = await startLocalApi(endpoint, allowed);
   browser = await chromium.launch({
     executablePath: CHROMIUM,
@@ -164,9 +161,17 @@ after(async () => {
   rmSync(WORK, { recursive: true, force: true });
 });
 
-/** Opens the page from `origin`; resolves when it settled on ready or error. */
-async function openCounter(page, origin) {
-  await page.goto(`${origin}/?api=${encodeURIComponent(apiUrl)}`);
+/** A page in a fresh context with this User-Agent. */
+async function newPage(userAgent = DESKTOP_UA) {
+  const context = await browser.newContext({ userAgent });
+  const page = await context.newPage();
+  page.closeAll = () => context.close();
+  return page;
+}
+
+/** Opens the page from `origin`; resolves when the counter settled on ready or error. */
+async function openCounter(page, origin, api = apiUrl) {
+  await page.goto(`${origin}/?api=${encodeURIComponent(api)}`);
   const box = page.locator("#visitor-counter");
   await page.waitForSelector('#visitor-counter:is([data-state="ready"], [data-state="error"])',
     { timeout: 30_000 });
@@ -183,27 +188,156 @@ async function readyCount(page) {
   return Number(text);
 }
 
-test("the allowed origin renders the count, and a reload shows it grown", async () => {
-  const page = await browser.newPage();
+/** The count as it is, asked in a way that is never counted (no Origin). */
+async function currentCount() {
+  const response = await fetch(`${apiUrl}/visitorcount`);
+  assert.equal(response.status, 200);
+  const body = await response.json();
+  assert.equal(body.counted, false);
+  return body.count;
+}
+
+test("the page renders the resume from GET /resume, accessibly and printably", async () => {
+  const page = await newPage();
+  try {
+    const errors = [];
+    page.on("console", (m) => { if (m.type() === "error") errors.push(m.text()); });
+    await openCounter(page, allowed);
+    await page.waitForSelector('#resume-status[data-state="ready"]', { state: "attached" });
+    const name = RESUME.basics.name;
+    assert.equal((await page.locator("h1").textContent()).trim(), name);
+    assert.equal(await page.locator("h1").count(), 1);
+    const work = page.locator("#resume-work");
+    assert.ok(await work.isVisible());
+    const job = RESUME.work[0];
+    const firstJob = (await work.locator("article").first().textContent());
+    assert.ok(firstJob.includes(job.position) && firstJob.includes(job.name), firstJob);
+    assert.ok(firstJob.includes(job.highlights[0]), "the first highlight is shown");
+    for (const id of ["resume-education", "resume-skills", "resume-projects"]) {
+      assert.ok(await page.locator(`#${id}`).isVisible(), id);
+    }
+    // Landmarks, and a skip link to the main content.
+    for (const selector of ["header", "main", "footer", "a.skip[href='#main']"]) {
+      assert.equal(await page.locator(selector).count(), 1, selector);
+    }
+    assert.ok(await page.locator("#resume-error").isHidden());
+    // On paper: the resume without the counter and chart.
+    await page.emulateMedia({ media: "print" });
+    assert.ok(await page.locator("footer").isHidden());
+    assert.ok(await page.locator("#resume-work").isVisible());
+    await page.emulateMedia({ media: "screen" });
+    assert.deepEqual(errors, []);
+  } finally {
+    await page.closeAll();
+  }
+});
+
+test("the chart has one mark per day for the last 30 days, and a screenshot is saved", async () => {
+  const page = await newPage();
+  try {
+    await openCounter(page, allowed);
+    await page.waitForSelector('#visitor-chart:is([data-state="ready"], [data-state="error"])');
+    assert.equal(await page.locator("#visitor-chart").getAttribute("data-state"), "ready");
+    const svg = page.locator("#visitor-chart svg[role='img']");
+    assert.equal(await svg.count(), 1);
+    assert.equal(await svg.locator("rect.views").count(), 30);
+    assert.equal(await svg.locator("circle.uniques").count(), 30);
+    const dates = await svg.locator("rect.views").evaluateAll((bars) => bars.map((b) => b.dataset.date));
+    assert.deepEqual(dates, [...dates].sort(), "oldest first");
+    assert.equal(dates[29], new Date().toISOString().slice(0, 10), "ends today (UTC)");
+    const today = Number(await svg.locator("rect.views").last().getAttribute("data-views"));
+    assert.ok(today >= 1, `today's bar shows ${today} views`);
+    assert.ok((await svg.locator("desc").textContent()).includes("views in all"));
+    mkdirSync(ARTIFACTS, { recursive: true });
+    await page.screenshot({ path: join(ARTIFACTS, "resume-page.png"), fullPage: true });
+    assert.ok(existsSync(join(ARTIFACTS, "resume-page.png")));
+  } finally {
+    await page.closeAll();
+  }
+});
+
+test("a reload on the allowed origin counts again", async () => {
+  const page = await newPage();
   try {
     const errors = [];
     page.on("console", (m) => { if (m.type() === "error") errors.push(m.text()); });
     await openCounter(page, allowed);
     const first = await readyCount(page);
     assert.ok(first >= 1, `count ${first}`);
+    assert.equal(await page.locator("#visitor-counter").getAttribute("data-counted"), "true");
 
     await page.reload();
     await page.waitForSelector('#visitor-counter:is([data-state="ready"], [data-state="error"])');
     const second = await readyCount(page);
     assert.ok(second > first, `after a reload the count is ${second}, before ${first}`);
+    assert.equal(await currentCount(), second);
     assert.deepEqual(errors, []);
   } finally {
-    await page.close();
+    await page.closeAll();
+  }
+});
+
+test("a bot's visit shows the count but does not move it", async () => {
+  const before = await currentCount();
+  const page = await newPage(BOT_UA);
+  try {
+    await openCounter(page, allowed);
+    assert.equal(await readyCount(page), before);
+    assert.equal(await page.locator("#visitor-counter").getAttribute("data-counted"), "false");
+    await page.reload();
+    await page.waitForSelector('#visitor-counter:is([data-state="ready"], [data-state="error"])');
+    assert.equal(await readyCount(page), before);
+  } finally {
+    await page.closeAll();
+  }
+  assert.equal(await currentCount(), before);
+});
+
+test("a prefetch of the counter does not move it", async () => {
+  const page = await newPage();
+  try {
+    await openCounter(page, allowed);
+    const before = await currentCount();
+    // The browser's own prefetch: <link rel="prefetch"> on the site's page.
+    const url = `${apiUrl}/visitorcount`;
+    const prefetched = page.waitForRequest((r) => r.url() === url && r.method() === "GET",
+      { timeout: 15_000 });
+    await page.evaluate((href) => {
+      const link = document.createElement("link");
+      link.rel = "prefetch";
+      link.href = href;
+      document.head.appendChild(link);
+    }, url);
+    const request = await prefetched;
+    const headers = await request.allHeaders();
+    assert.ok(/prefetch/i.test(headers["sec-purpose"] || headers.purpose || ""),
+      `the prefetch says so: ${JSON.stringify(headers)}`);
+    const response = await request.response();
+    if (response) await response.finished();
+    assert.equal(await currentCount(), before);
+  } finally {
+    await page.closeAll();
+  }
+});
+
+test("an API failure shows a readable message", async () => {
+  const page = await newPage();
+  try {
+    const closed = `http://127.0.0.1:${await freePort()}`; // nothing listens there
+    await openCounter(page, allowed, closed);
+    await page.waitForSelector('#resume-status[data-state="error"]', { state: "attached" });
+    const message = page.locator("#resume-error");
+    assert.ok(await message.isVisible());
+    assert.match(await message.textContent(), /could not be loaded/);
+    assert.equal(await page.locator("#visitor-counter").getAttribute("data-state"), "error");
+    assert.ok(await page.locator("#visitor-error").isVisible());
+  } finally {
+    await page.closeAll();
   }
 });
 
 test("a copy on a non-allowed origin shows the error state", async () => {
-  const page = await browser.newPage();
+  const page = await newPage();
   try {
     const box = await openCounter(page, foreign);
     assert.equal(await box.getAttribute("data-state"), "error");
@@ -211,17 +345,22 @@ test("a copy on a non-allowed origin shows the error state", async () => {
     assert.ok(await page.locator("#visitor-ready").isHidden());
     assert.equal(await box.getAttribute("data-count"), null);
   } finally {
-    await page.close();
+    await page.closeAll();
   }
 });
 
-test("the API answered the refused origin: the browser, not the server, blocked it", async () => {
-  // The same request outside a browser (no CORS enforcement) gets a count but
-  // no Access-Control-Allow-Origin for origin B, and gets one for origin A.
-  const refused = await fetch(`${apiUrl}/visitorcount`, { headers: { Origin: foreign } });
-  assert.equal(refused.status, 200);
+test("the API refuses a foreign Origin itself, and allows the site's", async () => {
+  // The same request outside a browser (no CORS enforcement): a foreign
+  // Origin gets a 403 and counts nothing; the site's gets its CORS header.
+  const before = await currentCount();
+  const refused = await fetch(`${apiUrl}/visitorcount`,
+    { headers: { Origin: foreign, "User-Agent": DESKTOP_UA } });
+  assert.equal(refused.status, 403);
   assert.equal(refused.headers.get("access-control-allow-origin"), null);
-  assert.ok(Number.isInteger((await refused.json()).count));
-  const ok = await fetch(`${apiUrl}/visitorcount`, { headers: { Origin: allowed } });
+  assert.equal((await refused.json()).error, "forbidden");
+  assert.equal(await currentCount(), before);
+  const ok = await fetch(`${apiUrl}/visitorcount`,
+    { headers: { Origin: allowed, "User-Agent": DESKTOP_UA } });
   assert.equal(ok.headers.get("access-control-allow-origin"), allowed);
+  assert.equal((await ok.json()).counted, true);
 });

@@ -14,11 +14,11 @@ use axum::Router;
 use clap::{Args, Command, FromArgMatches};
 use dynamodbmanager::ManagerConfig;
 use model::resume::ResumeId;
-use platform::config::{ConfigError, HttpConfig};
+use platform::config::HttpConfig;
 use platform::dynamo::TableSpec;
 use resume::ResumeConfig;
 use serde_json::Value;
-use visitor_counter::{CounterConfig, Salt, SaltSource};
+use visitor_counter::CounterConfig;
 
 /// Settings of the local server: where to listen, and each Lambda's
 /// settings struct, flattened. Every flag has the environment variable the
@@ -39,10 +39,6 @@ pub struct Settings {
     /// API Gateway's IAM authorization on the manager routes, emulated.
     #[command(flatten)]
     pub iam: iam::IamSettings,
-    /// The key visitor IPs are hashed with: `VISITOR_SALT`, else a random
-    /// one per run (see [`Settings::resolve`]).
-    #[arg(skip = Salt::random())]
-    pub salt: Salt,
 }
 
 /// Local defaults for settings a deployed Lambda must be given: the table
@@ -78,21 +74,7 @@ impl Settings {
     {
         let command = local_defaults(Self::augment_args(Command::new("local-api")));
         let matches = command.try_get_matches_from(args)?;
-        Self::from_arg_matches(&matches)?.resolve()
-    }
-
-    /// Takes the salt from `VISITOR_SALT` when it is set. A secret ARN is
-    /// refused: locally the salt is a value or random.
-    pub fn resolve(mut self) -> anyhow::Result<Self> {
-        match self.counter.salt_source() {
-            Ok(SaltSource::Value(salt)) => self.salt = salt,
-            Err(ConfigError::Missing(_)) => {}
-            Ok(SaltSource::Secret(_)) => {
-                anyhow::bail!("local-api does not read Secrets Manager: set VISITOR_SALT instead")
-            }
-            Err(e) => return Err(e.into()),
-        }
-        Ok(self)
+        Ok(Self::from_arg_matches(&matches)?)
     }
 
     /// Each table the stack uses, with the name it has here.
@@ -134,7 +116,7 @@ pub fn app(settings: &Settings, client: Client) -> Router {
         .merge(manager)
         .merge(visitor_counter::routes(
             &settings.counter,
-            settings.salt.clone(),
+            &settings.http.allowed_origins,
             client,
         ));
     platform::http::finish(routes, &settings.http.allowed_origins)

@@ -54,7 +54,7 @@ async fn main() -> ExitCode {
 }
 
 async fn run(cli: Cli) -> anyhow::Result<()> {
-    let settings = cli.settings.resolve()?;
+    let settings = cli.settings;
     let client = platform::dynamo::client().await;
     let endpoint = std::env::var("AWS_ENDPOINT_URL_DYNAMODB").ok();
     match cli.command.unwrap_or(Command::Serve) {
@@ -97,6 +97,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             println!("  GET {base}/resume");
             println!("  GET {base}/resume/{{id}}");
             println!("  GET {base}/visitorcount");
+            println!("  GET {base}/visitorcount/stats?days=30");
             println!("  POST {base}/dynamodbmanager");
             println!("  GET {base}/items");
             println!("  GET|PUT|DELETE {base}/items/{{id}}");

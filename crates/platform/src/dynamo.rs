@@ -100,11 +100,12 @@ pub const MANAGER_TABLE: TableSpec = TableSpec {
     ttl_attribute: None,
 };
 
-/// The visitor counter's counters, one table for three kinds of item, all
+/// The visitor counter's counters, one table for four kinds of item, all
 /// keyed by string `id` (see the visitor-counter crate's docs):
-/// `total` (the page-view count), `day#YYYY-MM-DD` (that day's unique
-/// visitors) and `seen#YYYY-MM-DD#<hash>` (a visitor seen that day; these
-/// markers expire through TTL on `expiresAt`).
+/// `total` (the page-view count), `day#YYYY-MM-DD` (that day's `views` and
+/// unique visitors, `count`), `salt#YYYY-MM-DD` (that day's random hashing
+/// salt) and `seen#YYYY-MM-DD#<hash>` (a visitor seen that day). Salts and
+/// markers expire through TTL on `expiresAt` at the end of the next day.
 pub const COUNTER_TABLE: TableSpec = TableSpec {
     resource: "CounterTable",
     env: "COUNTER_TABLE",

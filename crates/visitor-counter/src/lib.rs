@@ -1,10 +1,18 @@
-//! The visitor counter: `GET /visitorcount` counts a page view and answers
-//! `{"count": n, "unique_today": m}` with `Cache-Control: no-store`.
+//! The visitor counter.
 //!
-//! # Design
+//! - `GET /visitorcount` counts a page view, if it is one ([`views`]), and
+//!   answers `{"count": n, "unique_today": m, "counted": true|false}` with
+//!   `Cache-Control: no-store`. A request that is not a view gets the
+//!   current numbers and `"counted": false`, and writes nothing; one from a
+//!   foreign `Origin` gets a 403.
+//! - `GET /visitorcount/stats?days=N` (1-366, 30 by default) answers the
+//!   views and unique visitors of each of the last N UTC days, oldest
+//!   first, with `Cache-Control: public, max-age=60` and an ETag.
 //!
-//! Every request runs three independent pieces of work at once
-//! (`tokio::join!`), so the response waits for the slowest, not the sum:
+//! # What a counted view writes
+//!
+//! All at once (`tokio::join!`), so the response waits for the slowest, not
+//! the sum:
 //!
 //! 1. **The total.** Exactly one `UpdateItem` on item `{id: "total"}` of
 //!    `COUNTER_TABLE` with `ADD #count :one` and `ReturnValues UPDATED_NEW`.
@@ -19,81 +27,93 @@
 //!    never doubled; at worst a visitor whose request timed out sees an error
 //!    while the view was still counted once. Only this step can fail the
 //!    request.
-//! 2. **The visit log.** One `PutItem` into `VISITS_TABLE`: a random visit id
-//!    (UUID v4), the time (RFC 3339, UTC), the client IP hashed with
-//!    HMAC-SHA256 under the secret salt, the user agent (at most
-//!    [`visitor::MAX_USER_AGENT_CHARS`] characters), the request path, and
-//!    `expiresAt` (epoch seconds, `VISIT_TTL_DAYS` ahead, 90 by default) for
-//!    DynamoDB TTL. If it fails, the failure is logged and the request still
-//!    succeeds with its count: the view is counted, only its log line is
-//!    missing.
-//! 3. **Unique visitors today**, in O(1) whatever the traffic: a conditional
-//!    `PutItem` of the marker `{id: "seen#<day>#<hash>"}` with
-//!    `attribute_not_exists(id)`. If it succeeds this is the visitor's first
-//!    request of the (UTC) day, and one `UpdateItem ADD` on
-//!    `{id: "day#<day>"}` returns the new number of distinct visitors. If the
-//!    condition fails the visitor was already counted, and a strongly
-//!    consistent `GetItem` of the day's counter reads the number (while
-//!    other visitors' first requests are still in flight it may lag them by
-//!    those few; it is never below 1, since this visitor was counted). Markers
-//!    carry `expiresAt` (the end of the next day), so TTL deletes them; the
-//!    small per-day counters are kept as history. Should the day's `ADD` fail
-//!    after the marker was written, the marker is deleted again so that the
-//!    visitor's next request counts them. If this step fails the response
-//!    leaves `unique_today` out rather than fail a view that was counted.
+//! 2. **The day's views**, for the history: `ADD #views :one` on
+//!    `{id: "day#<day>"}` (the same retry rule), `ReturnValues ALL_NEW`. A
+//!    failure is logged; the view still counts.
+//! 3. **The visitor**, unless the browser sent `Sec-GPC: 1` or `DNT: 1`:
+//!    the day's salt ([`salt`]: from memory, or one call per instance per
+//!    day), then at once:
+//!    - **the visit log**: one `PutItem` into `VISITS_TABLE`: a random visit
+//!      id (UUID v4), the time (RFC 3339, UTC), the HMAC-SHA256 of client IP
+//!      and user agent under the day's salt, the user agent (at most
+//!      [`visitor::MAX_USER_AGENT_CHARS`] characters), the request path, and
+//!      `expiresAt` (epoch seconds, `VISIT_TTL_DAYS` ahead, 90 by default)
+//!      for DynamoDB TTL. A failure is logged.
+//!    - **unique visitors today**, in O(1) whatever the traffic: a
+//!      conditional `PutItem` of the marker `{id: "seen#<day>#<hash>"}` with
+//!      `attribute_not_exists(id)`. If it succeeds this is the visitor's
+//!      first request of the (UTC) day, and one `UpdateItem ADD` of `count`
+//!      on `{id: "day#<day>"}` returns the new number of distinct visitors.
+//!      If the condition fails the visitor was already counted, and a
+//!      strongly consistent `GetItem` of the day's item reads the number.
+//!      Markers carry `expiresAt` (the end of the next day), so TTL deletes
+//!      them; the small per-day items are kept as history. Should the day's
+//!      `ADD` fail after the marker was written, the marker is deleted again.
+//!      If this step fails the response leaves `unique_today` out.
 //!
-//! The three kinds of counter item share one table (`COUNTER_TABLE`, string
-//! key `id`); the visit log has its own (`VISITS_TABLE`, string key `id`).
-//! Both specs live in `platform::dynamo`.
+//!    A private view writes neither, and takes `unique_today` from the day's
+//!    item that step 2 returned.
 //!
-//! # The client IP and the salt
+//! The counter items share one table (`COUNTER_TABLE`, string key `id`):
+//! `total`, `day#<day>`, `seen#<day>#<hash>`, `salt#<day>`; the visit log
+//! has its own (`VISITS_TABLE`, string key `id`). Both specs live in
+//! `platform::dynamo`.
+//!
+//! # The client IP
 //!
 //! In Lambda the IP is API Gateway's `requestContext.identity.sourceIp` (the
 //! TCP peer API Gateway saw; `X-Forwarded-For` is never read, since any
 //! client can write it). Locally it is the socket's peer address, which
-//! `local_api::serve` provides. Only its HMAC is stored.
-//!
-//! The salt is configuration, never code: deployed, `VISITOR_SALT_SECRET_ARN`
-//! names a Secrets Manager secret generated at deploy time, read once at
-//! start-up ([`resolve_salt`]); locally, `VISITOR_SALT` holds it (the local
-//! server makes a random one per run when unset). It is never logged: its
-//! `Debug` is redacted.
+//! `local_api::serve` provides. Only its HMAC, under the day's salt, is
+//! stored; once the salt has expired the hash can neither be reversed nor
+//! linked to another day's.
 //!
 //! # CORS
 //!
-//! `platform::http::finish` handles it as for every route: allow-listed
-//! origins get `Access-Control-Allow-Origin` and `Vary: Origin`, others get
-//! the body without them (the browser blocks it), and a preflight from an
-//! origin not on the list gets no allow headers.
+//! `platform::http::finish` handles it as for every route. The counter also
+//! reads the same allow-list ([`AllowedOrigins`]) to decide what counts.
 
 pub mod config;
 pub mod retry;
 pub mod salt;
 pub mod store;
+pub mod views;
 pub mod visitor;
 
 use std::sync::Arc;
 
 use aws_sdk_dynamodb::Client;
-use axum::extract::{Request, State};
+use axum::extract::rejection::QueryRejection;
+use axum::extract::{Query, Request, State};
 use axum::response::{IntoResponse, Response};
-use axum::routing::{on, MethodFilter};
+use axum::routing::{get, on, MethodFilter};
 use axum::{Json, Router};
-use http::{header, HeaderValue};
+use http::{header, HeaderMap, HeaderValue, StatusCode};
 use model::{ApiError, ApiResult};
 use platform::config::HttpConfig;
+use platform::http::AllowedOrigins;
 use serde::Serialize;
+use sha2::{Digest, Sha256};
 use time::OffsetDateTime;
 
-pub use config::{CounterConfig, Salt, SaltSource};
-pub use salt::StartupError;
-pub use store::{Counts, Store};
+pub use config::CounterConfig;
+pub use salt::Salt;
+pub use store::{Counts, DayStats, Store};
+pub use views::{Skip, Verdict};
 
 /// The route, as template.yaml declares it.
 pub const ROUTE: &str = "/visitorcount";
+/// The history route.
+pub const STATS_ROUTE: &str = "/visitorcount/stats";
 
-/// Every response is a fresh count: no browser or CDN may reuse one.
+/// Every count is fresh: no browser or CDN may reuse one.
 pub const CACHE_CONTROL: &str = "no-store";
+/// The history changes slowly: anyone may cache it for a minute.
+pub const STATS_CACHE_CONTROL: &str = "public, max-age=60";
+
+/// `days` of the stats route: its default and bounds.
+pub const DEFAULT_STATS_DAYS: u16 = 30;
+pub const MAX_STATS_DAYS: u16 = 366;
 
 /// The current time. Tests pin it; the Lambda uses the system clock.
 pub type Clock = Arc<dyn Fn() -> OffsetDateTime + Send + Sync>;
@@ -105,34 +125,48 @@ pub fn system_clock() -> Clock {
 #[derive(Clone)]
 struct AppState {
     store: Store,
-    salt: Salt,
+    origins: AllowedOrigins,
     clock: Clock,
 }
 
-/// The response body.
+/// The counter's response body.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
 pub struct CountBody {
     pub count: u64,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub unique_today: Option<u64>,
+    /// Whether this request was counted as a view.
+    pub counted: bool,
+}
+
+/// The stats route's response body.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct StatsBody {
+    /// The first and last day, `YYYY-MM-DD` (UTC).
+    pub from: String,
+    pub to: String,
+    /// One entry per day, oldest first.
+    pub days: Vec<DayStats>,
 }
 
 /// The counter's routes, without the shared layers: the local server merges
-/// these with the other Lambdas' routes before adding them.
-pub fn routes(config: &CounterConfig, salt: Salt, client: Client) -> Router {
-    routes_with_clock(config, salt, client, system_clock())
+/// these with the other Lambdas' routes before adding them. `origins` is
+/// the CORS allow-list: a view must come from one of them.
+pub fn routes(config: &CounterConfig, origins: &AllowedOrigins, client: Client) -> Router {
+    routes_with_clock(config, origins, client, system_clock())
 }
 
 /// [`routes`] with a given clock (tests pin the day with it).
 pub fn routes_with_clock(
     config: &CounterConfig,
-    salt: Salt,
+    origins: &AllowedOrigins,
     client: Client,
     clock: Clock,
 ) -> Router {
+    views::warm_up();
     let state = AppState {
         store: Store::new(client, config),
-        salt,
+        origins: origins.clone(),
         clock,
     };
     // axum serves HEAD with the GET handler; a HEAD (link checkers,
@@ -142,6 +176,7 @@ pub fn routes_with_clock(
             ROUTE,
             on(MethodFilter::GET, visitor_count).head(head_not_allowed),
         )
+        .route(STATS_ROUTE, get(stats))
         .with_state(state)
 }
 
@@ -154,56 +189,125 @@ async fn head_not_allowed() -> Response {
 }
 
 /// The complete counter service: what the Lambda runs.
-pub fn router(config: &CounterConfig, salt: Salt, http: &HttpConfig, client: Client) -> Router {
-    router_with_clock(config, salt, http, client, system_clock())
+pub fn router(config: &CounterConfig, http: &HttpConfig, client: Client) -> Router {
+    router_with_clock(config, http, client, system_clock())
 }
 
 /// [`router`] with a given clock.
 pub fn router_with_clock(
     config: &CounterConfig,
-    salt: Salt,
     http: &HttpConfig,
     client: Client,
     clock: Clock,
 ) -> Router {
     platform::http::finish(
-        routes_with_clock(config, salt, client, clock),
+        routes_with_clock(config, &http.allowed_origins, client, clock),
         &http.allowed_origins,
     )
 }
 
-/// The salt the settings name. With `VISITOR_SALT_SECRET_ARN` set, it is
-/// read from Secrets Manager here, once per cold start.
-pub async fn resolve_salt(config: &CounterConfig) -> Result<Salt, StartupError> {
-    match config.salt_source()? {
-        SaltSource::Secret(arn) => salt::fetch(&arn).await,
-        SaltSource::Value(salt) => {
-            if platform::telemetry::in_lambda() {
-                tracing::warn!(
-                    "VISITOR_SALT is set in plain text; deploy with VISITOR_SALT_SECRET_ARN instead"
-                );
-            }
-            Ok(salt)
-        }
-    }
-}
-
-async fn visitor_count(
-    State(state): State<AppState>,
-    req: Request,
-) -> ApiResult<impl IntoResponse> {
+async fn visitor_count(State(state): State<AppState>, req: Request) -> ApiResult<Response> {
     let now = (state.clock)();
-    let visitor = visitor::Visitor::from_request(&req, &state.salt);
-    let counts = state.store.record(&visitor, now).await?;
+    let (counts, counted) = match views::classify(req.headers(), &state.origins) {
+        Verdict::Refuse => {
+            return Err(ApiError::Forbidden(
+                "this origin may not count views".into(),
+            ))
+        }
+        Verdict::Skip(why) => {
+            tracing::debug!(reason = why.as_str(), "not counted");
+            (state.store.current(now).await?, false)
+        }
+        Verdict::Count { private } => {
+            let sender = visitor::Sender::from_request(&req);
+            (state.store.record(&sender, private, now).await?, true)
+        }
+    };
     let body = CountBody {
         count: counts.count,
         unique_today: counts.unique_today,
+        counted,
     };
     let no_store = [(
         header::CACHE_CONTROL,
         HeaderValue::from_static(CACHE_CONTROL),
     )];
-    Ok((no_store, Json(body)))
+    Ok((no_store, Json(body)).into_response())
+}
+
+/// `days`, from the query's pairs: absent means the default.
+pub fn parse_days(query: &[(String, String)]) -> ApiResult<u16> {
+    let bad = |message: String| ApiError::bad_request("invalid_days", message);
+    let mut values = query.iter().filter(|(k, _)| k == "days").map(|(_, v)| v);
+    let Some(raw) = values.next() else {
+        return Ok(DEFAULT_STATS_DAYS);
+    };
+    if values.next().is_some() {
+        return Err(bad("give days once".into()));
+    }
+    let range = format!("a whole number from 1 to {MAX_STATS_DAYS}");
+    let is_digits = !raw.is_empty() && raw.len() <= 3 && raw.bytes().all(|b| b.is_ascii_digit());
+    match raw.parse::<u16>() {
+        Ok(n) if is_digits && (1..=MAX_STATS_DAYS).contains(&n) => Ok(n),
+        _ => Err(bad(format!("days must be {range}"))),
+    }
+}
+
+async fn stats(
+    State(state): State<AppState>,
+    query: Result<Query<Vec<(String, String)>>, QueryRejection>,
+    headers: HeaderMap,
+) -> ApiResult<Response> {
+    let Ok(Query(query)) = query else {
+        return Err(ApiError::bad_request(
+            "invalid_query",
+            "the query string is malformed",
+        ));
+    };
+    let days = parse_days(&query)?;
+    let today = (state.clock)().to_offset(time::UtcOffset::UTC).date();
+    let history = state.store.history(today, days).await?;
+    let body = StatsBody {
+        from: history.first().map(|d| d.date.clone()).unwrap_or_default(),
+        to: history.last().map(|d| d.date.clone()).unwrap_or_default(),
+        days: history,
+    };
+    let bytes = serde_json::to_vec(&body).map_err(|_| ApiError::Internal)?;
+    let etag = HeaderValue::from_str(&etag_of(&bytes)).map_err(|_| ApiError::Internal)?;
+    let cache = HeaderValue::from_static(STATS_CACHE_CONTROL);
+    if if_none_match_hits(&headers, &etag) {
+        let headers = [(header::ETAG, etag), (header::CACHE_CONTROL, cache)];
+        return Ok((StatusCode::NOT_MODIFIED, headers).into_response());
+    }
+    let headers = [
+        (
+            header::CONTENT_TYPE,
+            HeaderValue::from_static("application/json"),
+        ),
+        (header::ETAG, etag),
+        (header::CACHE_CONTROL, cache),
+    ];
+    Ok((headers, bytes).into_response())
+}
+
+/// A strong validator: the SHA-256 of the exact bytes served.
+pub fn etag_of(body: &[u8]) -> String {
+    let digest = Sha256::digest(body);
+    let hex: String = digest.iter().take(16).map(|b| format!("{b:02x}")).collect();
+    format!("\"{hex}\"")
+}
+
+/// `If-None-Match` matches on `*` or any listed tag (weak comparison, as
+/// RFC 9110 asks for this header).
+fn if_none_match_hits(headers: &HeaderMap, etag: &HeaderValue) -> bool {
+    let etag = etag.to_str().unwrap_or_default();
+    headers
+        .get_all(header::IF_NONE_MATCH)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(','))
+        .map(str::trim)
+        .any(|t| t == "*" || t.trim_start_matches("W/") == etag)
 }
 
 #[cfg(test)]
@@ -211,18 +315,139 @@ mod tests {
     use super::*;
 
     #[test]
-    fn the_body_is_integers_and_omits_an_unknown_unique_count() {
+    fn the_body_is_integers_says_if_counted_and_omits_an_unknown_unique_count() {
         let body = serde_json::to_string(&CountBody {
             count: 42,
             unique_today: Some(7),
+            counted: true,
         })
         .unwrap();
-        assert_eq!(body, r#"{"count":42,"unique_today":7}"#);
+        assert_eq!(body, r#"{"count":42,"unique_today":7,"counted":true}"#);
         let body = serde_json::to_string(&CountBody {
             count: 18_446_744_073_709_551_615,
             unique_today: None,
+            counted: false,
         })
         .unwrap();
-        assert_eq!(body, r#"{"count":18446744073709551615}"#);
+        assert_eq!(body, r#"{"count":18446744073709551615,"counted":false}"#);
+    }
+
+    fn q(pairs: &[(&str, &str)]) -> Vec<(String, String)> {
+        pairs
+            .iter()
+            .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+            .collect()
+    }
+
+    #[test]
+    fn days_default_to_30_and_must_be_1_to_366() {
+        assert_eq!(parse_days(&q(&[])).unwrap(), 30);
+        assert_eq!(parse_days(&q(&[("other", "x")])).unwrap(), 30);
+        assert_eq!(parse_days(&q(&[("days", "1")])).unwrap(), 1);
+        assert_eq!(parse_days(&q(&[("days", "366")])).unwrap(), 366);
+        assert_eq!(parse_days(&q(&[("days", "007")])).unwrap(), 7);
+        for bad in [
+            "",
+            "0",
+            "367",
+            "-1",
+            "+5",
+            "1.5",
+            "ten",
+            " 5",
+            "1e2",
+            "99999999999999999999",
+            "0x10",
+        ] {
+            let err = parse_days(&q(&[("days", bad)])).unwrap_err();
+            assert_eq!(err.status(), StatusCode::BAD_REQUEST, "{bad}");
+            assert_eq!(err.code(), "invalid_days", "{bad}");
+        }
+        assert!(parse_days(&q(&[("days", "5"), ("days", "6")])).is_err());
+    }
+
+    /// A router whose DynamoDB is unreachable: what these requests get must
+    /// not depend on it.
+    fn offline_router() -> Router {
+        let client = Client::from_conf(
+            aws_sdk_dynamodb::Config::builder()
+                .behavior_version_latest()
+                .endpoint_url("http://127.0.0.1:1")
+                .region(aws_sdk_dynamodb::config::Region::new("us-east-1"))
+                .credentials_provider(aws_sdk_dynamodb::config::Credentials::new(
+                    "x", "x", None, None, "test",
+                ))
+                .retry_config(aws_sdk_dynamodb::config::retry::RetryConfig::disabled())
+                .build(),
+        );
+        let config = platform::config::from_pairs(&[
+            ("COUNTER_TABLE", "counter"),
+            ("VISITS_TABLE", "visits"),
+        ])
+        .unwrap();
+        let http =
+            platform::config::from_pairs(&[("ALLOWED_ORIGINS", "https://me.example")]).unwrap();
+        router(&config, &http, client)
+    }
+
+    async fn call(req: http::Request<axum::body::Body>) -> (StatusCode, serde_json::Value) {
+        use http_body_util::BodyExt;
+        use tower::ServiceExt;
+        let response = offline_router().oneshot(req).await.unwrap();
+        let status = response.status();
+        let bytes = response.into_body().collect().await.unwrap().to_bytes();
+        (status, serde_json::from_slice(&bytes).unwrap_or_default())
+    }
+
+    fn get(uri: &str, headers: &[(&str, &str)]) -> http::Request<axum::body::Body> {
+        let mut req = http::Request::get(uri);
+        for (k, v) in headers {
+            req = req.header(*k, *v);
+        }
+        req.body(axum::body::Body::empty()).unwrap()
+    }
+
+    #[tokio::test]
+    async fn refusals_and_bad_input_are_answered_without_the_database() {
+        let chrome = "Mozilla/5.0 (X11; Linux x86_64) Chrome/126.0.0.0 Safari/537.36";
+        let (status, body) = call(get(
+            ROUTE,
+            &[("origin", "https://evil.example"), ("user-agent", chrome)],
+        ))
+        .await;
+        assert_eq!(status, StatusCode::FORBIDDEN);
+        assert_eq!(body["error"], "forbidden");
+        for bad in ["days=0", "days=367", "days=abc", "days=%ZZ&days=1"] {
+            let (status, body) = call(get(&format!("{STATS_ROUTE}?{bad}"), &[])).await;
+            assert_eq!(status, StatusCode::BAD_REQUEST, "{bad}");
+            assert_eq!(body["error"], "invalid_days", "{bad}: {body}");
+        }
+        let head = http::Request::head(ROUTE)
+            .header("origin", "https://me.example")
+            .body(axum::body::Body::empty())
+            .unwrap();
+        assert_eq!(call(head).await.0, StatusCode::METHOD_NOT_ALLOWED);
+        // An uncounted request does need the numbers: unreachable, a 503.
+        let (status, body) = call(get(ROUTE, &[("user-agent", "curl/8.5.0")])).await;
+        assert_eq!(status, StatusCode::SERVICE_UNAVAILABLE, "{body}");
+    }
+
+    #[test]
+    fn etags_follow_the_bytes_and_if_none_match_forms_hit() {
+        let tag = etag_of(b"x");
+        assert_eq!(tag, etag_of(b"x"));
+        assert_ne!(tag, etag_of(b"y"));
+        let value = HeaderValue::from_str(&tag).unwrap();
+        let with = |v: &str| {
+            let mut h = HeaderMap::new();
+            h.insert(header::IF_NONE_MATCH, HeaderValue::from_str(v).unwrap());
+            h
+        };
+        assert!(if_none_match_hits(&with(&tag), &value));
+        assert!(if_none_match_hits(&with(&format!("W/{tag}")), &value));
+        assert!(if_none_match_hits(&with(&format!("\"a\", {tag}")), &value));
+        assert!(if_none_match_hits(&with("*"), &value));
+        assert!(!if_none_match_hits(&with("\"other\""), &value));
+        assert!(!if_none_match_hits(&HeaderMap::new(), &value));
     }
 }

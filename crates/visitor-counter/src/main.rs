@@ -1,5 +1,6 @@
-//! The visitor counter Lambda: read the settings (fetching the salt from
-//! Secrets Manager once), build the client once, serve API Gateway events.
+//! The visitor counter Lambda: read the settings, build the client once,
+//! serve API Gateway events. No secret is read at start: the salt is made
+//! per day, in the counter table, on first use.
 
 use platform::config::{from_env, HttpConfig};
 use visitor_counter::CounterConfig;
@@ -11,7 +12,6 @@ async fn main() -> Result<(), lambda_http::Error> {
     platform::telemetry::init();
     let config: CounterConfig = from_env()?;
     let http: HttpConfig = from_env()?;
-    let salt = visitor_counter::resolve_salt(&config).await?;
     let client = platform::dynamo::client().await;
-    platform::lambda::run(visitor_counter::router(&config, salt, &http, client), &http).await
+    platform::lambda::run(visitor_counter::router(&config, &http, client), &http).await
 }

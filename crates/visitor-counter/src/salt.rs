@@ -1,151 +1,217 @@
-//! Reading the salt from Secrets Manager, once per cold start.
+//! The salt of the day: a random key per UTC day that visitor hashes are
+//! made with, after Plausible Analytics' design. Once a day's salt is
+//! gone, that day's hashes cannot be linked to another day's, nor an IP
+//! recovered from them, by anyone, the owner included.
 //!
-//! The deployed function gets `VISITOR_SALT_SECRET_ARN` (never the salt
-//! itself) and needs `secretsmanager:GetSecretValue` on that secret. The
-//! secret's string is the salt; template.yaml generates it at deploy time.
+//! It lives in `COUNTER_TABLE` as item `{id: "salt#YYYY-MM-DD", salt: <32
+//! random bytes>, expiresAt}`, with `expiresAt` at the end of the following
+//! UTC day (as the seen-today markers), so DynamoDB TTL deletes it.
+//!
+//! The first request of a day creates it with a conditional `PutItem`
+//! (`attribute_not_exists(id)`); when another instance got there first the
+//! condition fails, and the winner's salt is returned with the failure
+//! (`ReturnValuesOnConditionCheckFailure: ALL_OLD`, falling back to a
+//! strongly consistent `GetItem`), so every instance uses the same one.
+//! Each instance then keeps it in memory for the rest of its day: one call
+//! per instance per day.
 
-use platform::config::ConfigError;
+use std::sync::Arc;
 
-use crate::config::Salt;
+use aws_sdk_dynamodb::error::{DisplayErrorContext, ProvideErrorMetadata};
+use aws_sdk_dynamodb::operation::put_item::PutItemError;
+use aws_sdk_dynamodb::primitives::Blob;
+use aws_sdk_dynamodb::types::{AttributeValue, ReturnValuesOnConditionCheckFailure};
+use aws_sdk_dynamodb::Client;
+use time::OffsetDateTime;
 
-/// Why the Lambda cannot start. No variant carries the salt.
-#[derive(Debug, thiserror::Error)]
-pub enum StartupError {
-    #[error(transparent)]
-    Config(#[from] ConfigError),
-    #[error("cannot read the visitor salt secret {arn}: {reason}")]
-    Secret { arn: String, reason: String },
-    #[error("the visitor salt secret {arn} is unusable: {reason}")]
-    BadSecret { arn: String, reason: String },
+use crate::store::{day_of, marker_expiry, EXPIRES_ATTR, KEY};
+
+/// The attribute holding a day's salt (binary).
+pub const SALT_ATTR: &str = "salt";
+
+/// The id of the item holding `day`'s salt.
+pub fn salt_id(day: &str) -> String {
+    format!("salt#{day}")
 }
 
-/// Reads the salt from the secret `arn`. The endpoint follows the standard
-/// AWS configuration (`AWS_ENDPOINT_URL_SECRETS_MANAGER` included).
-pub async fn fetch(arn: &str) -> Result<Salt, StartupError> {
-    // The same timeouts, retry mode and HTTPS client as the DynamoDB client.
-    let shared = platform::dynamo::sdk_config().await;
-    fetch_with(&aws_sdk_secretsmanager::Client::new(&shared), arn).await
+/// A key visitor hashes are made with (HMAC-SHA256). Its `Debug` never
+/// shows the bytes.
+#[derive(Clone, PartialEq, Eq)]
+pub struct Salt(Arc<[u8]>);
+
+impl Salt {
+    /// The length of a fresh salt.
+    pub const LEN: usize = 32;
+
+    /// A fresh random salt: 32 bytes from the OS generator (two UUID v4s,
+    /// 244 random bits).
+    pub fn random() -> Self {
+        let mut bytes = Vec::with_capacity(Self::LEN);
+        bytes.extend_from_slice(uuid::Uuid::new_v4().as_bytes());
+        bytes.extend_from_slice(uuid::Uuid::new_v4().as_bytes());
+        Self(bytes.into())
+    }
+
+    /// A salt from stored bytes; `None` if they are too short to be one.
+    pub fn from_bytes(bytes: &[u8]) -> Option<Self> {
+        (bytes.len() >= 16).then(|| Self(bytes.into()))
+    }
+
+    /// The key bytes. Only the hashing code should call this.
+    pub fn expose(&self) -> &[u8] {
+        &self.0
+    }
 }
 
-/// [`fetch`] with a given client.
-pub async fn fetch_with(
-    client: &aws_sdk_secretsmanager::Client,
-    arn: &str,
-) -> Result<Salt, StartupError> {
-    let output = client
-        .get_secret_value()
-        .secret_id(arn)
-        .send()
-        .await
-        .map_err(|e| StartupError::Secret {
-            arn: arn.to_owned(),
-            reason: aws_sdk_secretsmanager::error::DisplayErrorContext(e).to_string(),
-        })?;
-    let value = output
-        .secret_string()
-        .ok_or_else(|| StartupError::BadSecret {
-            arn: arn.to_owned(),
-            reason: "it has no string value".into(),
-        })?;
-    Salt::new(value).map_err(|reason| StartupError::BadSecret {
-        arn: arn.to_owned(),
-        reason,
-    })
+impl std::fmt::Debug for Salt {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Salt(<redacted>)")
+    }
+}
+
+/// The salts of the days, from `COUNTER_TABLE`, cached per instance.
+#[derive(Clone, Debug)]
+pub struct DaySalts {
+    client: Client,
+    table: String,
+    /// The day and its salt. Held across the fetch, so that concurrent
+    /// requests of one instance wait for one fetch rather than race.
+    cache: Arc<tokio::sync::Mutex<Option<(String, Salt)>>>,
+}
+
+impl DaySalts {
+    pub fn new(client: Client, table: impl Into<String>) -> Self {
+        Self {
+            client,
+            table: table.into(),
+            cache: Arc::default(),
+        }
+    }
+
+    /// The salt of `now`'s UTC day: from memory, else from (or created in)
+    /// the table. `None` (and a log line) if DynamoDB could not say.
+    pub async fn get(&self, now: OffsetDateTime) -> Option<Salt> {
+        let day = day_of(now);
+        let mut cache = self.cache.lock().await;
+        if let Some((cached_day, salt)) = cache.as_ref() {
+            if *cached_day == day {
+                return Some(salt.clone());
+            }
+        }
+        let salt = self.fetch_or_create(&day, now).await?;
+        *cache = Some((day, salt.clone()));
+        Some(salt)
+    }
+
+    async fn fetch_or_create(&self, day: &str, now: OffsetDateTime) -> Option<Salt> {
+        let id = salt_id(day);
+        let fresh = Salt::random();
+        let put = self
+            .client
+            .put_item()
+            .table_name(&self.table)
+            .item(KEY, AttributeValue::S(id.clone()))
+            .item(SALT_ATTR, AttributeValue::B(Blob::new(fresh.expose())))
+            .item(
+                EXPIRES_ATTR,
+                AttributeValue::N(marker_expiry(now).to_string()),
+            )
+            .condition_expression("attribute_not_exists(#id)")
+            .expression_attribute_names("#id", KEY)
+            .return_values_on_condition_check_failure(ReturnValuesOnConditionCheckFailure::AllOld)
+            .send()
+            .await;
+        match put {
+            Ok(_) => Some(fresh),
+            Err(e) if e.code() == Some("ConditionalCheckFailedException") => {
+                // Another request made today's salt first: use that one.
+                let old = match e.as_service_error() {
+                    Some(PutItemError::ConditionalCheckFailedException(c)) => {
+                        c.item.as_ref().and_then(salt_of)
+                    }
+                    _ => None,
+                };
+                match old {
+                    Some(salt) => Some(salt),
+                    None => self.read(&id).await,
+                }
+            }
+            Err(e) => {
+                tracing::error!(
+                    table = %self.table,
+                    error = %DisplayErrorContext(&e),
+                    "cannot create today's salt"
+                );
+                None
+            }
+        }
+    }
+
+    async fn read(&self, id: &str) -> Option<Salt> {
+        match self
+            .client
+            .get_item()
+            .table_name(&self.table)
+            .key(KEY, AttributeValue::S(id.to_owned()))
+            .consistent_read(true)
+            .send()
+            .await
+        {
+            Ok(output) => {
+                let salt = output.item.as_ref().and_then(salt_of);
+                if salt.is_none() {
+                    tracing::error!(table = %self.table, %id, "today's salt is missing or unusable");
+                }
+                salt
+            }
+            Err(e) => {
+                tracing::error!(
+                    table = %self.table,
+                    error = %DisplayErrorContext(&e),
+                    "cannot read today's salt"
+                );
+                None
+            }
+        }
+    }
+}
+
+fn salt_of(item: &std::collections::HashMap<String, AttributeValue>) -> Option<Salt> {
+    match item.get(SALT_ATTR) {
+        Some(AttributeValue::B(blob)) => Salt::from_bytes(blob.as_ref()),
+        _ => None,
+    }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use aws_sdk_secretsmanager::config::{Credentials, Region};
-    use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
-    const ARN: &str = "arn:aws:secretsmanager:us-east-1:123456789012:secret:salt-AbCdEf";
-
-    /// Answers one Secrets Manager call with `status` and `body`; hands back
-    /// the request it received.
-    async fn answer_once(
-        status: u16,
-        body: &'static str,
-    ) -> (String, tokio::task::JoinHandle<String>) {
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-        let url = format!("http://{}", listener.local_addr().unwrap());
-        let handle = tokio::spawn(async move {
-            let (mut socket, _) = listener.accept().await.unwrap();
-            let mut request = Vec::new();
-            let mut buf = [0u8; 4096];
-            loop {
-                let n = socket.read(&mut buf).await.unwrap();
-                request.extend_from_slice(&buf[..n]);
-                let text = String::from_utf8_lossy(&request).to_string();
-                if let Some((head, rest)) = text.split_once("\r\n\r\n") {
-                    let length = head
-                        .lines()
-                        .find_map(|l| {
-                            l.to_ascii_lowercase()
-                                .strip_prefix("content-length:")
-                                .map(|v| v.trim().parse::<usize>().unwrap())
-                        })
-                        .unwrap_or(0);
-                    if rest.len() >= length {
-                        break;
-                    }
-                }
-            }
-            let response = format!(
-                "HTTP/1.1 {status} X\r\ncontent-type: application/x-amz-json-1.1\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{body}",
-                body.len()
-            );
-            socket.write_all(response.as_bytes()).await.unwrap();
-            String::from_utf8_lossy(&request).to_string()
-        });
-        (url, handle)
+    #[test]
+    fn random_salts_are_32_bytes_differ_and_never_show_in_debug_output() {
+        let (a, b) = (Salt::random(), Salt::random());
+        assert_eq!(a.expose().len(), Salt::LEN);
+        assert_ne!(a, b);
+        assert_eq!(format!("{a:?}"), "Salt(<redacted>)");
+        assert_eq!(salt_id("2025-03-10"), "salt#2025-03-10");
     }
 
-    fn client(url: &str) -> aws_sdk_secretsmanager::Client {
-        let config = aws_sdk_secretsmanager::Config::builder()
-            .behavior_version_latest()
-            .endpoint_url(url)
-            .region(Region::new("us-east-1"))
-            .credentials_provider(Credentials::new("test", "test", None, None, "test"))
-            .build();
-        aws_sdk_secretsmanager::Client::from_conf(config)
-    }
-
-    #[tokio::test]
-    async fn the_salt_is_the_secret_string_of_the_named_secret() {
-        let (url, request) = answer_once(
-            200,
-            r#"{"ARN":"x","Name":"salt","SecretString":"k3y-from-secrets-manager-0123456789"}"#,
-        )
-        .await;
-        let salt = fetch_with(&client(&url), ARN).await.unwrap();
-        assert_eq!(salt.expose(), "k3y-from-secrets-manager-0123456789");
-        let request = request.await.unwrap().to_ascii_lowercase();
-        assert!(
-            request.contains("x-amz-target: secretsmanager.getsecretvalue"),
-            "{request}"
+    #[test]
+    fn stored_salts_are_read_back_and_short_ones_refused() {
+        let a = Salt::random();
+        let mut item = std::collections::HashMap::new();
+        assert_eq!(salt_of(&item), None);
+        item.insert(
+            SALT_ATTR.to_owned(),
+            AttributeValue::B(Blob::new(a.expose())),
         );
-        assert!(request.contains(&ARN.to_ascii_lowercase()), "{request}");
-    }
-
-    #[tokio::test]
-    async fn a_short_missing_or_unreadable_secret_stops_start_up_without_showing_it() {
-        let (url, _) = answer_once(200, r#"{"SecretString":"short"}"#).await;
-        let err = fetch_with(&client(&url), ARN).await.unwrap_err();
-        assert!(matches!(err, StartupError::BadSecret { .. }), "{err}");
-        assert!(!err.to_string().contains("short\""), "{err}");
-
-        let (url, _) = answer_once(200, r#"{"SecretBinary":"AAEC"}"#).await;
-        let err = fetch_with(&client(&url), ARN).await.unwrap_err();
-        assert!(err.to_string().contains("no string value"), "{err}");
-
-        let (url, _) = answer_once(
-            400,
-            r#"{"__type":"AccessDeniedException","message":"not allowed"}"#,
-        )
-        .await;
-        let err = fetch_with(&client(&url), ARN).await.unwrap_err();
-        assert!(matches!(err, StartupError::Secret { .. }), "{err}");
-        assert!(err.to_string().contains(ARN), "{err}");
+        assert_eq!(salt_of(&item), Some(a));
+        item.insert(
+            SALT_ATTR.to_owned(),
+            AttributeValue::B(Blob::new(vec![1u8; 8])),
+        );
+        assert_eq!(salt_of(&item), None);
+        item.insert(SALT_ATTR.to_owned(), AttributeValue::S("x".repeat(32)));
+        assert_eq!(salt_of(&item), None);
     }
 }

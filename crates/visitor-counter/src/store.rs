@@ -8,15 +8,19 @@ use model::ApiResult;
 use crate::config::CounterConfig;
 use serde::{Deserialize, Serialize};
 use time::format_description::well_known::Rfc3339;
-use time::{Duration, OffsetDateTime, Time};
+use time::{Date, Duration, OffsetDateTime, Time};
 
 use crate::retry::OnlyThrottlingRetries;
-use crate::visitor::Visitor;
+use crate::salt::DaySalts;
+use crate::visitor::{Sender, Visitor};
 
 /// The key attribute of both tables.
 pub const KEY: &str = "id";
-/// The counter attribute of the total and of each day's item.
+/// The counter attribute of the total, and of each day's item (where it is
+/// the day's unique visitors).
 pub const COUNT_ATTR: &str = "count";
+/// The views attribute of each day's item.
+pub const VIEWS_ATTR: &str = "views";
 /// The TTL attribute (epoch seconds) of markers and visits.
 pub const EXPIRES_ATTR: &str = "expiresAt";
 /// The id of the total's item.
@@ -24,7 +28,11 @@ pub const TOTAL_ID: &str = "total";
 
 /// `YYYY-MM-DD` of `now` in UTC.
 pub fn day_of(now: OffsetDateTime) -> String {
-    let date = now.to_offset(time::UtcOffset::UTC).date();
+    date_text(now.to_offset(time::UtcOffset::UTC).date())
+}
+
+/// `YYYY-MM-DD` of `date`.
+pub fn date_text(date: Date) -> String {
     format!(
         "{:04}-{:02}-{:02}",
         date.year(),
@@ -33,7 +41,8 @@ pub fn day_of(now: OffsetDateTime) -> String {
     )
 }
 
-/// The id of the item counting the distinct visitors of `day`.
+/// The id of the item counting the views (`views`) and distinct visitors
+/// (`count`) of `day`.
 pub fn day_id(day: &str) -> String {
     format!("day#{day}")
 }
@@ -88,11 +97,23 @@ impl Visit {
 /// What one request learns.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Counts {
-    /// The total after this request's increment.
+    /// The total after this request's increment (or now, if not counted).
     pub count: u64,
     /// Distinct visitors today, if that could be established.
     pub unique_today: Option<u64>,
 }
+
+/// One day of history.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct DayStats {
+    /// `YYYY-MM-DD`, UTC.
+    pub date: String,
+    pub views: u64,
+    pub uniques: u64,
+}
+
+/// `BatchGetItem` reads at most this many keys per call.
+const BATCH_GET_MAX: usize = 100;
 
 #[derive(Clone, Debug)]
 pub struct Store {
@@ -100,11 +121,13 @@ pub struct Store {
     counter_table: String,
     visits_table: String,
     visit_ttl_days: u32,
+    salts: DaySalts,
 }
 
 impl Store {
     pub fn new(client: Client, config: &CounterConfig) -> Self {
         Self {
+            salts: DaySalts::new(client.clone(), config.counter_table.as_str()),
             client,
             counter_table: config.counter_table.to_string(),
             visits_table: config.visits_table.to_string(),
@@ -112,19 +135,129 @@ impl Store {
         }
     }
 
-    /// Counts one visit: the total, the visit log and today's unique
-    /// visitors, all at once. Only the total can fail the call.
-    pub async fn record(&self, visitor: &Visitor, now: OffsetDateTime) -> ApiResult<Counts> {
-        let visit = Visit::new(visitor, now, self.visit_ttl_days);
-        let (total, (), unique_today) = tokio::join!(
-            self.increment(TOTAL_ID),
-            self.log_visit(&visit),
-            self.unique_today(&visitor.ip_hash, now),
-        );
+    /// Counts one view: the total, the day's views, and (unless `private`)
+    /// the visit log and today's unique visitors, all at once. Only the
+    /// total can fail the call.
+    pub async fn record(
+        &self,
+        sender: &Sender,
+        private: bool,
+        now: OffsetDateTime,
+    ) -> ApiResult<Counts> {
+        let day = day_of(now);
+        let personal = async {
+            if private {
+                None
+            } else {
+                self.record_visitor(sender, now).await
+            }
+        };
+        let (total, day_item, unique_today) =
+            tokio::join!(self.increment(TOTAL_ID), self.add_day_view(&day), personal,);
         Ok(Counts {
             count: total?,
-            unique_today,
+            // A private view learns the day's number from the day's item.
+            unique_today: unique_today.or(day_item.map(|d| d.uniques)),
         })
+    }
+
+    /// The visit log and today's unique visitors, under the day's salt.
+    async fn record_visitor(&self, sender: &Sender, now: OffsetDateTime) -> Option<u64> {
+        let salt = self.salts.get(now).await?;
+        let visitor = Visitor::new(sender, &salt);
+        let visit = Visit::new(&visitor, now, self.visit_ttl_days);
+        let ((), unique_today) = tokio::join!(
+            self.log_visit(&visit),
+            self.unique_today(&visitor.ip_hash, now)
+        );
+        unique_today
+    }
+
+    /// `ADD views :1` on the day's item, returning the item after it. A
+    /// failure is logged: the history misses a view, the total does not.
+    async fn add_day_view(&self, day: &str) -> Option<DayStats> {
+        let id = day_id(day);
+        let result = self
+            .client
+            .update_item()
+            .table_name(&self.counter_table)
+            .key(KEY, AttributeValue::S(id.clone()))
+            .update_expression("ADD #views :one")
+            .expression_attribute_names("#views", VIEWS_ATTR)
+            .expression_attribute_values(":one", AttributeValue::N("1".into()))
+            .return_values(ReturnValue::AllNew)
+            .customize()
+            .config_override(OnlyThrottlingRetries::config())
+            .send()
+            .await;
+        match result {
+            Ok(output) => Some(day_stats(
+                day,
+                output.attributes.as_ref(),
+                &self.counter_table,
+            )),
+            Err(e) => {
+                tracing::error!(
+                    table = %self.counter_table,
+                    error = %DisplayErrorContext(&e),
+                    "cannot add the view to the day's history"
+                );
+                None
+            }
+        }
+    }
+
+    /// The numbers as they are, for a request that is not counted: the
+    /// total and today's unique visitors, read at once.
+    pub async fn current(&self, now: OffsetDateTime) -> ApiResult<Counts> {
+        let day = day_of(now);
+        let (total, today) = tokio::join!(
+            self.client
+                .get_item()
+                .table_name(&self.counter_table)
+                .key(KEY, AttributeValue::S(TOTAL_ID.to_owned()))
+                .send(),
+            self.read_day(&day),
+        );
+        Ok(Counts {
+            count: read_count(total?.item.as_ref(), &self.counter_table, TOTAL_ID),
+            unique_today: today,
+        })
+    }
+
+    /// Views and unique visitors of each of the `days` days that end with
+    /// `last`, oldest first; days without an item are zeros. Reads with
+    /// `BatchGetItem`, 100 days per call, the calls at once.
+    pub async fn history(&self, last: Date, days: u16) -> ApiResult<Vec<DayStats>> {
+        let mut dates = Vec::with_capacity(usize::from(days));
+        let mut date = last;
+        for _ in 0..days {
+            dates.push(date_text(date));
+            date = date.previous_day().unwrap_or(date);
+        }
+        dates.reverse();
+        let mut calls = tokio::task::JoinSet::new();
+        for chunk in dates.chunks(BATCH_GET_MAX) {
+            let ids: Vec<String> = chunk.iter().map(|d| day_id(d)).collect();
+            let (client, table) = (self.client.clone(), self.counter_table.clone());
+            calls.spawn(async move { batch_get(&client, &table, ids).await });
+        }
+        let mut found = std::collections::HashMap::new();
+        while let Some(joined) = calls.join_next().await {
+            let items = joined.map_err(|e| {
+                tracing::error!(error = %e, "history read task failed");
+                model::ApiError::Internal
+            })??;
+            for item in items {
+                if let Some(AttributeValue::S(id)) = item.get(KEY) {
+                    found.insert(id.clone(), item);
+                }
+            }
+        }
+        Ok(dates
+            .iter()
+            .map(|date| day_stats(date, found.get(&day_id(date)), &self.counter_table))
+            .collect())
     }
 
     /// `ADD count :1` on item `id`, returning the new value. Retried only
@@ -275,19 +408,76 @@ impl Store {
     }
 }
 
+type Item = std::collections::HashMap<String, AttributeValue>;
+
+/// Every item of `ids` that exists, retrying the keys DynamoDB left
+/// unprocessed (a few times, with a short pause).
+async fn batch_get(client: &Client, table: &str, ids: Vec<String>) -> ApiResult<Vec<Item>> {
+    use aws_sdk_dynamodb::types::KeysAndAttributes;
+    let keys = ids
+        .into_iter()
+        .map(|id| std::collections::HashMap::from([(KEY.to_owned(), AttributeValue::S(id))]))
+        .collect();
+    let mut pending = Some(
+        KeysAndAttributes::builder()
+            .set_keys(Some(keys))
+            .build()
+            .map_err(|_| model::ApiError::Internal)?,
+    );
+    let mut items = Vec::new();
+    for attempt in 0..5u32 {
+        let Some(request) = pending.take() else {
+            return Ok(items);
+        };
+        if attempt > 0 {
+            tokio::time::sleep(std::time::Duration::from_millis(25 << attempt)).await;
+        }
+        let output = client
+            .batch_get_item()
+            .request_items(table, request)
+            .send()
+            .await?;
+        if let Some(mut responses) = output.responses {
+            items.extend(responses.remove(table).unwrap_or_default());
+        }
+        pending = output
+            .unprocessed_keys
+            .and_then(|mut u| u.remove(table))
+            .filter(|k| !k.keys.is_empty());
+    }
+    match pending {
+        None => Ok(items),
+        Some(_) => {
+            tracing::error!(%table, "history read left keys unprocessed after 5 attempts");
+            Err(model::ApiError::Unavailable)
+        }
+    }
+}
+
+/// The views and unique visitors of a day's item (zeros for no item).
+fn day_stats(date: &str, item: Option<&Item>, table: &str) -> DayStats {
+    let id = day_id(date);
+    DayStats {
+        date: date.to_owned(),
+        views: read_number(item, VIEWS_ATTR, table, &id),
+        uniques: read_count(item, table, &id),
+    }
+}
+
 /// The `count` attribute as an integer; 0 if the item has none.
-fn read_count(
-    item: Option<&std::collections::HashMap<String, AttributeValue>>,
-    table: &str,
-    id: &str,
-) -> u64 {
-    match item.and_then(|i| i.get(COUNT_ATTR)) {
+fn read_count(item: Option<&Item>, table: &str, id: &str) -> u64 {
+    read_number(item, COUNT_ATTR, table, id)
+}
+
+/// Attribute `attr` as an integer; 0 if the item has none.
+fn read_number(item: Option<&Item>, attr: &str, table: &str, id: &str) -> u64 {
+    match item.and_then(|i| i.get(attr)) {
         Some(AttributeValue::N(n)) => n.parse().unwrap_or_else(|_| {
-            tracing::error!(%table, %id, value = %n, "counter is not a whole number");
+            tracing::error!(%table, %id, %attr, value = %n, "counter is not a whole number");
             0
         }),
         Some(_) => {
-            tracing::error!(%table, %id, "counter attribute is not a number");
+            tracing::error!(%table, %id, %attr, "counter attribute is not a number");
             0
         }
         None => 0,
@@ -345,5 +535,16 @@ mod tests {
         assert_eq!(read_count(Some(&item), "t", "x"), 0);
         item.insert(COUNT_ATTR.to_owned(), AttributeValue::N("12345".into()));
         assert_eq!(read_count(Some(&item), "t", "x"), 12345);
+        item.insert(VIEWS_ATTR.to_owned(), AttributeValue::N("9".into()));
+        assert_eq!(
+            day_stats("2025-01-02", Some(&item), "t"),
+            DayStats {
+                date: "2025-01-02".into(),
+                views: 9,
+                uniques: 12345
+            }
+        );
+        assert_eq!(day_stats("2025-01-02", None, "t").views, 0);
+        assert_eq!(date_text(time::macros::date!(2025 - 01 - 02)), "2025-01-02");
     }
 }

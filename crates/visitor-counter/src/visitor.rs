@@ -1,8 +1,9 @@
-//! Who is visiting: the client IP (hashed at once), the user agent and path.
+//! Who is visiting: the client IP and user agent, hashed at once with the
+//! day's salt, and the path.
 
 use std::net::{IpAddr, SocketAddr};
 
-use crate::config::Salt;
+use crate::salt::Salt;
 use axum::extract::ConnectInfo;
 use hmac::{Hmac, Mac};
 use http::{header, Request};
@@ -13,30 +14,52 @@ use sha2::Sha256;
 /// The visit log keeps this many characters of the user agent.
 pub const MAX_USER_AGENT_CHARS: usize = 256;
 
-/// What is kept of a request. The raw IP is not: only its HMAC.
+/// What a request says about its sender, before hashing. Never stored.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Visitor {
-    /// HMAC-SHA256 of the client IP under the salt, as 64 hex digits.
-    pub ip_hash: String,
+pub struct Sender {
+    pub ip: Option<IpAddr>,
+    /// At most [`MAX_USER_AGENT_CHARS`] characters; `None` if empty.
     pub user_agent: Option<String>,
     pub path: String,
 }
 
-impl Visitor {
-    pub fn from_request<B>(req: &Request<B>, salt: &Salt) -> Self {
+impl Sender {
+    pub fn from_request<B>(req: &Request<B>) -> Self {
         let ip = client_ip(req);
         if ip.is_none() {
-            tracing::warn!("no client address on the request; counting it as 'unknown'");
+            tracing::warn!("no client address on the request; hashing it as 'unknown'");
         }
-        let ip_text = ip.map_or_else(|| "unknown".to_owned(), |ip| ip.to_string());
         Self {
-            ip_hash: hash_ip(salt, &ip_text),
+            ip,
             user_agent: req
                 .headers()
                 .get(header::USER_AGENT)
                 .map(|v| truncate(&String::from_utf8_lossy(v.as_bytes()), MAX_USER_AGENT_CHARS))
                 .filter(|ua| !ua.is_empty()),
             path: req.uri().path().to_owned(),
+        }
+    }
+}
+
+/// What is kept of a request. The raw IP is not: only a keyed hash.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Visitor {
+    /// HMAC-SHA256, under the day's salt, of the client IP and user agent,
+    /// as 64 hex digits.
+    pub ip_hash: String,
+    pub user_agent: Option<String>,
+    pub path: String,
+}
+
+impl Visitor {
+    pub fn new(sender: &Sender, salt: &Salt) -> Self {
+        let ip_text = sender
+            .ip
+            .map_or_else(|| "unknown".to_owned(), |ip| ip.to_string());
+        Self {
+            ip_hash: hash_visitor(salt, &ip_text, sender.user_agent.as_deref()),
+            user_agent: sender.user_agent.clone(),
+            path: sender.path.clone(),
         }
     }
 }
@@ -60,9 +83,14 @@ pub fn client_ip<B>(req: &Request<B>) -> Option<IpAddr> {
     ip.map(|ip| ip.to_canonical())
 }
 
-/// HMAC-SHA256 of `ip` keyed with the salt, in lower-case hex.
-pub fn hash_ip(salt: &Salt, ip: &str) -> String {
-    hmac_hex(salt.expose().as_bytes(), ip.as_bytes())
+/// HMAC-SHA256, keyed with the salt, of the IP and the user agent (as
+/// Plausible's `hash(daily_salt + ip + user_agent)`), in lower-case hex.
+pub fn hash_visitor(salt: &Salt, ip: &str, user_agent: Option<&str>) -> String {
+    let mut data = Vec::with_capacity(ip.len() + 1 + user_agent.map_or(0, str::len));
+    data.extend_from_slice(ip.as_bytes());
+    data.push(b'\n');
+    data.extend_from_slice(user_agent.unwrap_or_default().as_bytes());
+    hmac_hex(salt.expose(), &data)
 }
 
 fn hmac_hex(key: &[u8], data: &[u8]) -> String {
@@ -88,8 +116,12 @@ pub fn truncate(s: &str, max: usize) -> String {
 mod tests {
     use super::*;
 
-    fn salt(s: &str) -> Salt {
-        Salt::new(s).unwrap()
+    fn sender(ip: &str, ua: Option<&str>) -> Sender {
+        Sender {
+            ip: Some(ip.parse().unwrap()),
+            user_agent: ua.map(str::to_owned),
+            path: "/visitorcount".into(),
+        }
     }
 
     #[test]
@@ -101,16 +133,22 @@ mod tests {
     }
 
     #[test]
-    fn ip_hashes_depend_on_ip_and_salt_and_hide_the_ip() {
-        let a = salt("first-salt-0123456789");
-        let b = salt("second-salt-0123456789");
-        let h = hash_ip(&a, "203.0.113.7");
+    fn hashes_depend_on_ip_user_agent_and_salt_and_hide_the_ip() {
+        let (a, b) = (Salt::random(), Salt::random());
+        let h = Visitor::new(&sender("203.0.113.7", Some("UA")), &a).ip_hash;
         assert_eq!(h.len(), 64);
         assert!(h.bytes().all(|c| c.is_ascii_hexdigit()));
-        assert_eq!(h, hash_ip(&a, "203.0.113.7"));
-        assert_ne!(h, hash_ip(&a, "203.0.113.8"));
-        assert_ne!(h, hash_ip(&b, "203.0.113.7"));
-        assert!(!h.contains("203"));
+        assert_eq!(h, hash_visitor(&a, "203.0.113.7", Some("UA")));
+        assert_eq!(
+            h,
+            Visitor::new(&sender("203.0.113.7", Some("UA")), &a).ip_hash
+        );
+        assert_ne!(h, hash_visitor(&a, "203.0.113.8", Some("UA")));
+        assert_ne!(h, hash_visitor(&a, "203.0.113.7", Some("UA2")));
+        assert_ne!(h, hash_visitor(&a, "203.0.113.7", None));
+        // Another day, another salt: the same visitor is another hash.
+        assert_ne!(h, hash_visitor(&b, "203.0.113.7", Some("UA")));
+        assert!(!h.contains("203.0.113.7"));
     }
 
     #[test]
@@ -123,9 +161,9 @@ mod tests {
             .header(header::USER_AGENT, long)
             .body(())
             .unwrap();
-        let v = Visitor::from_request(&req, &salt("salt-salt-salt-salt"));
-        assert_eq!(v.user_agent.unwrap().len(), MAX_USER_AGENT_CHARS);
-        assert_eq!(v.path, "/visitorcount");
+        let s = Sender::from_request(&req);
+        assert_eq!(s.user_agent.unwrap().len(), MAX_USER_AGENT_CHARS);
+        assert_eq!(s.path, "/visitorcount");
     }
 
     #[test]
@@ -162,9 +200,9 @@ mod tests {
     #[test]
     fn a_request_without_an_address_still_gets_a_hash() {
         let req = Request::get("/visitorcount").body(()).unwrap();
-        let s = salt("salt-salt-salt-salt");
-        let v = Visitor::from_request(&req, &s);
-        assert_eq!(v.ip_hash, hash_ip(&s, "unknown"));
+        let s = Salt::random();
+        let v = Visitor::new(&Sender::from_request(&req), &s);
+        assert_eq!(v.ip_hash, hash_visitor(&s, "unknown", None));
         assert_eq!(v.user_agent, None);
     }
 }

