@@ -21,7 +21,7 @@ use platform::dynamo::{COUNTER_TABLE, MANAGER_TABLE, RESUME_TABLE, VISITS_TABLE}
 use resume::ResumeConfig;
 use serde_json::Value;
 use tower::ServiceExt;
-use visitor_counter::{CounterConfig, Salt, SaltSource};
+use visitor_counter::CounterConfig;
 
 /// Each event file and the status it must get, in the order they run: the
 /// manager's events build on each other (create, read, update, list, delete).
@@ -42,6 +42,8 @@ const EXPECTED: &[(&str, u16)] = &[
     ("visitorcount-get.json", 200),
     ("visitorcount-get-custom-domain-base-path.json", 200),
     ("visitorcount-options.json", 200),
+    ("visitorcount-stats-get.json", 200),
+    ("visitorcount-stats-options.json", 200),
     ("dynamodbmanager-ping.json", 200),
     ("dynamodbmanager-echo.json", 200),
     ("dynamodbmanager-base64.json", 200),
@@ -78,7 +80,7 @@ fn base_path() -> platform::config::BasePath {
 struct Vars(BTreeMap<String, String>);
 
 /// env.json's variables for `function` (its own over the shared ones), as
-/// `sam local` would give them, with the salt `make sam-local` generates.
+/// `sam local` would give them.
 fn env_json(function: &str) -> Vars {
     let text = std::fs::read_to_string(workspace_root().join("env.json")).unwrap();
     let env: Value = serde_json::from_str(&text).unwrap();
@@ -87,9 +89,6 @@ fn env_json(function: &str) -> Vars {
         for (k, v) in section.as_object().unwrap() {
             vars.insert(k.clone(), v.as_str().unwrap().to_owned());
         }
-    }
-    if function == "VisitorCounterFunction" {
-        vars.insert("VISITOR_SALT".into(), Salt::random().expose().to_owned());
     }
     Vars(vars)
 }
@@ -111,9 +110,6 @@ async fn functions(client: &Client) -> Functions {
     let manager: ManagerConfig = settings_from(&manager_env).unwrap();
     let counter: CounterConfig = settings_from(&counter_env).unwrap();
     let http = |vars| settings_from::<HttpConfig>(vars).unwrap();
-    let SaltSource::Value(salt) = counter.salt_source().unwrap() else {
-        panic!("env_json gives the counter a VISITOR_SALT");
-    };
     for (spec, name) in [
         (RESUME_TABLE, &resume.table),
         (MANAGER_TABLE, &manager.table),
@@ -151,7 +147,7 @@ async fn functions(client: &Client) -> Functions {
             ),
             (
                 "VisitorCounterFunction".to_owned(),
-                visitor_counter::router(&counter, salt, &http(&counter_env), client.clone()),
+                visitor_counter::router(&counter, &http(&counter_env), client.clone()),
             ),
         ]),
         routes,

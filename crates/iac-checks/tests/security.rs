@@ -253,50 +253,101 @@ impl std::io::Write for Capture {
 
 #[tokio::test]
 async fn the_visitor_salt_never_reaches_a_log_line() {
+    use base64::Engine;
     use tower::ServiceExt;
-    const SALT: &str = "very-secret-salt-value-0123456789";
     let capture = Capture::default();
     let writer = capture.clone();
+    // DEBUG: what staging runs with (samconfig.toml LogLevel=DEBUG).
     let subscriber = tracing_subscriber::fmt()
-        .with_max_level(tracing::Level::TRACE)
+        .with_max_level(tracing::Level::DEBUG)
         .with_writer(move || writer.clone())
         .json()
         .finish();
     let _guard = tracing::subscriber::set_default(subscriber);
 
+    let tables = (
+        testkit::unique_id("counter-sec"),
+        testkit::unique_id("visits-sec"),
+    );
     let config: visitor_counter::CounterConfig = platform::config::from_pairs(&[
-        ("COUNTER_TABLE", "counter-sec"),
-        ("VISITS_TABLE", "visits-sec"),
-        ("VISITOR_SALT", SALT),
+        ("COUNTER_TABLE", tables.0.as_str()),
+        ("VISITS_TABLE", tables.1.as_str()),
     ])
     .unwrap();
+    let site = "http://localhost:8080";
     let http: platform::config::HttpConfig =
-        platform::config::from_pairs(&[("ALLOWED_ORIGINS", "")]).unwrap();
-    let visitor_counter::SaltSource::Value(salt) = config.salt_source().unwrap() else {
-        panic!("VISITOR_SALT is a value");
-    };
-    tracing::info!(?config, ?salt, "config loaded");
-    // No DynamoDB behind this port: the failure paths log too.
-    let client = testkit::client(&testkit::unreachable_endpoint());
-    let app = visitor_counter::router(&config, salt, &http, client);
-    for _ in 0..2 {
-        let response = app
-            .clone()
-            .oneshot(
-                http::Request::get("/visitorcount")
-                    .body(axum::body::Body::empty())
-                    .unwrap(),
-            )
-            .await
-            .unwrap();
-        assert_eq!(response.status(), 503);
+        platform::config::from_pairs(&[("ALLOWED_ORIGINS", site)]).unwrap();
+    tracing::info!(?config, "config loaded");
+    let client = testkit::client(testkit::dynamodb_local());
+    let specs = [
+        platform::dynamo::COUNTER_TABLE,
+        platform::dynamo::VISITS_TABLE,
+    ];
+    for (spec, name) in specs.iter().zip([&tables.0, &tables.1]) {
+        spec.ensure(&client, name).await.unwrap();
     }
+    // Counted views: the day's salt is made, stored, read and used.
+    let app = visitor_counter::router(&config, &http, client.clone());
+    for ip in ["203.0.113.1", "203.0.113.2"] {
+        let mut request = http::Request::get("/visitorcount")
+            .header("origin", site)
+            .header(
+                "user-agent",
+                "Mozilla/5.0 (X11; Linux x86_64) Firefox/128.0",
+            )
+            .body(axum::body::Body::empty())
+            .unwrap();
+        let peer: std::net::SocketAddr = format!("{ip}:40000").parse().unwrap();
+        request
+            .extensions_mut()
+            .insert(axum::extract::ConnectInfo(peer));
+        let response = app.clone().oneshot(request).await.unwrap();
+        assert_eq!(response.status(), 200);
+    }
+    // And the failure paths log too: no DynamoDB behind this one.
+    let broken = visitor_counter::router(
+        &config,
+        &http,
+        testkit::client(&testkit::unreachable_endpoint()),
+    );
+    let request = http::Request::get("/visitorcount")
+        .header("origin", site)
+        .header(
+            "user-agent",
+            "Mozilla/5.0 (X11; Linux x86_64) Firefox/128.0",
+        )
+        .body(axum::body::Body::empty())
+        .unwrap();
+    assert_eq!(broken.oneshot(request).await.unwrap().status(), 503);
+
+    let day = visitor_counter::store::day_of(time::OffsetDateTime::now_utc());
+    let item = client
+        .get_item()
+        .table_name(&tables.0)
+        .key(
+            "id",
+            aws_sdk_dynamodb::types::AttributeValue::S(visitor_counter::salt::salt_id(&day)),
+        )
+        .consistent_read(true)
+        .send()
+        .await
+        .unwrap()
+        .item
+        .expect("the day's salt");
+    let salt = item[visitor_counter::salt::SALT_ATTR]
+        .as_b()
+        .unwrap()
+        .as_ref()
+        .to_vec();
     let logs = String::from_utf8(capture.0.lock().unwrap().clone()).unwrap();
     assert!(
         logs.contains("config loaded") && logs.contains("request"),
         "nothing was logged: {logs}"
     );
-    assert!(!logs.contains(SALT), "the salt was logged");
+    let hex: String = salt.iter().map(|b| format!("{b:02x}")).collect();
+    let b64 = base64::engine::general_purpose::STANDARD.encode(&salt);
+    assert!(!logs.contains(&hex), "the salt was logged (hex)");
+    assert!(!logs.contains(&b64), "the salt was logged (base64)");
 }
 
 /// The `!Sub` text of a value (`!Sub "..."`), or the plain string.
@@ -384,7 +435,11 @@ fn the_manager_routes_need_iam_authorization_and_nothing_else_does() {
             if method == "PARAMETERS" {
                 continue;
             }
-            let secured = op.get("security").is_some();
+            // `security: []` says "public" as plainly as no key does.
+            let secured = op
+                .get("security")
+                .and_then(Value::as_sequence)
+                .is_some_and(|s| !s.is_empty());
             let key = (method.clone(), path.as_str().unwrap().to_owned());
             assert_eq!(
                 secured,

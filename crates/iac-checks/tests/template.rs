@@ -14,7 +14,7 @@ use platform::dynamo::{OPERATION_TIMEOUT, TABLES};
 use resume::ResumeConfig;
 use serde_json::Value as Json;
 use serde_norway::Value;
-use visitor_counter::{CounterConfig, Salt, SaltSource};
+use visitor_counter::CounterConfig;
 
 fn template() -> Template {
     Template::load().unwrap()
@@ -42,9 +42,10 @@ fn expected_grants() -> BTreeMap<&'static str, BTreeSet<Grant>> {
         (
             "VisitorCounterFunction",
             // crates/visitor-counter/src/store.rs: ADD on the total and the
-            // day's count, a conditional put of the seen-today marker, a read
-            // of the day's count, and removing a marker whose count failed;
-            // one put per visit into the log. src/salt.rs: the salt secret.
+            // day's counts, a conditional put of the seen-today marker, a read
+            // of the day's count, removing a marker whose count failed, and the
+            // history (BatchGetItem); one put per visit into the log.
+            // src/salt.rs: the day's salt (conditional put, read). No secret.
             [
                 on(
                     get_att("CounterTable"),
@@ -53,13 +54,10 @@ fn expected_grants() -> BTreeMap<&'static str, BTreeSet<Grant>> {
                         "dynamodb:PutItem",
                         "dynamodb:GetItem",
                         "dynamodb:DeleteItem",
+                        "dynamodb:BatchGetItem",
                     ],
                 ),
                 on(get_att("VisitsTable"), &["dynamodb:PutItem"]),
-                on(
-                    Intrinsic::Ref("VisitSaltSecret".into()),
-                    &["secretsmanager:GetSecretValue"],
-                ),
             ]
             .concat()
             .into_iter()
@@ -382,13 +380,9 @@ fn each_function_starts_with_the_environment_the_template_gives_it() {
                 );
             }
             "VisitorCounterFunction" => {
-                // Deployed, the salt comes from the generated secret.
+                // No salt in the settings: it is made per day, in the table.
+                assert!(!vars.0.keys().any(|k| k.contains("SALT")), "{:?}", vars.0);
                 let cfg: CounterConfig = vars.read();
-                let source = cfg.salt_source().unwrap();
-                assert!(
-                    matches!(&source, SaltSource::Secret(arn) if arn.contains("VisitSaltSecret")),
-                    "{source:?}"
-                );
                 assert_eq!(
                     cfg.counter_table.as_str(),
                     "stack-CounterTable-1A2B3C4D5E6F"
@@ -401,23 +395,14 @@ fn each_function_starts_with_the_environment_the_template_gives_it() {
 }
 
 #[test]
-fn the_salt_is_generated_at_deploy_time_and_never_plain_text() {
+fn no_salt_or_secret_is_configured_or_resolved() {
+    // Issue 13: the salt is random per day and lives in the counter table
+    // with a TTL; no Secrets Manager secret, no salt variable.
     let t = template();
-    let secret = t.resource("VisitSaltSecret").unwrap();
-    assert_eq!(secret["Type"].as_str(), Some("AWS::SecretsManager::Secret"));
-    let props = &secret["Properties"];
-    assert!(props.get("SecretString").is_none());
-    assert!(
-        props["GenerateSecretString"]["PasswordLength"]
-            .as_u64()
-            .unwrap()
-            >= 32
-    );
+    assert!(t.of_type("AWS::SecretsManager::Secret").is_empty());
     for (id, function) in t.functions() {
         let env = t.function_env(function);
-        if let Some(salt) = env.get("VISITOR_SALT") {
-            assert_eq!(salt.as_str(), Some(""), "{id}: VISITOR_SALT in plain text");
-        }
+        assert!(!env.keys().any(|k| k.contains("SALT")), "{id}: {env:?}");
         for (name, value) in &env {
             let text = serde_norway::to_string(value).unwrap();
             assert!(
@@ -652,14 +637,9 @@ fn env_json_sets_only_declared_variables_and_starts_every_function() {
                 vars.read::<ManagerConfig>();
             }
             "VisitorCounterFunction" => {
-                // No secret locally: `make sam-local` puts a fresh salt in
-                // VISITOR_SALT, and the ARN is blank.
-                assert_eq!(vars.0["VISITOR_SALT_SECRET_ARN"], "");
-                assert_eq!(vars.0["VISITOR_SALT"], "", "no salt in the repo");
-                let mut with_salt = vars.0.clone();
-                with_salt.insert("VISITOR_SALT".into(), Salt::random().expose().to_owned());
-                let cfg: CounterConfig = Vars(with_salt).read();
-                assert!(matches!(cfg.salt_source(), Ok(SaltSource::Value(_))));
+                // No salt anywhere in the settings: it is made per day.
+                assert!(!vars.0.keys().any(|k| k.contains("SALT")), "{:?}", vars.0);
+                vars.read::<CounterConfig>();
             }
             other => panic!("no config check for {other}"),
         }

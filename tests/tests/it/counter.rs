@@ -23,20 +23,27 @@ use reqwest::{header, StatusCode};
 use serde_json::Value;
 use time::OffsetDateTime;
 use tower::ServiceExt;
-use visitor_counter::{Clock, CounterConfig, Salt, SaltSource};
+use visitor_counter::{Clock, CounterConfig};
 
-use crate::util::{dynamodb_local, heavy, http, stack, unique_id, workspace_root};
+use crate::util::{dynamodb_local, heavy, http, patient_client, stack, unique_id, workspace_root};
 
 const ALLOWED_ORIGIN: &str = "http://localhost:8080";
 const FOREIGN_ORIGIN: &str = "https://evil.example";
 
 // ---------------------------------------------------------------- helpers
 
-/// `{"count": n, "unique_today": m}` with both JSON integers.
+/// A browser's User-Agent: a view counts only from a browser on the site
+/// (issue 13; reqwest sends none, which counts as a bot).
+pub const BROWSER: &str =
+    "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/126.0.0.0 Safari/537.36";
+
+/// `{"count": n, "unique_today": m, "counted": true}` with both numbers
+/// JSON integers: a counted view's answer.
 fn counts(body: &str) -> (u64, u64) {
     let value: Value = serde_json::from_str(body).unwrap_or_else(|e| panic!("{e}: {body}"));
     let object = value.as_object().unwrap_or_else(|| panic!("{body}"));
-    assert_eq!(object.len(), 2, "{body}");
+    assert_eq!(object.len(), 3, "{body}");
+    assert_eq!(value["counted"], true, "{body}");
     for key in ["count", "unique_today"] {
         let text = object[key].to_string();
         assert!(
@@ -51,7 +58,9 @@ fn counts(body: &str) -> (u64, u64) {
 }
 
 async fn visit_stack(origin: Option<&str>) -> reqwest::Response {
-    let mut req = http().get(stack().url("/visitorcount"));
+    let mut req = http()
+        .get(stack().url("/visitorcount"))
+        .header(header::USER_AGENT, BROWSER);
     if let Some(origin) = origin {
         req = req.header(header::ORIGIN, origin);
     }
@@ -106,9 +115,36 @@ impl Isolated {
     /// A visit from 127.0.0.`host`: a different loopback address is a
     /// different client IP to the server, with no header trickery.
     async fn visit_from(&self, host: u8) -> (u64, u64) {
-        let response = client_from(host).get(self.url()).send().await.unwrap();
+        let response = client_from(host)
+            .get(self.url())
+            .header(header::ORIGIN, ALLOWED_ORIGIN)
+            .send()
+            .await
+            .unwrap();
         assert_eq!(response.status(), StatusCode::OK);
         counts(&response.text().await.unwrap())
+    }
+
+    /// Today's salt, as stored in the counter table.
+    async fn day_salt(&self) -> Vec<u8> {
+        let item = self
+            .dynamo
+            .get_item()
+            .table_name(&self.config.counter_table)
+            .key(
+                "id",
+                AttributeValue::S(visitor_counter::salt::salt_id(&today())),
+            )
+            .consistent_read(true)
+            .send()
+            .await
+            .unwrap()
+            .item
+            .expect("a salt for today");
+        match item.get(visitor_counter::salt::SALT_ATTR) {
+            Some(AttributeValue::B(blob)) => blob.as_ref().to_vec(),
+            other => panic!("salt is {other:?}"),
+        }
     }
 
     async fn count_attr(&self, id: &str) -> Option<u64> {
@@ -174,64 +210,36 @@ impl Isolated {
 /// concurrent requests make the emulator (not DynamoDB) answer in seconds on
 /// a busy two-core machine; the SDK's stalled-stream protection and connect
 /// timeout would then fail requests that DynamoDB itself would serve at once.
-fn patient_client() -> Client {
-    let config = testkit::client(dynamodb_local())
-        .config()
-        .to_builder()
-        .stalled_stream_protection(
-            aws_sdk_dynamodb::config::StalledStreamProtectionConfig::disabled(),
-        )
-        .timeout_config(
-            aws_sdk_dynamodb::config::timeout::TimeoutConfig::builder()
-                .connect_timeout(Duration::from_secs(60))
-                .build(),
-        )
-        .build();
-    Client::from_conf(config)
-}
 
 /// The counter's settings for one test, read as the Lambda reads them.
 struct Config {
     counter_table: String,
     visits_table: String,
-    salt: Salt,
     counter: CounterConfig,
     http: HttpConfig,
 }
 
 impl Config {
     fn router(&self, client: Client) -> axum::Router {
-        visitor_counter::router(&self.counter, self.salt.clone(), &self.http, client)
+        visitor_counter::router(&self.counter, &self.http, client)
     }
 
     fn router_with_clock(&self, client: Client, clock: Clock) -> axum::Router {
-        visitor_counter::router_with_clock(
-            &self.counter,
-            self.salt.clone(),
-            &self.http,
-            client,
-            clock,
-        )
+        visitor_counter::router_with_clock(&self.counter, &self.http, client, clock)
     }
 }
 
 fn config(visits_table: Option<&str>) -> Config {
     let counter = unique_id("counter");
     let visits = visits_table.map_or_else(|| unique_id("visits"), str::to_owned);
-    let salt = Salt::random();
     let config: CounterConfig = from_pairs(&[
         ("COUNTER_TABLE", counter.as_str()),
         ("VISITS_TABLE", visits.as_str()),
-        ("VISITOR_SALT", salt.expose()),
     ])
     .unwrap();
-    let SaltSource::Value(salt) = config.salt_source().unwrap() else {
-        panic!("VISITOR_SALT is a value");
-    };
     Config {
         counter_table: config.counter_table.to_string(),
         visits_table: config.visits_table.to_string(),
-        salt,
         counter: config,
         http: from_pairs(&[("ALLOWED_ORIGINS", ALLOWED_ORIGIN)]).unwrap(),
     }
@@ -240,6 +248,7 @@ fn config(visits_table: Option<&str>) -> Config {
 fn client_from(host: u8) -> reqwest::Client {
     reqwest::Client::builder()
         .local_address(IpAddr::V4(Ipv4Addr::new(127, 0, 0, host)))
+        .user_agent(BROWSER)
         .timeout(Duration::from_secs(60))
         .build()
         .unwrap()
@@ -276,9 +285,11 @@ async fn the_count_grows_with_cors_headers_for_an_allowed_origin() {
 }
 
 #[tokio::test]
-async fn a_foreign_origin_gets_the_body_but_no_cors_headers() {
+async fn a_foreign_origin_is_refused_without_cors_headers() {
+    // Issue 13: a view from another site is refused with 403 (it used to be
+    // counted, without CORS headers).
     let response = visit_stack(Some(FOREIGN_ORIGIN)).await;
-    assert_eq!(response.status(), StatusCode::OK);
+    assert_eq!(response.status(), StatusCode::FORBIDDEN);
     assert!(!response
         .headers()
         .contains_key(header::ACCESS_CONTROL_ALLOW_ORIGIN));
@@ -287,7 +298,8 @@ async fn a_foreign_origin_gets_the_body_but_no_cors_headers() {
         .unwrap()
         .to_lowercase();
     assert!(vary.contains("origin"), "{vary}");
-    counts(&response.text().await.unwrap());
+    let body: Value = response.json().await.unwrap();
+    assert_eq!(body["error"], "forbidden", "{body}");
 }
 
 #[tokio::test]
@@ -345,6 +357,7 @@ async fn a_thousand_concurrent_requests_raise_the_count_by_exactly_a_thousand() 
     let counter = Isolated::start(visitor_counter::system_clock()).await;
     let client = reqwest::Client::builder()
         .timeout(Duration::from_secs(120))
+        .user_agent(BROWSER)
         .build()
         .unwrap();
     let started = std::time::Instant::now();
@@ -352,7 +365,12 @@ async fn a_thousand_concurrent_requests_raise_the_count_by_exactly_a_thousand() 
         .map(|_| {
             let (client, url) = (client.clone(), counter.url());
             tokio::spawn(async move {
-                let response = client.get(url).send().await.unwrap();
+                let response = client
+                    .get(url)
+                    .header(header::ORIGIN, ALLOWED_ORIGIN)
+                    .send()
+                    .await
+                    .unwrap();
                 let status = response.status();
                 (status, response.text().await.unwrap())
             })
@@ -574,8 +592,11 @@ async fn a_failed_visit_log_write_is_logged_and_the_visit_still_counted() {
         .filter(|l| l.contains("visit log write failed") && l.contains(&missing))
         .collect();
     assert_eq!(lines.len(), 2, "{logs}");
-    // The salt never reaches the logs.
-    assert!(!logs.contains(counter.config.salt.expose()));
+    // The day's salt never reaches the logs, in any spelling.
+    let salt = counter.day_salt().await;
+    let hex: String = salt.iter().map(|b| format!("{b:02x}")).collect();
+    assert!(!logs.contains(&hex), "the salt is in the logs");
+    assert!(!logs.contains(&String::from_utf8_lossy(&salt).into_owned()));
 }
 
 // ------------------------------------------- the Lambda path, with events
@@ -641,12 +662,12 @@ async fn api_gateway_events_count_by_source_ip_through_the_lambda_adapter() {
         assert_eq!(counts(&body), (i as u64 + 2, unique), "{source_ip}");
     }
 
-    // A foreign origin: counted, but without CORS headers.
+    // A foreign origin: refused (issue 13), without CORS headers.
     let mut foreign = get.clone();
     foreign["headers"]["Origin"] = FOREIGN_ORIGIN.into();
     foreign["multiValueHeaders"]["Origin"] = serde_json::json!([FOREIGN_ORIGIN]);
     let (status, headers, body) = invoke(&router, &foreign).await;
-    assert_eq!(status, 200, "{body}");
+    assert_eq!(status, 403, "{body}");
     assert!(!headers.contains_key("access-control-allow-origin"));
 
     // The preflight event: answered with the allow headers...

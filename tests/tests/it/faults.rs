@@ -21,7 +21,7 @@ use testkit::{ClientBuilder, DynamoDbLocal, Storage};
 use crate::util::{heavy, http, local_settings};
 
 fn start_server(endpoint: String) -> SocketAddr {
-    let settings = local_settings("faults", "");
+    let settings = local_settings("faults", SITE);
     let (tx, rx) = std::sync::mpsc::channel();
     std::thread::spawn(move || {
         let runtime = tokio::runtime::Builder::new_multi_thread()
@@ -52,10 +52,15 @@ struct Outcome {
     item: Option<String>,
 }
 
+/// The site whose views count (its only allowed origin).
+const SITE: &str = "http://localhost:8080";
+
 async fn count(base: &str) -> Outcome {
     let started = Instant::now();
     let response = http()
         .get(format!("{base}/visitorcount"))
+        .header(reqwest::header::ORIGIN, SITE)
+        .header(reqwest::header::USER_AGENT, crate::counter::BROWSER)
         .send()
         .await
         .unwrap();

