@@ -248,7 +248,12 @@ fn config(visits_table: Option<&str>) -> Config {
 fn client_from(host: u8) -> reqwest::Client {
     reqwest::Client::builder()
         .local_address(IpAddr::V4(Ipv4Addr::new(127, 0, 0, host)))
+        // A browser on the site: its views count.
         .user_agent(BROWSER)
+        .default_headers(reqwest::header::HeaderMap::from_iter([(
+            header::ORIGIN,
+            reqwest::header::HeaderValue::from_static(ALLOWED_ORIGIN),
+        )]))
         .timeout(Duration::from_secs(60))
         .build()
         .unwrap()
@@ -500,7 +505,13 @@ async fn each_visit_is_logged_with_a_hashed_ip_and_an_expiry() {
     let counter = Isolated::start(visitor_counter::system_clock()).await;
     let long_agent = format!("TestBrowser/1.0 {}", "x".repeat(600));
     let before = OffsetDateTime::now_utc().unix_timestamp();
-    for (host, agent) in [(31, long_agent.as_str()), (31, "short"), (32, "short")] {
+    // The visitor is the IP with the User-Agent, hashed (issue 13, as
+    // Plausible does): .31 twice with one browser, .32 with another.
+    for (host, agent) in [
+        (31, long_agent.as_str()),
+        (31, long_agent.as_str()),
+        (32, "short"),
+    ] {
         let response = client_from(host)
             .get(counter.url())
             .header(header::USER_AGENT, agent)
@@ -543,7 +554,7 @@ async fn each_visit_is_logged_with_a_hashed_ip_and_an_expiry() {
         // The IP itself is nowhere in the item.
         assert!(!format!("{visit:?}").contains("127.0.0.3"), "{visit:?}");
     }
-    // Two visits from .31 share a hash, .32 has its own.
+    // The two visits of .31's browser share a hash, .32's has its own.
     let mut per_hash: Vec<_> = hashes.values().copied().collect();
     per_hash.sort_unstable();
     assert_eq!(per_hash, [1, 2]);
@@ -794,6 +805,8 @@ async fn an_add_whose_answer_is_lost_is_not_retried() {
     let response = router
         .oneshot(
             http::Request::get("/visitorcount")
+                .header(header::ORIGIN, ALLOWED_ORIGIN)
+                .header(header::USER_AGENT, BROWSER)
                 .body(String::new())
                 .unwrap(),
         )

@@ -99,7 +99,16 @@ async fn killing_dynamodb_mid_burst_gives_503s_then_recovers_without_losing_data
     let mut ddb = DynamoDbLocal::start(Storage::Dir(data.clone())).unwrap();
     let addr = start_server(ddb.endpoint());
     let base = format!("http://{addr}");
-    assert_eq!(count(&base).await.status, 200, "stack is up");
+    // The stack is up once a view is counted; a DynamoDB Local that just
+    // started can take a few seconds to answer within the production
+    // timeouts on a busy machine.
+    let deadline = Instant::now() + Duration::from_secs(60);
+    let mut up = count(&base).await;
+    while up.status != 200 && Instant::now() < deadline {
+        tokio::time::sleep(Duration::from_millis(500)).await;
+        up = count(&base).await;
+    }
+    assert_eq!(up.status, 200, "stack is up: {up:?}");
 
     // A burst of requests over about three seconds; DynamoDB dies after one.
     let burst_base = base.clone();

@@ -58,7 +58,7 @@ fn cases(id: &str) -> Vec<Case> {
         r#"{{"operation":"echo","payload":{{"x":"{}"}}}}"#,
         "y".repeat(1024 * 1024)
     );
-    vec![
+    let mut cases = vec![
         // Malformed, truncated or empty JSON, wrong types, invalid UTF-8.
         manager("empty body", "", Error(400, "invalid_json")),
         manager("whitespace body", "  \n ", Error(400, "invalid_json")),
@@ -310,7 +310,63 @@ fn cases(id: &str) -> Vec<Case> {
             "{}",
             Error(405, "method_not_allowed"),
         ),
-    ]
+        case(
+            "wrong method on stats",
+            Method::POST,
+            "/visitorcount/stats",
+            "{}",
+            Error(405, "method_not_allowed"),
+        ),
+    ];
+    // GET /visitorcount/stats?days=...: every bad `days` is a 400.
+    let nines = "9".repeat(10_000);
+    let bad_days = [
+        "", "0", "367", "-1", "+5", "%205", "1e2", "0x10", "%D9%A3", "5.0", &nines,
+    ];
+    for days in bad_days {
+        let mut c = case(
+            "bad stats days",
+            Method::GET,
+            format!("/visitorcount/stats?days={days}"),
+            "",
+            Error(400, "invalid_days"),
+        );
+        c.content_type = None;
+        cases.push(c);
+    }
+    let mut junk = case(
+        "stats query not percent-encoded",
+        Method::GET,
+        "/visitorcount/stats?days=%ZZ",
+        "",
+        AnyClientError,
+    );
+    junk.content_type = None;
+    cases.push(junk);
+    let mut repeated = case(
+        "repeated stats days",
+        Method::GET,
+        "/visitorcount/stats?days=3&days=4",
+        "",
+        AnyClientError,
+    );
+    repeated.content_type = None;
+    cases.push(repeated);
+    for (name, days, want) in [
+        ("stats days 1", "1", Ok(200)),
+        ("stats days 366", "366", Ok(200)),
+    ] {
+        let mut c = case(
+            name,
+            Method::GET,
+            format!("/visitorcount/stats?days={days}"),
+            "",
+            want,
+        );
+        c.content_type = None;
+        cases.push(c);
+    }
+    cases
 }
 
 async fn send(c: &Case) -> (StatusCode, header::HeaderMap, Vec<u8>) {
