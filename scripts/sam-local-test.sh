@@ -30,13 +30,29 @@ CARGO="${CARGO:-cargo}"
 
 # >>> TEST COMMAND: the integration tests that run against API_URL (sam local).
 # Left out on purpose: the `sigv4` group (sam local does not enforce IAM
-# authorization), and tests that need a local-api in-process.
+# authorization; README "sam local").
 IT_GROUPS=(smoke resume counter manager)
+# Tests of what API Gateway does in front of the functions, which sam local
+# emulates differently: a request that no route of template.yaml matches never
+# reaches a function, and sam local answers it 403 "Missing Authentication
+# Token" (no JSON body; AWS answers 403 too, with the template's gateway
+# response) where local-api's routers answer 404/405; and sam local cannot pass
+# a body that is not UTF-8 to a function (502). Listed by name, not skipped at
+# run time; each one runs under local-api (`make integration`).
+NOT_UNDER_SAM_LOCAL=(
+    unknown_routes_get_a_json_error              # smoke:   GET /no-such-route: 403, not 404
+    unknown_routes_and_methods_are_json_errors   # resume:  GET /nope, POST /resume: 403, not 404/405
+    junk_ids_are_400                             # resume:  /resume/..%2Fetc%2Fpasswd matches no route: 403, not 400
+    only_get_counts_a_visit                      # counter: POST, HEAD /visitorcount: 403, not 405
+    other_methods_on_the_manager_route_are_405   # manager: GET /dynamodbmanager: 403, not 405
+    wrong_shapes_are_400_naming_the_field_path   # manager: a non-UTF-8 body: sam local's 502, not 400
+)
 run_integration_tests() {
-    local args=() group
+    local args=() skips=() group name
     for group in "${IT_GROUPS[@]}"; do args+=(--test "$group"); done
-    "$CARGO" test -p integration-tests --locked "${args[@]}"
-    # one binary: "$CARGO" test -p integration-tests --locked --test it -- "${IT_GROUPS[@]/%/::}"
+    for name in "${NOT_UNDER_SAM_LOCAL[@]}"; do skips+=(--skip "$name"); done
+    "$CARGO" test -p integration-tests --locked --no-fail-fast "${args[@]}" -- "${skips[@]}"
+    # one binary: "$CARGO" test -p integration-tests --locked --no-fail-fast --test it -- "${IT_GROUPS[@]/%/::}" "${skips[@]}"
 }
 
 # >>> DYNAMODB LOCAL LAUNCHER: start in memory on a free port (sets DDB_PORT) / stop.
@@ -60,7 +76,7 @@ INVOKES=(
 WARM="${SAM_WARM_CONTAINERS:-EAGER}"
 
 PROG=sam-local-test
-log() { echo "$PROG: $*" >&2; }
+log() { echo "$PROG: [$((SECONDS - started)) s] $*" >&2; }
 die() {
     log "error: $*"
     exit 1
@@ -70,9 +86,9 @@ die() {
 source scripts/lib/sam-local.sh
 export SAM_CLI_TELEMETRY=0
 command -v sam >/dev/null || die "sam not found; run this as 'make sam-local-test' (which installs .venv)"
+started=$SECONDS
 sam_local_check_build || exit 1
 
-started=$SECONDS
 WORK="$(mktemp -d /tmp/sam-local-test.XXXXXX)"
 DDB_PORT=""
 SAM_PID=""
@@ -128,6 +144,8 @@ sam_local_image "$WORK" || exit 1
 mapfile -t IMAGE_ARGS < <(sam_local_image_args)
 PRE_EXISTING="$(sam_containers | tr '\n' ' ')"
 
+log "Docker and the base image ready"
+
 # --- 3. DynamoDB Local, tables, the example resume --------------------------
 ddb_start
 log "DynamoDB Local on 127.0.0.1:$DDB_PORT"
@@ -143,8 +161,9 @@ unset AWS_PROFILE AWS_SESSION_TOKEN
 "${CARGO_TARGET_DIR:-target}/debug/local-api" seed --file data/resume.json --create-table >"$WORK/seed.log" 2>&1 ||
     { cat "$WORK/seed.log" >&2; die "seeding DynamoDB Local failed"; }
 sam_local_env_file "$WORK/env.json" "$DDB_PORT"
+log "tables created, data/resume.json seeded"
 
-COMMON=(--template .aws-sam/build/template.yaml --env-vars "$WORK/env.json"
+COMMON=(--template "$SAM_LOCAL_TEMPLATE" --env-vars "$WORK/env.json"
     --add-host host.docker.internal:host-gateway "${IMAGE_ARGS[@]}")
 
 # --- 4. sam local start-api, the integration tests --------------------------
@@ -155,7 +174,8 @@ sam local start-api "${COMMON[@]}" --host 127.0.0.1 --port "$API_PORT" \
     --warm-containers "$WARM" >"$WORK/sam-start-api.log" 2>&1 &
 SAM_PID=$!
 up=""
-for _ in $(seq 1 240); do
+deadline=$((SECONDS + 120))
+while ((SECONDS < deadline)); do
     code="$(curl -s -o /dev/null -m 10 -w '%{http_code}' "$API_URL/resume" || true)"
     if [[ "$code" == 200 ]]; then
         up=1
@@ -168,7 +188,7 @@ if [[ -z "$up" ]]; then
     tail -n 40 "$WORK/sam-start-api.log" >&2
     die "sam local start-api did not serve GET /resume with a 200 within 2 minutes"
 fi
-log "up after $((SECONDS - started)) s; running ${IT_GROUPS[*]} against $API_URL"
+log "up; running ${IT_GROUPS[*]} against $API_URL"
 it_started=$SECONDS
 run_integration_tests
 it_secs=$((SECONDS - it_started))
@@ -188,4 +208,4 @@ for spec in "${INVOKES[@]}"; do
     log "sam local invoke $fn --event $event: statusCode $got"
 done
 
-log "passed in $((SECONDS - started)) s (integration tests ${it_secs} s; image: $SAM_LOCAL_IMAGE_KIND)"
+log "passed (integration tests ${it_secs} s; image: $SAM_LOCAL_IMAGE_KIND)"

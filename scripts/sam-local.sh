@@ -33,6 +33,6 @@ export AWS_ACCESS_KEY_ID=local AWS_SECRET_ACCESS_KEY=local AWS_REGION=us-east-1 
 AWS_ENDPOINT_URL_DYNAMODB="http://127.0.0.1:$DDB_PORT" "${CARGO:-cargo}" run --quiet --locked -p local-api -- \
     seed --file data/resume.json --create-table
 
-sam local start-api --template .aws-sam/build/template.yaml --env-vars .dev/env.json \
+sam local start-api --template "$SAM_LOCAL_TEMPLATE" --env-vars .dev/env.json \
     --host 127.0.0.1 --port "$PORT" --warm-containers LAZY \
     --add-host host.docker.internal:host-gateway "${image_args[@]}" "$@"

@@ -19,7 +19,8 @@
 # mounted at /var/rapid and the bootstrap at /var/task. Where that image can be
 # pulled it is used. Where it cannot (machines that reach only Debian's, PyPI,
 # npm and crates.io), a stand-in is built once from a minimal Debian bookworm
-# root filesystem (debootstrap --variant=minbase, `docker import`) and kept as
+# root filesystem (debootstrap --variant=minbase, plus ca-certificates, as the
+# real image has root certificates; `docker import`) and kept as
 # SAM_LOCAL_STANDIN_IMAGE. The bootstrap is a glibc executable (cargo-lambda
 # targets glibc 2.17 and up), so bookworm's glibc 2.36 runs it; nothing else
 # of al2023 is used. SAM_LOCAL_INVOKE_IMAGE=NAME forces an image of your own.
@@ -28,6 +29,8 @@ SAM_LOCAL_REAL_IMAGE="${SAM_LOCAL_REAL_IMAGE:-public.ecr.aws/lambda/provided:al2
 SAM_LOCAL_STANDIN_IMAGE="${SAM_LOCAL_STANDIN_IMAGE:-resume-backend/lambda-standin:bookworm}"
 SAM_LOCAL_DEBIAN_MIRROR="${SAM_LOCAL_DEBIAN_MIRROR:-http://deb.debian.org/debian}"
 SAM_LOCAL_PULL_TIMEOUT="${SAM_LOCAL_PULL_TIMEOUT:-20}"
+# The output of `make build` (another built template for debugging: SAM_LOCAL_TEMPLATE).
+SAM_LOCAL_TEMPLATE="${SAM_LOCAL_TEMPLATE:-.aws-sam/build/template.yaml}"
 SAM_LOCAL_IMAGE=""
 SAM_LOCAL_IMAGE_KIND=""
 SAM_LOCAL_DOCKERD_PID=""
@@ -98,7 +101,10 @@ sam_local_build_standin() {
     command -v debootstrap >/dev/null || sam_local_apt_install debootstrap || return 1
     rootfs="$(mktemp -d "$log_dir/rootfs.XXXXXX")"
     sam_local_log "building the stand-in image $SAM_LOCAL_STANDIN_IMAGE (debootstrap --variant=minbase bookworm; log: $log_dir/debootstrap.log)"
-    if ! debootstrap --variant=minbase bookworm "$rootfs" "$SAM_LOCAL_DEBIAN_MIRROR" >"$log_dir/debootstrap.log" 2>&1; then
+    # ca-certificates: the AWS SDK in the bootstrap wants the system's root
+    # certificates (the real image has them too), even when it only speaks
+    # plain HTTP to DynamoDB Local.
+    if ! debootstrap --variant=minbase --include=ca-certificates bookworm "$rootfs" "$SAM_LOCAL_DEBIAN_MIRROR" >"$log_dir/debootstrap.log" 2>&1; then
         sam_local_log "debootstrap failed:"
         tail -n 20 "$log_dir/debootstrap.log" >&2
         rm -rf "$rootfs"
@@ -166,9 +172,7 @@ sam_local_env_value() {
 
 # The built template exists and its functions were built for this machine.
 sam_local_check_build() {
-    local root built arch host
-    root="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
-    built="$root/.aws-sam/build/template.yaml"
+    local built="$SAM_LOCAL_TEMPLATE" arch host
     if [[ ! -f "$built" ]]; then
         sam_local_log "no $built: run 'make build' first (on x86_64: make build ARCH=x86_64)"
         return 1
