@@ -93,6 +93,7 @@ WORK="$(mktemp -d /tmp/sam-local-test.XXXXXX)"
 DDB_PORT=""
 SAM_PID=""
 CLEANED=""
+invoke_pids=()
 
 # sam's function containers (label sam.cli.container.type=lambda) that were not
 # there before this run: sam removes them itself when it exits normally, not
@@ -122,6 +123,13 @@ cleanup() {
         kill -KILL "$SAM_PID" 2>/dev/null || true
         wait "$SAM_PID" 2>/dev/null || true
     fi
+    local pid
+    for pid in "${invoke_pids[@]}"; do
+        kill -TERM "$pid" 2>/dev/null || true
+    done
+    for pid in "${invoke_pids[@]}"; do
+        wait "$pid" 2>/dev/null || true
+    done
     remove_containers
     ddb_stop
     sam_local_docker_stop
@@ -193,12 +201,20 @@ it_started=$SECONDS
 run_integration_tests
 it_secs=$((SECONDS - it_started))
 
-# --- 5. sam local invoke, one event per function ----------------------------
+# --- 5. sam local invoke, one event per function (all three at once) -------
+for spec in "${INVOKES[@]}"; do
+    read -r fn event _ <<<"$spec"
+    sam local invoke "$fn" --event "$event" "${COMMON[@]}" \
+        >"$WORK/invoke-$fn.json" 2>"$WORK/invoke-$fn.log" &
+    invoke_pids+=($!)
+done
+i=0
 for spec in "${INVOKES[@]}"; do
     read -r fn event want <<<"$spec"
     out="$WORK/invoke-$fn.json"
-    sam local invoke "$fn" --event "$event" "${COMMON[@]}" >"$out" 2>"$WORK/invoke-$fn.log" ||
+    wait "${invoke_pids[$i]}" ||
         { tail -n 30 "$WORK/invoke-$fn.log" >&2; die "sam local invoke $fn failed"; }
+    i=$((i + 1))
     got="$(python3 -c 'import json, sys; print(json.loads(open(sys.argv[1]).read().strip().splitlines()[-1])["statusCode"])' "$out" 2>/dev/null || echo "?")"
     [[ "$got" == "$want" ]] || {
         cat "$out" >&2
