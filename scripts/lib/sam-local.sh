@@ -100,7 +100,7 @@ sam_local_build_standin() {
     local log_dir="$1" rootfs
     command -v debootstrap >/dev/null || sam_local_apt_install debootstrap || return 1
     rootfs="$(mktemp -d "$log_dir/rootfs.XXXXXX")"
-    sam_local_log "building the stand-in image $SAM_LOCAL_STANDIN_IMAGE (debootstrap --variant=minbase bookworm; log: $log_dir/debootstrap.log)"
+    sam_local_log "building the stand-in image $SAM_LOCAL_STANDIN_IMAGE (debootstrap --variant=minbase --include=ca-certificates bookworm; log: $log_dir/debootstrap.log)"
     # ca-certificates: the AWS SDK in the bootstrap wants the system's root
     # certificates (the real image has them too), even when it only speaks
     # plain HTTP to DynamoDB Local.
