@@ -11,7 +11,7 @@ export PATH := $(CURDIR)/$(VENV_BIN):$(PATH)
 
 
 .PHONY: dev-smoke fuzz schemathesis
-.PHONY: build sam-local iac-check
+.PHONY: build sam-local sam-local-test iac-check
 .PHONY: browser-test
 .PHONY: bench
 .PHONY: actionlint deploy-role-check smoke seed deploy rehearse-staging
@@ -75,7 +75,7 @@ clean: ## Remove build output and local state (keeps node_modules)
 
 actionlint: venv ## Lint .github/workflows (actionlint, with shellcheck on run: blocks)
 	$(VENV_BIN)/actionlint -shellcheck $(CURDIR)/$(VENV_BIN)/shellcheck
-	$(VENV_BIN)/shellcheck -x scripts/stack-outputs.sh scripts/lib/local-stack.sh .github/scripts/*.sh
+	$(VENV_BIN)/shellcheck -x scripts/stack-outputs.sh scripts/lib/*.sh scripts/sam-local.sh scripts/sam-local-test.sh .github/scripts/*.sh
 
 deploy-role-check: venv ## cfn-lint deploy/github-oidc-role.yaml (the GitHub OIDC deploy roles)
 	$(VENV_BIN)/cfn-lint deploy/github-oidc-role.yaml
@@ -119,17 +119,14 @@ build: venv ## sam build via cargo-lambda (ARCH=arm64|x86_64; unset: arm64 if it
 	scripts/sam-build.sh
 
 # sam local runs the built functions in Docker against DynamoDB Local on this
-# host (port 8000, data in .dev/dynamodb, as `make dev`). env.json points them
-# at host.docker.internal, which --add-host maps on Linux; SAM_LOCAL_ARGS adds
-# more (e.g. --docker-network NAME). No salt to inject: the counter makes one
-# per UTC day in its table.
+# host. scripts/lib/sam-local.sh holds what both targets share: Docker (dockerd
+# started if none runs), the base image (AWS's provided:al2023, or a Debian
+# stand-in where it cannot be pulled), and env.json pointed at DynamoDB Local
+# through host.docker.internal. SAM_LOCAL_ARGS adds
+# `sam local start-api` arguments (e.g. --docker-network NAME).
 SAM_LOCAL_ARGS ?=
-sam-local: venv deps build ## sam local start-api on :3000 against DynamoDB Local (needs Docker; see README)
-	@mkdir -p .dev
-	$(CARGO) build --locked -p testkit -p local-api
-	target/debug/dynamodb-local start --port 8000 --pid-file .dev/dynamodb-local.pid --db-path .dev/dynamodb
-	set -e; trap 'target/debug/dynamodb-local stop --pid-file .dev/dynamodb-local.pid' EXIT; \
-	export AWS_ACCESS_KEY_ID=local AWS_SECRET_ACCESS_KEY=local AWS_REGION=us-east-1 AWS_DEFAULT_REGION=us-east-1; \
-	AWS_ENDPOINT_URL_DYNAMODB=http://127.0.0.1:8000 $(CARGO) run --quiet --locked -p local-api -- seed --file data/resume.json --create-table; \
-	sam local start-api --env-vars env.json --port 3000 --warm-containers LAZY \
-		--add-host host.docker.internal:host-gateway $(SAM_LOCAL_ARGS)
+sam-local: venv deps build ## sam local start-api on :3000 against DynamoDB Local on :8000 (Docker; see README)
+	CARGO="$(CARGO)" scripts/sam-local.sh $(SAM_LOCAL_ARGS)
+
+sam-local-test: venv deps ## The output of `make build` under sam local: integration tests and one invoke per function (Docker)
+	CARGO="$(CARGO)" scripts/sam-local-test.sh
