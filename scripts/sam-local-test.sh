@@ -25,10 +25,8 @@ cd "$(dirname "$0")/.."
 CARGO="${CARGO:-cargo}"
 
 # ---------------------------------------------------------------------------
-# The two pieces that change when the integration tests move into one binary
-# (tests/ crate `integration-tests`) and DynamoDB Local gets its Rust launcher.
-
-# >>> TEST COMMAND: the integration tests that run against API_URL (sam local).
+# The integration tests that run against API_URL (sam local): modules of the
+# one binary `it` (tests/tests/it).
 # Left out on purpose: the `sigv4` group (sam local does not enforce IAM
 # authorization; README "sam local").
 IT_GROUPS=(smoke resume counter manager)
@@ -48,22 +46,23 @@ NOT_UNDER_SAM_LOCAL=(
     wrong_shapes_are_400_naming_the_field_path   # manager: a non-UTF-8 body: sam local's 502, not 400
 )
 run_integration_tests() {
-    local args=() skips=() group name
-    for group in "${IT_GROUPS[@]}"; do args+=(--test "$group"); done
+    local skips=() name
     for name in "${NOT_UNDER_SAM_LOCAL[@]}"; do skips+=(--skip "$name"); done
-    "$CARGO" test -p integration-tests --locked --no-fail-fast "${args[@]}" -- "${skips[@]}"
-    # one binary: "$CARGO" test -p integration-tests --locked --no-fail-fast --test it -- "${IT_GROUPS[@]/%/::}" "${skips[@]}"
+    # `smoke::` etc.: module paths, so the sigv4 group is not selected.
+    "$CARGO" test -p integration-tests --locked --no-fail-fast --test it -- \
+        "${IT_GROUPS[@]/%/::}" "${skips[@]}"
 }
 
-# >>> DYNAMODB LOCAL LAUNCHER: start in memory on a free port (sets DDB_PORT) / stop.
+# DynamoDB Local in memory on a free port (sets DDB_PORT), with testkit's
+# launcher; it listens on every interface, so the containers reach it.
 ddb_start() {
-    # shellcheck source=scripts/lib/local-stack.sh
-    source scripts/lib/local-stack.sh
-    DDB_PORT="$(ddb_start_on_free_port "$WORK/ddb.pid" "$WORK/ddb.log")"
+    "$CARGO" build --quiet --locked -p testkit
+    DDB_PORT="$(target/debug/dynamodb-local start --free-port --in-memory \
+        --pid-file "$WORK/ddb.pid" --log "$WORK/ddb.log")"
 }
 ddb_stop() {
     [[ -f "$WORK/ddb.pid" ]] || return 0
-    scripts/dynamodb-local.sh stop --pid-file "$WORK/ddb.pid" >/dev/null 2>&1 || true
+    target/debug/dynamodb-local stop --pid-file "$WORK/ddb.pid" >/dev/null 2>&1 || true
 }
 # ---------------------------------------------------------------------------
 

@@ -16,7 +16,7 @@ DDB_PORT=8000
 PORT="${SAM_LOCAL_PORT:-3000}"
 
 stop() {
-    scripts/dynamodb-local.sh stop --pid-file .dev/dynamodb-local.pid >/dev/null || true
+    target/debug/dynamodb-local stop --pid-file .dev/dynamodb-local.pid >/dev/null || true
     sam_local_docker_stop
 }
 trap stop EXIT
@@ -28,7 +28,8 @@ sam_local_image .dev || exit 1
 mapfile -t image_args < <(sam_local_image_args)
 sam_local_env_file .dev/env.json "$DDB_PORT"
 
-scripts/dynamodb-local.sh start --port "$DDB_PORT" --pid-file .dev/dynamodb-local.pid --db-path .dev/dynamodb
+"${CARGO:-cargo}" build --quiet --locked -p testkit
+target/debug/dynamodb-local start --port "$DDB_PORT" --pid-file .dev/dynamodb-local.pid --db-path .dev/dynamodb
 export AWS_ACCESS_KEY_ID=local AWS_SECRET_ACCESS_KEY=local AWS_REGION=us-east-1 AWS_DEFAULT_REGION=us-east-1
 AWS_ENDPOINT_URL_DYNAMODB="http://127.0.0.1:$DDB_PORT" "${CARGO:-cargo}" run --quiet --locked -p local-api -- \
     seed --file data/resume.json --create-table

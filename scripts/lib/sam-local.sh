@@ -151,12 +151,10 @@ sam_local_env_file() {
     local root
     root="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
     python3 - "$root/env.json" "$1" "$2" <<'PY'
-import json, secrets, sys
+import json, sys
 src, out, port = sys.argv[1], sys.argv[2], sys.argv[3]
 env = json.load(open(src))
 env["Parameters"]["AWS_ENDPOINT_URL_DYNAMODB"] = f"http://host.docker.internal:{port}"
-# No Secrets Manager locally: the counter gets a fresh salt per run.
-env["VisitorCounterFunction"]["VISITOR_SALT"] = secrets.token_hex(32)
 with open(out, "w") as f:
     json.dump(env, f, indent=2)
 PY
