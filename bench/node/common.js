@@ -10,6 +10,12 @@ const ALLOWED_ORIGINS = new Set(
     .filter(Boolean),
 );
 
+// JSON.stringify replacer: the document client returns numbers beyond 2^53
+// as BigInt, which JSON.stringify refuses.
+function toJson(_key, value) {
+  return typeof value === "bigint" ? value.toString() : value;
+}
+
 function header(event, name) {
   for (const [key, value] of Object.entries(event.headers || {})) {
     if (key.toLowerCase() === name) return value;
@@ -27,7 +33,7 @@ function response(event, status, body, headers) {
   }
   Object.assign(out, headers || {});
   if (body !== undefined && body !== null && typeof body !== "string") {
-    body = JSON.stringify(body);
+    body = JSON.stringify(body, toJson);
   }
   return { statusCode: status, headers: out, body: body || "" };
 }
