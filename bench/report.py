@@ -61,6 +61,8 @@ def summarize_share(results, share):
             }
             if boosts:
                 m["boost_init_ms"], m["boost_first_ms"], m["boost_init_first_ms"] = cold_figures(boosts)
+            m["failed"] = sum(n for r in runs + boosts for code, n in r.get("statuses", []) if code != 200)
+            m["answers"] = sum(n for r in runs + boosts for code, n in r.get("statuses", []))
             size = results["sizes"][name]
             m["size_raw"] = size.get(f"{lang}_raw")
             m["size_zip"] = size.get(f"{lang}_zip")
@@ -429,6 +431,12 @@ def share_section(results, share, sm, langs):
                 r, b = per["rust"], per[base]
                 cells = [ratio(r.get(k), b.get(k)) for k in keys]
                 md.append(f"| | *Rust/{NAMES[base]}* | " + " | ".join(f"*{c}*" for c in cells) + " | | |")
+    failed = [(per["title"], NAMES[lang], per[lang]["failed"], per[lang]["answers"])
+              for per in sm["functions"].values() for lang in langs if per[lang].get("failed")]
+    if failed:
+        md += ["", "Answers other than 200 (a 503: DynamoDB did not answer within the function's timeouts, "
+               "e.g. the 1 s connect timeout, which covers the TLS handshake): " + "; ".join(
+                   f"{t} ({r}): {n} of {a}" for t, r, n, a in failed) + ". They are timed like the others."]
     if sm.get("floor"):
         md += [
             "",

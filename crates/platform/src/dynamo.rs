@@ -39,6 +39,16 @@ pub async fn sdk_config() -> aws_config::SdkConfig {
     loader.load().await
 }
 
+/// Opens the client's connection to DynamoDB now: TCP and TLS handshakes,
+/// and the SDK's first-use work (trust store, credentials, signing), so a
+/// Lambda's init pays for them instead of its first invoke. Any answer will
+/// do, an error included (an HTTP error keeps the connection pooled), so the
+/// call is `DescribeEndpoints`, which needs no table, and its result is
+/// ignored.
+pub async fn prewarm(client: &Client) {
+    let _ = client.describe_endpoints().send().await;
+}
+
 /// Standard retry mode (exponential backoff with jitter, a client-side retry
 /// quota), 3 attempts in all: transient faults and throttling are retried
 /// inside the operation timeout. Exposed so every client, tests' included,

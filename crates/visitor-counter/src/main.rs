@@ -13,5 +13,6 @@ async fn main() -> Result<(), lambda_http::Error> {
     let http: HttpConfig = from_env()?;
     let salt = visitor_counter::resolve_salt(&config).await?;
     let client = platform::dynamo::client().await;
+    platform::dynamo::prewarm(&client).await;
     platform::lambda::run(visitor_counter::router(&config, salt, &http, client), &http).await
 }
