@@ -64,7 +64,7 @@ $(VENV)/.installed: requirements-dev.txt
 	$(VENV_BIN)/pip install --quiet --disable-pip-version-check -r requirements-dev.txt
 	@touch $@
 
-bench: deps ## Benchmark the release bootstraps beside a Python boto3 baseline; writes docs/PERFORMANCE.md (not part of test)
+bench: deps ## Benchmark the release bootstraps beside Python (boto3) and Node.js (SDK v3) baselines, under Lambda CPU shares, over TLS; writes docs/PERFORMANCE.md (not part of test)
 	bench/run.sh
 
 clean: ## Remove build output and local state (keeps node_modules)

@@ -1,26 +1,41 @@
 #!/usr/bin/env python3
-"""`make bench`: measure the real bootstrap binaries beside a Python boto3
-baseline, in one run, against one DynamoDB Local; write
-target/bench/results.json, docs/PERFORMANCE.md and docs/performance.svg.
+"""`make bench`: measure the real bootstrap binaries beside Python (boto3) and
+Node.js (AWS SDK for JavaScript v3) baselines, in one run, against one
+DynamoDB Local behind a TLS proxy; write target/bench/results.json,
+docs/PERFORMANCE.md and docs/performance.svg.
 
-bench/run.sh builds everything first (release binaries, the Python venv, wrk)
-and then runs this script with the same arguments. Standard library only.
+bench/run.sh builds and installs everything first (release binaries, the
+Python venv, the Node baseline's node_modules, stunnel4, wrk) and then runs
+this script with the same arguments. Standard library only.
 
-Per function and per round (every figure is the median over --runs rounds):
-  - Rust and Python each get --cold-starts fresh processes under the Runtime
-    API emulator (`lambda-bench invoke`): init and first invoke of each, then
-    --invokes warm invokes on the last one, and its VmHWM;
-  - the raw SDK calls of the same request are timed the same way, in Rust
-    (`lambda-bench raw`, the Lambdas' client) and in Python (boto3);
-  - a do-nothing function shows the runtime floor.
-Then wrk measures local-api per route, and DynamoDB Local's own ceiling.
+As a deployed function sees it:
+  - TLS: stunnel (Debian's stunnel4) terminates TLS in front of DynamoDB
+    Local with a certificate of a test CA made for the run; every runtime
+    trusts it the standard way (SSL_CERT_FILE / AWS_CA_BUNDLE: the system
+    bundle plus the test CA; NODE_EXTRA_CA_CERTS: the test CA), so the
+    endpoint is https:// and the first DynamoDB call pays a handshake;
+  - CPU: every function process runs in a cgroup v1 `cpu` group with the
+    quota of a Lambda memory size (MB / 1,769 of a CPU, --shares), either
+    from spawn ("init at the share") or only after its first /next poll,
+    having initialised with one full CPU ("boosted init").
+
+Per CPU share, function and round (every figure is the median over --runs
+rounds): each runtime gets --cold-starts fresh processes under the Runtime
+API emulator (`lambda-bench invoke`) with init at the share, then --invokes
+warm invokes on the last one, and its VmHWM; then --cold-starts more with
+boosted init. A do-nothing function shows the runtime floor. Then wrk
+measures local-api per route over plain HTTP, and DynamoDB Local's ceiling.
 
 Levers are tried as A/B runs: `--ab DIR` also measures the bootstraps built
-in DIR, interleaved with the current ones (`--rust-only --skip-wrk` keeps it
-quick); `python3 bench/report.py lever NAME "what" RESULTS` records the pair.
+in DIR, interleaved with the current ones (`--langs rust --skip-wrk` keeps it
+quick); `--ab-env NAME=VALUE` gives only them an extra variable (DIR may be
+target/release itself); `python3 bench/report.py lever NAME "what" RESULTS`
+records the pair.
 """
 
 import argparse
+import atexit
+import base64
 import io
 import json
 import os
@@ -42,7 +57,18 @@ RELEASE = ROOT / "target" / "release"
 # (a lever under trial) while the harness and local-api stay these.
 BIN_DIR = Path(os.environ.get("BENCH_BIN_DIR") or RELEASE)
 PYDIR = ROOT / "bench" / "python"
+NODEDIR = ROOT / "bench" / "node"
 VENV_PY = OUT / "venv" / "bin" / "python"
+NODE_RIC = NODEDIR / "node_modules" / "aws-lambda-ric" / "bin" / "index.mjs"
+TLS_DIR = OUT / "tls"
+# What the functions trust: the system bundle plus the run's test CA.
+CA_BUNDLE = TLS_DIR / "bundle.pem"
+# The same bundle behind one certificate that does not parse (see --help of
+# report.py's levers: it makes platform::tls fall back to the SDK default).
+CA_BUNDLE_UNPARSABLE_FIRST = TLS_DIR / "bundle-unparsable-first.pem"
+CGROUP_CPU = Path("/sys/fs/cgroup/cpu")
+CPU_PERIOD_US = 100_000  # the kernel's default CFS period
+FULL_VCPU_MB = 1769  # AWS: one full vCPU at 1,769 MB
 HARNESS = RELEASE / "lambda-bench"
 
 SALT = "bench-salt-0123456789abcdef"
@@ -65,6 +91,7 @@ FUNCTIONS = [
         "title": "GET /resume",
         "binary": "resume",
         "python": "resume_handler.handler",
+        "node": "resume.handler",
         "events": ["resume-get.json"],
         "raw": "resume-get",
         "wrk": ("GET", "/resume", None),
@@ -74,6 +101,7 @@ FUNCTIONS = [
         "title": "GET /visitorcount",
         "binary": "visitor-counter",
         "python": "visitor_counter.handler",
+        "node": "visitor_counter.handler",
         "events": ["visitorcount-get.json"],
         "raw": "visitorcount",
         "wrk": ("GET", "/visitorcount", None),
@@ -83,6 +111,7 @@ FUNCTIONS = [
         "title": "POST /dynamodbmanager (read)",
         "binary": "dynamodbmanager",
         "python": "dynamodbmanager.handler",
+        "node": "dynamodbmanager.handler",
         "events": ["dynamodbmanager-read.json"],
         "setup": "dynamodbmanager-create.json",
         "raw": "manager-read",
@@ -126,23 +155,25 @@ def event_path(name):
     return path if path.exists() else None
 
 
-def lambda_env(fn, endpoint):
+def lambda_env(fn, endpoint, memory_mb=128):
     env = {
         "AWS_LAMBDA_FUNCTION_NAME": fn["name"],
-        "AWS_LAMBDA_FUNCTION_MEMORY_SIZE": "128",
+        "AWS_LAMBDA_FUNCTION_MEMORY_SIZE": str(memory_mb),
         "AWS_LAMBDA_FUNCTION_VERSION": "$LATEST",
         "AWS_LAMBDA_LOG_GROUP_NAME": f"/aws/lambda/{fn['name']}",
         "AWS_LAMBDA_LOG_STREAM_NAME": "2025/01/01/[$LATEST]bench",
         "AWS_LAMBDA_LOG_FORMAT": "JSON",
         "AWS_LAMBDA_LOG_LEVEL": "INFO",
         "AWS_LAMBDA_HTTP_IGNORE_STAGE_IN_PATH": "true",
-        "LOG_LEVEL": "info",
         "AWS_REGION": "us-east-1",
         "AWS_DEFAULT_REGION": "us-east-1",
         "AWS_ACCESS_KEY_ID": "local",
         "AWS_SECRET_ACCESS_KEY": "local",
         "AWS_SESSION_TOKEN": "local",
         "AWS_ENDPOINT_URL_DYNAMODB": endpoint,
+        "SSL_CERT_FILE": str(CA_BUNDLE),
+        "AWS_CA_BUNDLE": str(CA_BUNDLE),
+        "NODE_EXTRA_CA_CERTS": str(TLS_DIR / "ca.pem"),
         "TZ": ":UTC",
         "LANG": "C.UTF-8",
         "ALLOWED_ORIGINS": ORIGINS,
@@ -169,12 +200,26 @@ def run_json(cmd, env=None, cwd=None):
 COLD_STARTS = 5  # --cold-starts
 
 
-def invoke(fn, lang, endpoint, invokes, tag, events=None, cold_starts=None):
-    env = lambda_env(fn, endpoint)
+def invoke(fn, lang, endpoint, invokes, tag, events=None, cold_starts=None, share=None, boost=False):
+    """`lambda-bench invoke` of one runtime. `share`: the cgroup the process
+    runs in (from spawn, or with `boost` from its first /next poll on, after
+    an init with one full CPU)."""
+    env = lambda_env(fn, endpoint, share["mb"] if share else 128)
     if lang == "rust-ab":
         env.update(AB_ENV)
     events = events or [event_path(e) for e in fn["events"]]
-    cmd = [str(HARNESS), "invoke", "--invokes", str(invokes), "--cold-starts", str(cold_starts or COLD_STARTS), "--log", str(OUT / "logs" / f"{fn['name']}-{lang}-{tag}.log")]
+    log_name = f"{fn['name']}-{lang}-{share['name'] if share else 'setup'}{'-boost' if boost else ''}-{tag}.log"
+    cmd = [str(HARNESS), "invoke", "--invokes", str(invokes), "--cold-starts", str(cold_starts or COLD_STARTS),
+           "--log", str(OUT / "logs" / log_name)]
+    if share:
+        # A 503 is the Rust functions' answer when DynamoDB does not answer in
+        # time (a 1 s connect timeout, which a TLS handshake on a small CPU
+        # share can exceed): counted and reported, not fatal.
+        cmd += ["--expect-status", "200", "--expect-status", "503"]
+    if share and share["cgroup"]:
+        cmd += ["--cgroup", share["cgroup"]]
+        if boost:
+            cmd += ["--init-cgroup", share["boost_cgroup"]]
     for e in events:
         cmd += ["--event", str(e)]
     for k, v in env.items():
@@ -185,6 +230,9 @@ def invoke(fn, lang, endpoint, invokes, tag, events=None, cold_starts=None):
         cmd += ["--", str(BIN_DIR / fn["binary"])]
     elif lang == "rust-ab":
         cmd += ["--", str(AB_DIR / fn["binary"])]
+    elif lang == "node":
+        cmd += ["--env", f"LAMBDA_TASK_ROOT={NODEDIR}", "--cwd", str(NODEDIR),
+                "--", shutil.which("node") or "node", str(NODE_RIC), fn["node"]]
     else:
         env_py = {"LAMBDA_TASK_ROOT": str(PYDIR), "PYTHONDONTWRITEBYTECODE": "1"}
         for k, v in env_py.items():
@@ -233,6 +281,8 @@ def sizes(functions):
         binary = BIN_DIR / fn["binary"]
         module = fn["python"].split(".")[0]
         py_files = {f"{module}.py": PYDIR / f"{module}.py", "common.py": PYDIR / "common.py"}
+        node_module = fn["node"].split(".")[0]
+        node_files = {f"{node_module}.js": NODEDIR / f"{node_module}.js", "common.js": NODEDIR / "common.js"}
         out[fn["name"]] = {
             "rust_raw": binary.stat().st_size,
             "rust_zip": zipped_size({"bootstrap": binary}),
@@ -240,8 +290,106 @@ def sizes(functions):
                 "rust-ab_zip": zipped_size({"bootstrap": AB_DIR / fn["binary"]})} if AB_DIR else {}),
             "python_raw": sum(p.stat().st_size for p in py_files.values()),
             "python_zip": zipped_size(py_files),
+            "node_raw": sum(p.stat().st_size for p in node_files.values()),
+            "node_zip": zipped_size(node_files),
         }
     return out
+
+
+# ---------------------------------------------------------------- TLS and CPU
+
+
+def openssl(*args):
+    subprocess.run(["openssl", *args], check=True, capture_output=True)
+
+
+def make_test_ca():
+    """A test CA and a certificate it signs for 127.0.0.1 and localhost, and
+    the bundles the functions trust (system bundle + test CA)."""
+    TLS_DIR.mkdir(parents=True, exist_ok=True)
+    ca_key, ca, key, csr, cert = (TLS_DIR / n for n in ("ca.key", "ca.pem", "server.key", "server.csr", "server.pem"))
+    openssl("req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes", "-days", "2",
+            "-subj", "/CN=lambda-bench test CA", "-keyout", str(ca_key), "-out", str(ca))
+    openssl("req", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes",
+            "-subj", "/CN=127.0.0.1", "-keyout", str(key), "-out", str(csr))
+    ext = TLS_DIR / "server.ext"
+    ext.write_text("subjectAltName = IP:127.0.0.1, DNS:localhost\nextendedKeyUsage = serverAuth\n"
+                   "basicConstraints = CA:FALSE\nkeyUsage = digitalSignature\n")
+    openssl("x509", "-req", "-in", str(csr), "-CA", str(ca), "-CAkey", str(ca_key), "-CAcreateserial",
+            "-days", "2", "-extfile", str(ext), "-out", str(cert))
+    system = next((Path(p) for p in ("/etc/ssl/certs/ca-certificates.crt", "/etc/pki/tls/certs/ca-bundle.crt")
+                   if Path(p).exists()), None)
+    bundle = (system.read_text() if system else "") + ca.read_text()
+    CA_BUNDLE.write_text(bundle)
+    # A certificate whose DER does not parse, first: platform::tls refuses
+    # the bundle at once (and the SDK default, which skips such entries,
+    # takes over), the cheapest way to A/B the two on one build.
+    der = bytearray(base64.b64decode("".join(ca.read_text().splitlines()[1:-1])))
+    der[1:4] = b"\x82\xff\xff"  # a DER length past the end
+    broken = base64.b64encode(bytes(der)).decode()
+    wrapped = "\n".join(broken[i:i + 64] for i in range(0, len(broken), 64))
+    CA_BUNDLE_UNPARSABLE_FIRST.write_text(f"-----BEGIN CERTIFICATE-----\n{wrapped}\n-----END CERTIFICATE-----\n{bundle}")
+    return {"system_bundle": str(system) if system else None,
+            "certificates": bundle.count("BEGIN CERTIFICATE")}
+
+
+def start_tls_proxy(ddb_port):
+    """stunnel in front of DynamoDB Local; returns (process, port)."""
+    stunnel = shutil.which("stunnel4") or shutil.which("stunnel")
+    if not stunnel:
+        raise SystemExit("bench: stunnel4 is missing (bench/run.sh installs it: apt-get install stunnel4)")
+    port = free_port()
+    conf = TLS_DIR / "stunnel.conf"
+    conf.write_text("\n".join([
+        "foreground = yes", "syslog = no", "debug = 3", f"output = {OUT / 'logs' / 'stunnel.log'}",
+        "[dynamodb]", f"accept = 127.0.0.1:{port}", f"connect = 127.0.0.1:{ddb_port}",
+        f"cert = {TLS_DIR / 'server.pem'}", f"key = {TLS_DIR / 'server.key'}", "",
+    ]))
+    proc = subprocess.Popen([stunnel, str(conf)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    wait_port(port)
+    return proc, port
+
+
+CGROUPS = []  # created by us, removed at exit (children first)
+
+
+def remove_cgroups():
+    for path in reversed(CGROUPS):
+        for _ in range(50):  # bounded: processes leave a cgroup as they exit
+            try:
+                path.rmdir()
+                break
+            except FileNotFoundError:
+                break
+            except OSError:
+                time.sleep(0.1)
+    CGROUPS.clear()
+
+
+def make_cgroup(path, quota_us):
+    path.mkdir(exist_ok=True)
+    CGROUPS.append(path)
+    (path / "cpu.cfs_period_us").write_text(str(CPU_PERIOD_US))
+    (path / "cpu.cfs_quota_us").write_text(str(quota_us))
+    return str(path)
+
+
+def make_shares(sizes):
+    """One cgroup per memory size with its CPU quota, and one with a full
+    CPU for boosted inits. None if cgroup v1 cpu is not writable here."""
+    if not (CGROUP_CPU / "cpu.cfs_quota_us").exists() or not os.access(CGROUP_CPU, os.W_OK):
+        return None
+    base = CGROUP_CPU / f"lambda-bench-{os.getpid()}"
+    base.mkdir(exist_ok=True)
+    CGROUPS.append(base)
+    atexit.register(remove_cgroups)
+    boost = make_cgroup(base / "init-1vcpu", CPU_PERIOD_US)
+    shares = []
+    for mb in sizes:
+        quota = round(CPU_PERIOD_US * mb / FULL_VCPU_MB)
+        shares.append({"name": f"{mb}", "mb": mb, "quota_us": quota, "period_us": CPU_PERIOD_US,
+                       "cgroup": make_cgroup(base / f"mb{mb}", quota), "boost_cgroup": boost})
+    return shares
 
 
 # ---------------------------------------------------------------- wrk
@@ -356,9 +504,9 @@ def machine_info():
             break
     mem_kb = int(re.search(r"MemTotal:\s+(\d+)", Path("/proc/meminfo").read_text()).group(1))
 
-    def version(cmd):
+    def version(cmd, cwd=None):
         try:
-            return subprocess.run(cmd, capture_output=True, text=True).stdout.strip().splitlines()[0]
+            return subprocess.run(cmd, capture_output=True, text=True, cwd=cwd).stdout.strip().splitlines()[0]
         except (OSError, IndexError):
             return "unknown"
 
@@ -373,6 +521,11 @@ def machine_info():
         "rustc": version(["rustc", "--version"]),
         "python": version([str(VENV_PY), "--version"]),
         "boto3": version([str(VENV_PY), "-c", "import boto3, awslambdaric; print('boto3', boto3.__version__, '/ awslambdaric', awslambdaric.__version__)"]),
+        "node": version(["node", "--version"]),
+        "node_packages": version(["node", "-e", "const v = (p) => require(p + '/package.json').version; "
+                                  "console.log(['@aws-sdk/client-dynamodb', '@aws-sdk/lib-dynamodb', 'aws-lambda-ric']"
+                                  ".map((p) => p + ' ' + v(p)).join(' / '))"], cwd=NODEDIR),
+        "stunnel": version(["bash", "-c", "stunnel4 -version 2>&1 | grep -m1 ^stunnel"]),
         "java": version(["bash", "-c", "java -version 2>&1"]),
         "dynamodb_local": Path(jar_dir).name if jar_dir else "unknown",
         "wrk": version(["bash", "-c", "wrk -v 2>&1"]),
@@ -386,13 +539,16 @@ def main():
     global AB_DIR, COLD_STARTS
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--runs", type=int, default=int(os.environ.get("BENCH_RUNS", 3)))
-    ap.add_argument("--invokes", type=int, default=int(os.environ.get("BENCH_INVOKES", 500)))
-    ap.add_argument("--cold-starts", type=int, default=int(os.environ.get("BENCH_COLD_STARTS", 5)),
-                    help="cold starts per function and round; init and first invoke are their median")
+    ap.add_argument("--invokes", type=int, default=int(os.environ.get("BENCH_INVOKES", 300)))
+    ap.add_argument("--cold-starts", type=int, default=int(os.environ.get("BENCH_COLD_STARTS", 3)),
+                    help="cold starts per function, round and init mode; init and first invoke are their median")
+    ap.add_argument("--shares", default=os.environ.get("BENCH_SHARES", "128,1024"),
+                    help="memory sizes (MB) whose CPU share (MB / 1,769 of a CPU) the functions run under")
+    ap.add_argument("--langs", default="rust,python,node", help="runtimes to measure (rust, python, node)")
     ap.add_argument("--wrk-seconds", type=int, default=int(os.environ.get("BENCH_WRK_SECONDS", 5)))
     ap.add_argument("--wrk-connections", type=int, default=16)
     ap.add_argument("--skip-wrk", action="store_true", help="leave out the local-api throughput part")
-    ap.add_argument("--rust-only", action="store_true", help="leave out the Python baseline (for quick lever checks)")
+    ap.add_argument("--rust-only", action="store_true", help="same as --langs rust (quick lever checks)")
     ap.add_argument("--ab", type=Path, metavar="DIR",
                     help="also measure the bootstraps in DIR (a lever under trial), interleaved with the others")
     ap.add_argument("--ab-env", action="append", default=[], metavar="NAME=VALUE",
@@ -421,10 +577,17 @@ def main():
         log(f"leaving out {fn['name']}: no binary target/release/{fn['binary']} or no events/{fn['events'][0]}")
     if not functions:
         raise SystemExit("bench: nothing to measure")
-    langs = ["rust"] if args.rust_only else ["rust", "python"]
+    langs = ["rust"] if args.rust_only else [lang.strip() for lang in args.langs.split(",") if lang.strip()]
+    if "node" in langs and not NODE_RIC.exists():
+        raise SystemExit(f"bench: {NODE_RIC} is missing (bench/run.sh runs `npm ci` in bench/node)")
     if args.ab:
         AB_DIR = args.ab.resolve()
         langs.insert(1, "rust-ab")
+    shares = make_shares(int(mb) for mb in args.shares.split(","))
+    if shares is None:
+        log("cgroup v1 cpu is not writable here (needs root and /sys/fs/cgroup/cpu): measuring on the full machine")
+        shares = [{"name": "full", "mb": None, "quota_us": None, "period_us": None, "cgroup": None, "boost_cgroup": None}]
+    tls = make_test_ca()
 
     ddb_port = free_port()
     pid_file = OUT / "dynamodb-local.pid"
@@ -432,10 +595,14 @@ def main():
     subprocess.run([str(ddb), "start", "--port", str(ddb_port), "--pid-file", str(pid_file),
                     "--in-memory", "--log", str(OUT / "logs" / "dynamodb-local.log")], check=True,
                    stdout=subprocess.DEVNULL)
-    endpoint = f"http://127.0.0.1:{ddb_port}"
+    plain_endpoint = f"http://127.0.0.1:{ddb_port}"
+    proxy = None
     started = datetime.now(timezone.utc)
+    loads = [{"at": started.isoformat(timespec="seconds"), "phase": "start", "loadavg": loadavg()}]
     try:
-        env = lambda_env(FUNCTIONS[0], endpoint)
+        proxy, tls_port = start_tls_proxy(ddb_port)
+        endpoint = f"https://127.0.0.1:{tls_port}"
+        env = lambda_env(FUNCTIONS[0], plain_endpoint)
         del env["AWS_LAMBDA_FUNCTION_NAME"]  # local-api is not in Lambda: readable logs
         seed = subprocess.run(
             [str(RELEASE / "local-api"), "seed", "--file", str(ROOT / "data" / "resume.json"), "--create-table"],
@@ -447,7 +614,7 @@ def main():
                 invoke(fn, "rust", endpoint, 0, "setup", events=[event_path(fn["setup"])], cold_starts=1)
 
         # DynamoDB Local is a JVM: let its JIT settle before anything counts.
-        log("warming up DynamoDB Local")
+        log("warming up DynamoDB Local (through the TLS proxy)")
         for fn in functions:
             raw(fn, "rust", endpoint, 1500)
             if "python" in langs:
@@ -455,20 +622,26 @@ def main():
 
         rounds = []
         for r in range(args.runs):
-            order = functions if r % 2 == 0 else list(reversed(functions))
             result = {}
-            for fn in order:
-                entry = {}
-                for lang in (langs if r % 2 == 0 else list(reversed(langs))):
-                    log(f"round {r + 1}/{args.runs}: {fn['name']} ({lang})")
-                    entry[f"{lang}_raw"] = raw(fn, lang, endpoint, args.invokes)
-                    entry[lang] = invoke(fn, lang, endpoint, args.invokes, f"r{r + 1}")
-                result[fn["name"]] = entry
-            floor = {"name": "floor", "events": fn["events"], "python": "floor.handler"}
-            result["floor"] = {}
-            for lang in [l for l in langs if l != "rust-ab"] + ["rust-ct"]:
-                log(f"round {r + 1}/{args.runs}: runtime floor ({lang})")
-                result["floor"][lang] = invoke(floor, lang, endpoint, args.invokes, f"r{r + 1}")
+            for share in shares:
+                order = functions if r % 2 == 0 else list(reversed(functions))
+                per_share = {}
+                for fn in order:
+                    entry = {}
+                    for lang in (langs if r % 2 == 0 else list(reversed(langs))):
+                        log(f"round {r + 1}/{args.runs}, {share['name']} MB share: {fn['name']} ({lang})")
+                        entry[lang] = invoke(fn, lang, endpoint, args.invokes, f"r{r + 1}", share=share)
+                        if share["cgroup"]:
+                            entry[f"{lang}_boost"] = invoke(fn, lang, endpoint, 1, f"r{r + 1}", share=share, boost=True)
+                    per_share[fn["name"]] = entry
+                floor = {"name": "floor", "events": fn["events"], "python": "floor.handler", "node": "floor.handler"}
+                per_share["floor"] = {}
+                for lang in [lang for lang in langs if lang != "rust-ab"] + ["rust-ct"]:
+                    log(f"round {r + 1}/{args.runs}, {share['name']} MB share: runtime floor ({lang})")
+                    per_share["floor"][lang] = invoke(floor, lang, endpoint, args.invokes, f"r{r + 1}", share=share)
+                result[share["name"]] = per_share
+                loads.append({"at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+                              "phase": f"round {r + 1}, {share['name']} MB", "loadavg": loadavg()})
             rounds.append(result)
 
         wrk_results = None
@@ -476,9 +649,13 @@ def main():
             if shutil.which("wrk") is None:
                 log("wrk is not installed: leaving out throughput (bench/run.sh installs it)")
             else:
-                wrk_results = throughput(functions, endpoint, ddb_port, env, args)
+                wrk_results = throughput(functions, plain_endpoint, ddb_port, env, args)
     finally:
+        if proxy:
+            proxy.terminate()
+            proxy.wait(timeout=10)
         subprocess.run([str(ddb), "stop", "--pid-file", str(pid_file)], stdout=subprocess.DEVNULL)
+        remove_cgroups()
 
     results = {
         "started": started.isoformat(timespec="seconds"),
@@ -487,6 +664,9 @@ def main():
         "invokes": args.invokes,
         "cold_starts": COLD_STARTS,
         "langs": langs,
+        "shares": [{k: v for k, v in s.items() if "cgroup" not in k} for s in shares],
+        "tls": tls,
+        "loads": loads,
         "machine": machine_info(),
         "bin_dir": str(BIN_DIR),
         "extra_env": EXTRA_ENV,

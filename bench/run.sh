@@ -22,13 +22,36 @@ if [[ ! -f "$VENV/.installed" || "$REQS" -nt "$VENV/.installed" ]]; then
     touch "$VENV/.installed"
 fi
 
-if ! command -v wrk >/dev/null 2>&1; then
-    if command -v apt-get >/dev/null 2>&1 && [[ $(id -u) -eq 0 ]]; then
-        echo "bench: installing wrk (apt)" >&2
-        apt-get update -qq && apt-get install -y -qq wrk >/dev/null
+# Tools from Debian: wrk (throughput), stunnel4 (TLS in front of DynamoDB
+# Local), and what aws-lambda-ric's native part builds with (npm ci below).
+need=()
+command -v wrk >/dev/null 2>&1 || need+=(wrk)
+command -v stunnel4 >/dev/null 2>&1 || need+=(stunnel4)
+command -v openssl >/dev/null 2>&1 || need+=(openssl)
+for tool in cmake autoconf automake libtool g++ make; do
+    if [[ $tool == libtool ]]; then
+        [[ -e /usr/share/libtool/build-aux/ltmain.sh ]] || need+=(libtool)
     else
-        echo "bench: wrk is missing and cannot be installed here (apt-get install wrk); skipping throughput" >&2
+        command -v "$tool" >/dev/null 2>&1 || need+=("$tool")
     fi
+done
+if ((${#need[@]})); then
+    if command -v apt-get >/dev/null 2>&1 && [[ $(id -u) -eq 0 ]]; then
+        echo "bench: installing ${need[*]} (apt)" >&2
+        apt-get update -qq && apt-get install -y -qq "${need[@]}" >/dev/null
+    else
+        echo "bench: missing ${need[*]}; install them (apt-get install ${need[*]})" >&2
+        exit 1
+    fi
+fi
+
+# The Node.js baseline: AWS SDK for JavaScript v3 and aws-lambda-ric, from
+# bench/node/package-lock.json.
+NODE_DIR=bench/node
+if [[ ! -f "$NODE_DIR/node_modules/.installed" || "$NODE_DIR/package-lock.json" -nt "$NODE_DIR/node_modules/.installed" ]]; then
+    echo "bench: npm ci in $NODE_DIR (aws-lambda-ric builds its native part, a few minutes)" >&2
+    (cd "$NODE_DIR" && npm ci --no-audit --no-fund --loglevel=error >/dev/null)
+    touch "$NODE_DIR/node_modules/.installed"
 fi
 
 exec python3 bench/bench.py "$@"

@@ -74,6 +74,14 @@ struct InvokeArgs {
     /// Working directory of the function.
     #[arg(long)]
     cwd: Option<PathBuf>,
+    /// A cgroup v1 `cpu` directory (e.g. with a `cpu.cfs_quota_us` share)
+    /// the function's process runs in, from spawn unless `--init-cgroup`.
+    #[arg(long)]
+    cgroup: Option<PathBuf>,
+    /// A cgroup the process runs in until its first `/next` poll (the init
+    /// phase), before it moves into `--cgroup`.
+    #[arg(long, requires = "cgroup")]
+    init_cgroup: Option<PathBuf>,
     /// The runtime command and its arguments.
     #[arg(last = true, required = true)]
     command: Vec<String>,
@@ -167,6 +175,12 @@ fn proc_status_kb(pid: u32, field: &str) -> Option<u64> {
         .and_then(|v| v.split_whitespace().next()?.parse().ok())
 }
 
+/// Moves process `pid`, all its threads, into the cgroup v1 directory `dir`.
+fn join_cgroup(dir: &std::path::Path, pid: u32) -> anyhow::Result<()> {
+    std::fs::write(dir.join("cgroup.procs"), pid.to_string())
+        .with_context(|| format!("cannot move process {pid} into {}", dir.display()))
+}
+
 /// The `statusCode` of an API Gateway proxy response.
 fn status_of(outcome: &Outcome) -> anyhow::Result<(u16, &Bytes)> {
     match outcome {
@@ -235,6 +249,11 @@ async fn start(args: &InvokeArgs) -> anyhow::Result<Started> {
         .spawn()
         .with_context(|| format!("cannot start {program}"))?;
     let pid = child.id().context("the runtime exited at once")?;
+    // Right after exec: the process has run for microseconds outside its
+    // cgroup at most (a pre-exec hook would need `unsafe`).
+    if let Some(dir) = args.init_cgroup.as_ref().or(args.cgroup.as_ref()) {
+        join_cgroup(dir, pid)?;
+    }
     let first_poll = {
         let exited = async {
             tokio::select! {
@@ -247,6 +266,10 @@ async fn start(args: &InvokeArgs) -> anyhow::Result<Started> {
             .await
             .with_context(|| format!("see {}", args.log.display()))?
     };
+    // Init is over (the runtime now waits in `/next`): its share from here on.
+    if let (Some(_), Some(dir)) = (&args.init_cgroup, &args.cgroup) {
+        join_cgroup(dir, pid)?;
+    }
     Ok(Started {
         emulator,
         child,

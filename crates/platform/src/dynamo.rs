@@ -39,6 +39,22 @@ pub async fn sdk_config() -> aws_config::SdkConfig {
     loader.load().await
 }
 
+/// Opens the client's connection to DynamoDB (DNS, TCP, TLS) during init,
+/// so that the first invoke does not pay for it: one eventually consistent
+/// `GetItem` of a key that is never written (`__prewarm__`) in the
+/// function's own table, an action its role already has. The result, an
+/// error included, is ignored: a failure here only means the first request
+/// connects itself. Measured in `make bench` (bench/NOTES.md, "pre-warm").
+pub async fn prewarm(client: &Client, spec: &TableSpec, table: &str) {
+    let key = aws_sdk_dynamodb::types::AttributeValue::S("__prewarm__".into());
+    let _ = client
+        .get_item()
+        .table_name(table)
+        .key(spec.partition_key.name, key)
+        .send()
+        .await;
+}
+
 /// Standard retry mode (exponential backoff with jitter, a client-side retry
 /// quota), 3 attempts in all: transient faults and throttling are retried
 /// inside the operation timeout. Exposed so every client, tests' included,

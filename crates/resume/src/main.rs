@@ -11,5 +11,11 @@ async fn main() -> Result<(), lambda_http::Error> {
     let config: ResumeConfig = from_env()?;
     let http: HttpConfig = from_env()?;
     let client = platform::dynamo::client().await;
+    platform::dynamo::prewarm(
+        &client,
+        &platform::dynamo::RESUME_TABLE,
+        config.table.as_str(),
+    )
+    .await;
     platform::lambda::run(resume::router(&config, &http, client), &http).await
 }

@@ -13,5 +13,11 @@ async fn main() -> Result<(), lambda_http::Error> {
     let config: CounterConfig = from_env()?;
     let http: HttpConfig = from_env()?;
     let client = platform::dynamo::client().await;
+    platform::dynamo::prewarm(
+        &client,
+        &platform::dynamo::COUNTER_TABLE,
+        config.counter_table.as_str(),
+    )
+    .await;
     platform::lambda::run(visitor_counter::router(&config, &http, client), &http).await
 }
