@@ -3,7 +3,7 @@
 #   1. sam validate --lint   (SAM transform + cfn-lint through SAM)
 #   2. cfn-lint template.yaml
 #   3. the Rust tests in crates/iac-checks: least-privilege policies, table key
-#      schemas equal to domain::dynamo::TABLES, env.json and samconfig.toml,
+#      schemas equal to platform::dynamo::TABLES, env.json and samconfig.toml,
 #      and every file in events/ sent through its function (DynamoDB Local).
 # Run through make, which puts .venv/bin (SAM CLI, cfn-lint) on PATH.
 set -euo pipefail

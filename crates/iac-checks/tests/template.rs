@@ -155,7 +155,7 @@ fn table_key_schemas_and_ttl_equal_the_domain_specs() {
     let in_domain: BTreeSet<String> = TABLES.iter().map(|s| s.resource.to_owned()).collect();
     assert_eq!(
         in_template, in_domain,
-        "template tables vs domain::dynamo::TABLES"
+        "template tables vs platform::dynamo::TABLES"
     );
     for spec in TABLES {
         let resource = t.resource(spec.resource).unwrap();

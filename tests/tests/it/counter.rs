@@ -206,11 +206,6 @@ impl Isolated {
     }
 }
 
-/// A client for the test's DynamoDB Local that waits for it. A thousand
-/// concurrent requests make the emulator (not DynamoDB) answer in seconds on
-/// a busy two-core machine; the SDK's stalled-stream protection and connect
-/// timeout would then fail requests that DynamoDB itself would serve at once.
-
 /// The counter's settings for one test, read as the Lambda reads them.
 struct Config {
     counter_table: String,
