@@ -7,8 +7,10 @@
 //! - [`telemetry`]: logging, as Lambda's `LoggingConfig` asks for it;
 //! - [`dynamo`]: the DynamoDB client (timeouts, retries, TLS) and the key
 //!   schemas of the project's tables;
-//! - [`config`]: validated setting types that each Lambda's settings use.
+//! - [`config`]: validated setting types that each Lambda's settings use;
+//! - [`conditional`]: cacheable JSON answers (ETag, 304).
 
+pub mod conditional;
 pub mod config;
 pub mod dynamo;
 pub mod http;

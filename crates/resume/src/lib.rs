@@ -8,7 +8,7 @@ use std::time::{SystemTime, UNIX_EPOCH};
 use aws_sdk_dynamodb::types::AttributeValue;
 use aws_sdk_dynamodb::Client;
 use axum::extract::{Path, State};
-use axum::response::{IntoResponse, Response};
+use axum::response::Response;
 use axum::routing::get;
 use axum::Router;
 use model::item;
@@ -20,9 +20,8 @@ use platform::dynamo::RESUME_TABLE;
 pub mod config;
 
 pub use config::ResumeConfig;
-use http::{header, HeaderMap, HeaderValue, StatusCode};
+use http::HeaderMap;
 use serde_json::Value;
-use sha2::{Digest, Sha256};
 
 /// Browsers and CDNs may reuse a resume for a minute, then revalidate.
 pub const CACHE_CONTROL: &str = "public, max-age=60";
@@ -156,70 +155,5 @@ async fn serve(state: &AppState, id: &ResumeId, headers: &HeaderMap) -> ApiResul
         tracing::error!(error = %e, "cannot serialise resume");
         ApiError::Internal
     })?;
-    let etag = HeaderValue::from_str(&etag_of(&body)).map_err(|_| ApiError::Internal)?;
-    let cache = HeaderValue::from_static(CACHE_CONTROL);
-    if if_none_match_hits(headers, &etag) {
-        let headers = [(header::ETAG, etag), (header::CACHE_CONTROL, cache)];
-        return Ok((StatusCode::NOT_MODIFIED, headers).into_response());
-    }
-    let json = HeaderValue::from_static("application/json");
-    let headers = [
-        (header::CONTENT_TYPE, json),
-        (header::ETAG, etag),
-        (header::CACHE_CONTROL, cache),
-    ];
-    Ok((headers, body).into_response())
-}
-
-/// A strong validator: the SHA-256 of the exact bytes served.
-pub fn etag_of(body: &[u8]) -> String {
-    let digest = Sha256::digest(body);
-    let hex: String = digest.iter().take(16).map(|b| format!("{b:02x}")).collect();
-    format!("\"{hex}\"")
-}
-
-/// `If-None-Match` matches on `*` or any listed tag (weak comparison, as
-/// RFC 9110 asks for this header).
-fn if_none_match_hits(headers: &HeaderMap, etag: &HeaderValue) -> bool {
-    let etag = etag.to_str().unwrap_or_default();
-    headers
-        .get_all(header::IF_NONE_MATCH)
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .flat_map(|v| v.split(','))
-        .map(|t| t.trim())
-        .any(|t| t == "*" || t.trim_start_matches("W/") == etag)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn headers(value: &str) -> HeaderMap {
-        let mut h = HeaderMap::new();
-        h.insert(header::IF_NONE_MATCH, HeaderValue::from_str(value).unwrap());
-        h
-    }
-
-    #[test]
-    fn etag_is_strong_stable_and_content_derived() {
-        let a = etag_of(br#"{"basics":{"name":"A"}}"#);
-        assert_eq!(a, etag_of(br#"{"basics":{"name":"A"}}"#));
-        assert_ne!(a, etag_of(br#"{"basics":{"name":"B"}}"#));
-        assert!(a.starts_with('"') && a.ends_with('"') && !a.starts_with("W/"));
-        assert_eq!(a.len(), 34);
-    }
-
-    #[test]
-    fn if_none_match_forms() {
-        let tag = etag_of(b"x");
-        let tag_value = HeaderValue::from_str(&tag).unwrap();
-        let hits = |h: &HeaderMap| if_none_match_hits(h, &tag_value);
-        assert!(hits(&headers(&tag)));
-        assert!(hits(&headers(&format!("\"other\", {tag}"))));
-        assert!(hits(&headers(&format!("W/{tag}"))));
-        assert!(hits(&headers("*")));
-        assert!(!hits(&headers("\"other\"")));
-        assert!(!hits(&HeaderMap::new()));
-    }
+    platform::conditional::json(body, CACHE_CONTROL, headers)
 }

@@ -88,12 +88,11 @@ use axum::extract::{Query, Request, State};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, on, MethodFilter};
 use axum::{Json, Router};
-use http::{header, HeaderMap, HeaderValue, StatusCode};
+use http::{header, HeaderMap, HeaderValue};
 use model::{ApiError, ApiResult};
 use platform::config::HttpConfig;
 use platform::http::AllowedOrigins;
 use serde::Serialize;
-use sha2::{Digest, Sha256};
 use time::OffsetDateTime;
 
 pub use config::CounterConfig;
@@ -273,46 +272,13 @@ async fn stats(
         days: history,
     };
     let bytes = serde_json::to_vec(&body).map_err(|_| ApiError::Internal)?;
-    let etag = HeaderValue::from_str(&etag_of(&bytes)).map_err(|_| ApiError::Internal)?;
-    let cache = HeaderValue::from_static(STATS_CACHE_CONTROL);
-    if if_none_match_hits(&headers, &etag) {
-        let headers = [(header::ETAG, etag), (header::CACHE_CONTROL, cache)];
-        return Ok((StatusCode::NOT_MODIFIED, headers).into_response());
-    }
-    let headers = [
-        (
-            header::CONTENT_TYPE,
-            HeaderValue::from_static("application/json"),
-        ),
-        (header::ETAG, etag),
-        (header::CACHE_CONTROL, cache),
-    ];
-    Ok((headers, bytes).into_response())
-}
-
-/// A strong validator: the SHA-256 of the exact bytes served.
-pub fn etag_of(body: &[u8]) -> String {
-    let digest = Sha256::digest(body);
-    let hex: String = digest.iter().take(16).map(|b| format!("{b:02x}")).collect();
-    format!("\"{hex}\"")
-}
-
-/// `If-None-Match` matches on `*` or any listed tag (weak comparison, as
-/// RFC 9110 asks for this header).
-fn if_none_match_hits(headers: &HeaderMap, etag: &HeaderValue) -> bool {
-    let etag = etag.to_str().unwrap_or_default();
-    headers
-        .get_all(header::IF_NONE_MATCH)
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .flat_map(|v| v.split(','))
-        .map(str::trim)
-        .any(|t| t == "*" || t.trim_start_matches("W/") == etag)
+    platform::conditional::json(bytes, STATS_CACHE_CONTROL, &headers)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use http::StatusCode;
 
     #[test]
     fn the_body_is_integers_says_if_counted_and_omits_an_unknown_unique_count() {
@@ -430,24 +396,5 @@ mod tests {
         // An uncounted request does need the numbers: unreachable, a 503.
         let (status, body) = call(get(ROUTE, &[("user-agent", "curl/8.5.0")])).await;
         assert_eq!(status, StatusCode::SERVICE_UNAVAILABLE, "{body}");
-    }
-
-    #[test]
-    fn etags_follow_the_bytes_and_if_none_match_forms_hit() {
-        let tag = etag_of(b"x");
-        assert_eq!(tag, etag_of(b"x"));
-        assert_ne!(tag, etag_of(b"y"));
-        let value = HeaderValue::from_str(&tag).unwrap();
-        let with = |v: &str| {
-            let mut h = HeaderMap::new();
-            h.insert(header::IF_NONE_MATCH, HeaderValue::from_str(v).unwrap());
-            h
-        };
-        assert!(if_none_match_hits(&with(&tag), &value));
-        assert!(if_none_match_hits(&with(&format!("W/{tag}")), &value));
-        assert!(if_none_match_hits(&with(&format!("\"a\", {tag}")), &value));
-        assert!(if_none_match_hits(&with("*"), &value));
-        assert!(!if_none_match_hits(&with("\"other\""), &value));
-        assert!(!if_none_match_hits(&HeaderMap::new(), &value));
     }
 }
