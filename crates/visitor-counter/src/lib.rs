@@ -335,17 +335,9 @@ mod tests {
     /// A router whose DynamoDB is unreachable: what these requests get must
     /// not depend on it.
     fn offline_router() -> Router {
-        let client = Client::from_conf(
-            aws_sdk_dynamodb::Config::builder()
-                .behavior_version_latest()
-                .endpoint_url("http://127.0.0.1:1")
-                .region(aws_sdk_dynamodb::config::Region::new("us-east-1"))
-                .credentials_provider(aws_sdk_dynamodb::config::Credentials::new(
-                    "x", "x", None, None, "test",
-                ))
-                .retry_config(aws_sdk_dynamodb::config::retry::RetryConfig::disabled())
-                .build(),
-        );
+        let client = testkit::ClientBuilder::new(testkit::unreachable_endpoint())
+            .no_retries()
+            .build();
         let config = platform::config::from_pairs(&[
             ("COUNTER_TABLE", "counter"),
             ("VISITS_TABLE", "visits"),
