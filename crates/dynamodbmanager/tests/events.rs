@@ -32,10 +32,8 @@ async fn run(file: &str) -> Answer {
     // As deployed with `BasePath=v1`: the custom-domain events carry `/v1`,
     // the others the stage, and both reach their routes.
     let base_path: platform::config::BasePath = "v1".parse().unwrap();
-    let service = platform::lambda::service(
-        common::router(common::unreachable_client()),
-        &base_path,
-    );
+    let service =
+        platform::lambda::service(common::router(common::unreachable_client()), &base_path);
     let response = service.oneshot(request).await.unwrap();
     let status = response.status();
     let request_id = response.headers()["x-request-id"]
