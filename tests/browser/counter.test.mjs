@@ -73,6 +73,31 @@ async function startDynamoDbLocal() {
   return `http://127.0.0.1:${r.stdout.trim()}`;
 }
 
+function localApiEnv(endpoint, origins) {
+  return {
+    ...process.env,
+    AWS_ENDPOINT_URL_DYNAMODB: endpoint,
+    AWS_ACCESS_KEY_ID: "local",
+    AWS_SECRET_ACCESS_KEY: "local",
+    AWS_SESSION_TOKEN: "",
+    AWS_REGION: "us-east-1",
+    AWS_PROFILE: "",
+    LOCAL_API_ADDR: "127.0.0.1:0",
+    ALLOWED_ORIGINS: origins,
+    RUST_LOG: "warn",
+  };
+}
+
+/** Stores data/resume.json as the default resume (creating the tables). */
+function seedResume(endpoint, origins) {
+  const r = spawnSync(LOCAL_API, ["seed", "--file", "data/resume.json", "--create-table"], {
+    cwd: ROOT,
+    encoding: "utf8",
+    env: localApiEnv(endpoint, origins),
+  });
+  assert.equal(r.status, 0, `local-api seed failed:\n${r.stdout}${r.stderr}`);
+}
+
 /** Starts the local API on a free port; resolves to its base URL. */
 function startLocalApi(endpoint, origins) {
   return new Promise((ok, fail) => {
