@@ -215,6 +215,18 @@ struct Config {
 }
 
 impl Config {
+    /// Creates both of the counter's tables under this test's names.
+    async fn create_tables(&self, client: &Client) {
+        COUNTER_TABLE
+            .ensure(client, &self.counter_table)
+            .await
+            .unwrap();
+        VISITS_TABLE
+            .ensure(client, &self.visits_table)
+            .await
+            .unwrap();
+    }
+
     fn router(&self, client: Client) -> axum::Router {
         visitor_counter::router(&self.counter, &self.http, client)
     }
@@ -628,14 +640,7 @@ async fn invoke(router: &axum::Router, event: &Value) -> (u16, http::HeaderMap, 
 async fn api_gateway_events_count_by_source_ip_through_the_lambda_adapter() {
     let dynamo = patient_client();
     let config = config(None);
-    COUNTER_TABLE
-        .ensure(&dynamo, &config.counter_table)
-        .await
-        .unwrap();
-    VISITS_TABLE
-        .ensure(&dynamo, &config.visits_table)
-        .await
-        .unwrap();
+    config.create_tables(&dynamo).await;
     let router = config.router_with_clock(dynamo, fixed_clock(OffsetDateTime::now_utc()));
     let get = event("visitorcount-get.json");
     assert_eq!(get["requestContext"]["stage"], "Prod");
@@ -729,14 +734,7 @@ async fn an_add_whose_answer_is_lost_is_not_retried() {
     let _heavy = heavy().await;
     let direct = patient_client();
     let config = config(None);
-    COUNTER_TABLE
-        .ensure(&direct, &config.counter_table)
-        .await
-        .unwrap();
-    VISITS_TABLE
-        .ensure(&direct, &config.visits_table)
-        .await
-        .unwrap();
+    config.create_tables(&direct).await;
     let upstream: SocketAddr = dynamodb_local()
         .trim_start_matches("http://")
         .parse()
