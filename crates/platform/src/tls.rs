@@ -138,4 +138,15 @@ emyPxgcYxn/eR44/KJ4EBs+lVDR3veyJm+kXQ99b21/+jh5Xos1AnX5iItreGCc=
             .is_some();
         assert_eq!(https_client().is_some(), usable);
     }
+
+    /// `.cargo/config.toml` builds aws-lc without its CPU jitter entropy
+    /// source, whose first use costs each new process tens of ms of CPU
+    /// (most of a second at a 128 MB share). Without that setting this fails.
+    #[test]
+    fn aws_lc_is_built_without_cpu_jitter_entropy() {
+        assert!(
+            aws_lc_rs::try_fips_cpu_jitter_entropy().is_err(),
+            "aws-lc uses CPU jitter entropy: set AWS_LC_SYS_NO_JITTER_ENTROPY=1 (.cargo/config.toml)"
+        );
+    }
 }
