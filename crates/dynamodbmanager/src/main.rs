@@ -15,6 +15,7 @@ async fn main() -> Result<(), lambda_http::Error> {
         &client,
         &platform::dynamo::MANAGER_TABLE,
         config.table.as_str(),
+        1,
     )
     .await;
     platform::lambda::run(dynamodbmanager::router(&config, &http, client), &http).await

@@ -39,20 +39,25 @@ pub async fn sdk_config() -> aws_config::SdkConfig {
     loader.load().await
 }
 
-/// Opens the client's connection to DynamoDB (DNS, TCP, TLS) during init,
-/// so that the first invoke does not pay for it: one eventually consistent
-/// `GetItem` of a key that is never written (`__prewarm__`) in the
-/// function's own table, an action its role already has. The result, an
-/// error included, is ignored: a failure here only means the first request
+/// Opens `connections` connections to DynamoDB (DNS, TCP, TLS) during init,
+/// so that the first invoke does not pay for them: that many concurrent,
+/// eventually consistent `GetItem`s of a key that is never written
+/// (`__prewarm__`) in the function's own table, an action its role already
+/// has. The client's pool keeps them open for the handlers, so a function
+/// whose handler makes N calls at once asks for N. The results, errors
+/// included, are ignored: a failure here only means the first request
 /// connects itself. Measured in `make bench` (bench/NOTES.md, "pre-warm").
-pub async fn prewarm(client: &Client, spec: &TableSpec, table: &str) {
-    let key = aws_sdk_dynamodb::types::AttributeValue::S("__prewarm__".into());
-    let _ = client
-        .get_item()
-        .table_name(table)
-        .key(spec.partition_key.name, key)
-        .send()
-        .await;
+pub async fn prewarm(client: &Client, spec: &TableSpec, table: &str, connections: usize) {
+    let mut calls = tokio::task::JoinSet::new();
+    for _ in 0..connections.max(1) {
+        let key = aws_sdk_dynamodb::types::AttributeValue::S("__prewarm__".into());
+        let get = client
+            .get_item()
+            .table_name(table)
+            .key(spec.partition_key.name, key);
+        calls.spawn(get.send());
+    }
+    while calls.join_next().await.is_some() {}
 }
 
 /// Standard retry mode (exponential backoff with jitter, a client-side retry

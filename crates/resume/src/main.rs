@@ -15,6 +15,7 @@ async fn main() -> Result<(), lambda_http::Error> {
         &client,
         &platform::dynamo::RESUME_TABLE,
         config.table.as_str(),
+        1,
     )
     .await;
     platform::lambda::run(resume::router(&config, &http, client), &http).await

@@ -44,8 +44,9 @@
 //!      `attribute_not_exists(id)`. If it succeeds this is the visitor's
 //!      first request of the (UTC) day, and one `UpdateItem ADD` of `count`
 //!      on `{id: "day#<day>"}` returns the new number of distinct visitors.
-//!      If the condition fails the visitor was already counted, and a
-//!      strongly consistent `GetItem` of the day's item reads the number.
+//!      If the condition fails the visitor was already counted, and the
+//!      number is the one in the day's item as step 2's `ADD` returned it:
+//!      a repeat visit reads nothing more (one call fewer, bench/NOTES.md).
 //!      Markers carry `expiresAt` (the end of the next day), so TTL deletes
 //!      them; the small per-day items are kept as history. Should the day's
 //!      `ADD` fail after the marker was written, the marker is deleted again.

@@ -13,10 +13,12 @@ async fn main() -> Result<(), lambda_http::Error> {
     let config: CounterConfig = from_env()?;
     let http: HttpConfig = from_env()?;
     let client = platform::dynamo::client().await;
+    // A counted view makes up to four DynamoDB calls at once (store.rs).
     platform::dynamo::prewarm(
         &client,
         &platform::dynamo::COUNTER_TABLE,
         config.counter_table.as_str(),
+        4,
     )
     .await;
     platform::lambda::run(visitor_counter::router(&config, &http, client), &http).await

@@ -124,6 +124,16 @@ pub struct Store {
     salts: DaySalts,
 }
 
+/// What a counted view learnt about its visitor's day.
+enum Today {
+    /// First view today; the day's unique visitors, counting them.
+    New(u64),
+    /// Seen before today.
+    Seen,
+    /// Private, or DynamoDB could not say.
+    Unknown,
+}
+
 impl Store {
     pub fn new(client: Client, config: &CounterConfig) -> Self {
         Self {
@@ -137,7 +147,10 @@ impl Store {
 
     /// Counts one view: the total, the day's views, and (unless `private`)
     /// the visit log and today's unique visitors, all at once. Only the
-    /// total can fail the call.
+    /// total can fail the call. `unique_today` comes from the day's item
+    /// as the views' `ADD` returns it, unless this view is the visitor's
+    /// first of the day (then from the `ADD` that counted them): a repeat
+    /// visit costs no read.
     pub async fn record(
         &self,
         sender: &Sender,
@@ -147,30 +160,39 @@ impl Store {
         let day = day_of(now);
         let personal = async {
             if private {
-                None
+                Today::Unknown
             } else {
                 self.record_visitor(sender, now).await
             }
         };
-        let (total, day_item, unique_today) =
-            tokio::join!(self.increment(TOTAL_ID), self.add_day_view(&day), personal,);
+        let (total, day_item, today) =
+            tokio::join!(self.increment(TOTAL_ID), self.add_day_view(&day), personal);
+        let day_uniques = day_item.map(|d| d.uniques);
+        let unique_today = match today {
+            Today::New(n) => Some(n),
+            // The request that wrote the marker may still be adding to the
+            // number, but this visitor is counted, so it is at least 1.
+            Today::Seen => day_uniques.map(|n| n.max(1)),
+            Today::Unknown => day_uniques,
+        };
         Ok(Counts {
             count: total?,
-            // A private view learns the day's number from the day's item.
-            unique_today: unique_today.or(day_item.map(|d| d.uniques)),
+            unique_today,
         })
     }
 
     /// The visit log and today's unique visitors, under the day's salt.
-    async fn record_visitor(&self, sender: &Sender, now: OffsetDateTime) -> Option<u64> {
-        let salt = self.salts.get(now).await?;
+    async fn record_visitor(&self, sender: &Sender, now: OffsetDateTime) -> Today {
+        let Some(salt) = self.salts.get(now).await else {
+            return Today::Unknown;
+        };
         let visitor = Visitor::new(sender, &salt);
         let visit = Visit::new(&visitor, now, self.visit_ttl_days);
-        let ((), unique_today) = tokio::join!(
+        let ((), today) = tokio::join!(
             self.log_visit(&visit),
             self.unique_today(&visitor.ip_hash, now)
         );
-        unique_today
+        today
     }
 
     /// `ADD views :1` on the day's item, returning the item after it. A
@@ -318,9 +340,10 @@ impl Store {
         }
     }
 
-    /// The number of distinct visitors today, counting this one. `None`
-    /// (and a log line) if DynamoDB could not say.
-    async fn unique_today(&self, ip_hash: &str, now: OffsetDateTime) -> Option<u64> {
+    /// Whether this visitor is new today: their seen-today marker is
+    /// written if absent, and a new visitor is added to the day's number.
+    /// `Unknown` (and a log line) if DynamoDB could not say.
+    async fn unique_today(&self, ip_hash: &str, now: OffsetDateTime) -> Today {
         let day = day_of(now);
         let marker = seen_id(&day, ip_hash);
         let put = self
@@ -339,7 +362,7 @@ impl Store {
         match put {
             // First visit today: count the visitor.
             Ok(_) => match self.increment(&day_id(&day)).await {
-                Ok(n) => Some(n),
+                Ok(n) => Today::New(n),
                 Err(e) => {
                     tracing::error!(
                         table = %self.counter_table,
@@ -347,22 +370,17 @@ impl Store {
                         "cannot count a new visitor of the day; removing its marker"
                     );
                     self.forget(&marker).await;
-                    None
+                    Today::Unknown
                 }
             },
-            // Seen before today: read the day's number. The request that
-            // wrote the marker may still be adding to it, but this visitor
-            // is counted, so the number is at least 1.
-            Err(e) if e.code() == Some("ConditionalCheckFailedException") => {
-                self.read_day(&day).await.map(|n| n.max(1))
-            }
+            Err(e) if e.code() == Some("ConditionalCheckFailedException") => Today::Seen,
             Err(e) => {
                 tracing::error!(
                     table = %self.counter_table,
                     error = %DisplayErrorContext(&e),
                     "cannot record today's visitor"
                 );
-                None
+                Today::Unknown
             }
         }
     }
