@@ -173,18 +173,23 @@ impl TableSpec {
                     .is_some_and(|s| s.is_resource_not_found_exception()) => {}
             Err(e) => return Err(e.into()),
         }
-        let mut keys = vec![self.partition_key];
-        keys.extend(self.sort_key);
+        self.create(client, name).await?;
+        if let Some(attr) = self.ttl_attribute {
+            Self::enable_ttl(client, name, attr).await?;
+        }
+        Ok(true)
+    }
+
+    /// `CreateTable` with this key schema, on demand. A table that another
+    /// process created in the meantime counts as created.
+    async fn create(&self, client: &Client, name: &str) -> Result<(), aws_sdk_dynamodb::Error> {
         let mut create = client
             .create_table()
             .table_name(name)
             .billing_mode(BillingMode::PayPerRequest);
-        for (i, key) in keys.iter().enumerate() {
-            let key_type = if i == 0 {
-                KeyType::Hash
-            } else {
-                KeyType::Range
-            };
+        let keys = std::iter::once((self.partition_key, KeyType::Hash))
+            .chain(self.sort_key.map(|key| (key, KeyType::Range)));
+        for (key, key_type) in keys {
             create = create
                 .attribute_definitions(
                     AttributeDefinition::builder()
@@ -200,35 +205,45 @@ impl TableSpec {
                 );
         }
         match create.send().await {
-            Ok(_) => {}
-            // Another process created it in the meantime.
+            Ok(_) => Ok(()),
             Err(e)
                 if e.as_service_error()
-                    .is_some_and(|s| s.is_resource_in_use_exception()) => {}
-            Err(e) => return Err(e.into()),
-        }
-        if let Some(attr) = self.ttl_attribute {
-            let enabled = client
-                .update_time_to_live()
-                .table_name(name)
-                .time_to_live_specification(
-                    aws_sdk_dynamodb::types::TimeToLiveSpecification::builder()
-                        .attribute_name(attr)
-                        .enabled(true)
-                        .build()?,
-                )
-                .send()
-                .await;
-            match enabled {
-                Ok(_) => {}
-                // Another process enabled it first: the result we wanted.
-                Err(e)
-                    if e.as_service_error()
-                        .and_then(|s| s.meta().message())
-                        .is_some_and(|m| m.contains("already enabled")) => {}
-                Err(e) => return Err(e.into()),
+                    .is_some_and(|s| s.is_resource_in_use_exception()) =>
+            {
+                Ok(())
             }
+            Err(e) => Err(e.into()),
         }
-        Ok(true)
+    }
+
+    /// Turns on DynamoDB TTL on `attr`. Already enabled (by another
+    /// process first) is the result wanted.
+    async fn enable_ttl(
+        client: &Client,
+        name: &str,
+        attr: &str,
+    ) -> Result<(), aws_sdk_dynamodb::Error> {
+        let enabled = client
+            .update_time_to_live()
+            .table_name(name)
+            .time_to_live_specification(
+                aws_sdk_dynamodb::types::TimeToLiveSpecification::builder()
+                    .attribute_name(attr)
+                    .enabled(true)
+                    .build()?,
+            )
+            .send()
+            .await;
+        match enabled {
+            Ok(_) => Ok(()),
+            Err(e)
+                if e.as_service_error()
+                    .and_then(|s| s.meta().message())
+                    .is_some_and(|m| m.contains("already enabled")) =>
+            {
+                Ok(())
+            }
+            Err(e) => Err(e.into()),
+        }
     }
 }
