@@ -78,6 +78,7 @@ TABLES = {
     "MANAGER_TABLE": "manager-bench",
     "COUNTER_TABLE": "counter-bench",
     "VISITS_TABLE": "visits-bench",
+    "SALTS_TABLE": "salts-bench",
 }
 AB_DIR = None  # --ab DIR: a second build of the bootstraps, measured in the same rounds
 AB_ENV = {}  # --ab-env: extra variables for the --ab bootstraps only

@@ -161,7 +161,8 @@ RESUME_TABLE="$(sam_local_env_value ResumeFunction RESUME_TABLE)"
 MANAGER_TABLE="$(sam_local_env_value DynamoDbManagerFunction MANAGER_TABLE)"
 COUNTER_TABLE="$(sam_local_env_value VisitorCounterFunction COUNTER_TABLE)"
 VISITS_TABLE="$(sam_local_env_value VisitorCounterFunction VISITS_TABLE)"
-export RESUME_TABLE MANAGER_TABLE COUNTER_TABLE VISITS_TABLE
+SALTS_TABLE="$(sam_local_env_value VisitorCounterFunction SALTS_TABLE)"
+export RESUME_TABLE MANAGER_TABLE COUNTER_TABLE VISITS_TABLE SALTS_TABLE
 export AWS_ENDPOINT_URL_DYNAMODB="http://127.0.0.1:$DDB_PORT"
 export AWS_ACCESS_KEY_ID=local AWS_SECRET_ACCESS_KEY=local AWS_REGION=us-east-1 AWS_DEFAULT_REGION=us-east-1
 unset AWS_PROFILE AWS_SESSION_TOKEN

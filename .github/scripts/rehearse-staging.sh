@@ -47,6 +47,7 @@ RESUME_TABLE=$stage-ResumeTable
 MANAGER_TABLE=$stage-ManagerTable
 COUNTER_TABLE=$stage-CounterTable
 VISITS_TABLE=$stage-VisitsTable
+SALTS_TABLE=$stage-SaltsTable
 EOF
 # The deployed functions read these names from the template; so does the
 # local API (same variables). Only the steps below see API_URL.

@@ -11,7 +11,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 
 use platform::config::{from_pairs, ConfigError};
-use platform::dynamo::TableSpec;
+use platform::dynamo::{Recovery, TableSpec};
 use serde_norway::{Mapping, Value};
 
 /// Reads the settings struct `T` (a Lambda's, or `HttpConfig`) from `vars`,
@@ -285,7 +285,8 @@ fn strings_or_list(value: Option<&Value>) -> Vec<String> {
 }
 
 /// Every way a table resource differs from its [`TableSpec`] or from the
-/// project's table standards (on-demand, PITR, SSE, retained).
+/// project's table standards (on-demand, SSE; PITR and retained, or
+/// neither, as the spec's [`Recovery`] says).
 pub fn table_problems(spec: &TableSpec, resource: &Value) -> Vec<String> {
     let mut problems = Vec::new();
     let mut check = |ok: bool, what: String| {
@@ -350,13 +351,18 @@ pub fn table_problems(spec: &TableSpec, resource: &Value) -> Vec<String> {
         props.get("BillingMode").and_then(Value::as_str) == Some("PAY_PER_REQUEST"),
         "BillingMode is not PAY_PER_REQUEST".into(),
     );
+    let (pitr, kept) = match spec.recovery {
+        Recovery::PointInTime => (true, "Retain"),
+        Recovery::None => (false, "Delete"),
+    };
+    let pitr_on = props
+        .get("PointInTimeRecoverySpecification")
+        .and_then(|p| p.get("PointInTimeRecoveryEnabled"))
+        .and_then(Value::as_bool)
+        == Some(true);
     check(
-        props
-            .get("PointInTimeRecoverySpecification")
-            .and_then(|p| p.get("PointInTimeRecoveryEnabled"))
-            .and_then(Value::as_bool)
-            == Some(true),
-        "point-in-time recovery is off".into(),
+        pitr_on == pitr,
+        format!("point-in-time recovery is {pitr_on}, domain says {pitr}"),
     );
     check(
         props
@@ -367,9 +373,10 @@ pub fn table_problems(spec: &TableSpec, resource: &Value) -> Vec<String> {
         "SSE is off".into(),
     );
     for policy in ["DeletionPolicy", "UpdateReplacePolicy"] {
+        // Absent means Delete to CloudFormation; say it anyway.
         check(
-            resource.get(policy).and_then(Value::as_str) == Some("Retain"),
-            format!("{policy} is not Retain"),
+            resource.get(policy).and_then(Value::as_str) == Some(kept),
+            format!("{policy} is not {kept}"),
         );
     }
     check(
@@ -474,6 +481,7 @@ mod tests {
         },
         sort_key: None,
         ttl_attribute: Some("expiresAt"),
+        recovery: Recovery::PointInTime,
     };
 
     const GOOD_TABLE: &str = "Type: AWS::DynamoDB::Table
@@ -550,6 +558,39 @@ Properties:
         assert!(table_problems(&no_ttl, &yaml(GOOD_TABLE))
             .iter()
             .any(|p| p.contains("TTL")));
+    }
+
+    #[test]
+    fn a_table_without_recovery_has_no_pitr_and_goes_with_the_stack() {
+        let spec = TableSpec {
+            recovery: Recovery::None,
+            ..SPEC
+        };
+        let problems = table_problems(&spec, &yaml(GOOD_TABLE));
+        for expect in ["point-in-time", "DeletionPolicy", "UpdateReplacePolicy"] {
+            assert!(
+                problems.iter().any(|p| p.contains(expect)),
+                "{expect}: {problems:?}"
+            );
+        }
+        let disposable = GOOD_TABLE.replace("Retain", "Delete").replace(
+            "PointInTimeRecoveryEnabled: true",
+            "PointInTimeRecoveryEnabled: false",
+        );
+        assert_eq!(
+            table_problems(&spec, &yaml(&disposable)),
+            Vec::<String>::new()
+        );
+        // Leaving PITR out is off too.
+        let unstated = disposable.replace(
+            "  PointInTimeRecoverySpecification: {PointInTimeRecoveryEnabled: false}\n",
+            "",
+        );
+        assert_ne!(unstated, disposable);
+        assert_eq!(
+            table_problems(&spec, &yaml(&unstated)),
+            Vec::<String>::new()
+        );
     }
 
     #[test]

@@ -17,7 +17,7 @@ use http::{header, Method, StatusCode};
 use http_body_util::BodyExt;
 use iac_checks::{settings_from, workspace_root, Template};
 use platform::config::HttpConfig;
-use platform::dynamo::{COUNTER_TABLE, MANAGER_TABLE, RESUME_TABLE, VISITS_TABLE};
+use platform::dynamo::{MANAGER_TABLE, RESUME_TABLE};
 use resume::ResumeConfig;
 use serde_json::Value;
 use tower::ServiceExt;
@@ -110,13 +110,12 @@ async fn functions(client: &Client) -> Functions {
     let manager: ManagerConfig = settings_from(&manager_env).unwrap();
     let counter: CounterConfig = settings_from(&counter_env).unwrap();
     let http = |vars| settings_from::<HttpConfig>(vars).unwrap();
-    for (spec, name) in [
-        (RESUME_TABLE, &resume.table),
-        (MANAGER_TABLE, &manager.table),
-        (COUNTER_TABLE, &counter.counter_table),
-        (VISITS_TABLE, &counter.visits_table),
-    ] {
-        spec.ensure(client, name.as_str()).await.unwrap();
+    let tables = [
+        (RESUME_TABLE, resume.table.as_str()),
+        (MANAGER_TABLE, manager.table.as_str()),
+    ];
+    for (spec, name) in tables.into_iter().chain(counter.tables()) {
+        spec.ensure(client, name).await.unwrap();
     }
     let example = std::fs::read_to_string(workspace_root().join("data/resume.json")).unwrap();
     let resume_id = resume.default_id.to_string();

@@ -208,7 +208,10 @@ fn no_secret_sits_in_an_environment_variable() {
     );
     for (name, function) in t.functions() {
         for (var, value) in t.function_env(function) {
-            if !secretish.is_match(&var) {
+            // A table's name (SALTS_TABLE) is no secret; template.rs holds
+            // each to a !Ref of its table.
+            let table = platform::dynamo::TABLES.iter().any(|s| s.env == var);
+            if table || !secretish.is_match(&var) {
                 continue;
             }
             // Only a pointer to a secret may stand here (a reference, not a
@@ -268,10 +271,12 @@ async fn the_visitor_salt_never_reaches_a_log_line() {
     let tables = (
         testkit::unique_id("counter-sec"),
         testkit::unique_id("visits-sec"),
+        testkit::unique_id("salts-sec"),
     );
     let config: visitor_counter::CounterConfig = platform::config::from_pairs(&[
         ("COUNTER_TABLE", tables.0.as_str()),
         ("VISITS_TABLE", tables.1.as_str()),
+        ("SALTS_TABLE", tables.2.as_str()),
     ])
     .unwrap();
     let site = "http://localhost:8080";
@@ -279,11 +284,7 @@ async fn the_visitor_salt_never_reaches_a_log_line() {
         platform::config::from_pairs(&[("ALLOWED_ORIGINS", site)]).unwrap();
     tracing::info!(?config, "config loaded");
     let client = testkit::client(testkit::dynamodb_local());
-    let specs = [
-        platform::dynamo::COUNTER_TABLE,
-        platform::dynamo::VISITS_TABLE,
-    ];
-    for (spec, name) in specs.iter().zip([&tables.0, &tables.1]) {
+    for (spec, name) in config.tables() {
         spec.ensure(&client, name).await.unwrap();
     }
     // Counted views: the day's salt is made, stored, read and used.
@@ -323,7 +324,7 @@ async fn the_visitor_salt_never_reaches_a_log_line() {
     let day = visitor_counter::store::day_of(time::OffsetDateTime::now_utc());
     let item = client
         .get_item()
-        .table_name(&tables.0)
+        .table_name(&tables.2)
         .key(
             "id",
             aws_sdk_dynamodb::types::AttributeValue::S(visitor_counter::salt::salt_id(&day)),

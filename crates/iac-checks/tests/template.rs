@@ -45,7 +45,8 @@ fn expected_grants() -> BTreeMap<&'static str, BTreeSet<Grant>> {
             // day's counts, a conditional put of the seen-today marker, a read
             // of the day's count, removing a marker whose count failed, and the
             // history (BatchGetItem); one put per visit into the log.
-            // src/salt.rs: the day's salt (conditional put, read). No secret.
+            // src/salt.rs: the day's salt (conditional put, read), in a table
+            // of its own. No secret.
             [
                 on(
                     get_att("CounterTable"),
@@ -58,6 +59,10 @@ fn expected_grants() -> BTreeMap<&'static str, BTreeSet<Grant>> {
                     ],
                 ),
                 on(get_att("VisitsTable"), &["dynamodb:PutItem"]),
+                on(
+                    get_att("SaltsTable"),
+                    &["dynamodb:PutItem", "dynamodb:GetItem"],
+                ),
             ]
             .concat()
             .into_iter()
@@ -380,29 +385,37 @@ fn each_function_starts_with_the_environment_the_template_gives_it() {
                 );
             }
             "VisitorCounterFunction" => {
-                // No salt in the settings: it is made per day, in the table.
-                assert!(!vars.0.keys().any(|k| k.contains("SALT")), "{:?}", vars.0);
+                // No salt in the settings: it is made per day, in its table.
+                assert!(!vars.0.keys().any(|k| is_salt_setting(k)), "{:?}", vars.0);
                 let cfg: CounterConfig = vars.read();
                 assert_eq!(
                     cfg.counter_table.as_str(),
                     "stack-CounterTable-1A2B3C4D5E6F"
                 );
                 assert_eq!(cfg.visits_table.as_str(), "stack-VisitsTable-1A2B3C4D5E6F");
+                assert_eq!(cfg.salts_table.as_str(), "stack-SaltsTable-1A2B3C4D5E6F");
             }
             other => panic!("no config check for {other}"),
         }
     }
 }
 
+/// A variable that would carry a salt (or point at one). The salts table's
+/// name does not: the salts are made per day, in it.
+fn is_salt_setting(name: &str) -> bool {
+    name.contains("SALT") && name != platform::dynamo::SALTS_TABLE.env
+}
+
 #[test]
 fn no_salt_or_secret_is_configured_or_resolved() {
-    // Issue 13: the salt is random per day and lives in the counter table
-    // with a TTL; no Secrets Manager secret, no salt variable.
+    // Issue 13: the salt is random per day and lives in a table of its own
+    // with a TTL; no Secrets Manager secret, no salt variable but the
+    // table's name.
     let t = template();
     assert!(t.of_type("AWS::SecretsManager::Secret").is_empty());
     for (id, function) in t.functions() {
         let env = t.function_env(function);
-        assert!(!env.keys().any(|k| k.contains("SALT")), "{id}: {env:?}");
+        assert!(!env.keys().any(|k| is_salt_setting(k)), "{id}: {env:?}");
         for (name, value) in &env {
             let text = serde_norway::to_string(value).unwrap();
             assert!(
@@ -638,7 +651,7 @@ fn env_json_sets_only_declared_variables_and_starts_every_function() {
             }
             "VisitorCounterFunction" => {
                 // No salt anywhere in the settings: it is made per day.
-                assert!(!vars.0.keys().any(|k| k.contains("SALT")), "{:?}", vars.0);
+                assert!(!vars.0.keys().any(|k| is_salt_setting(k)), "{:?}", vars.0);
                 vars.read::<CounterConfig>();
             }
             other => panic!("no config check for {other}"),

@@ -52,6 +52,7 @@ pub fn local_defaults(command: Command) -> Command {
         ("manager_table", "lambda-apigateway"),
         ("counter_table", "visitor-counter-local"),
         ("visits_table", "visitor-visits-local"),
+        ("salts_table", "visitor-salts-local"),
         (
             "allowed_origins",
             "http://localhost:8080,http://127.0.0.1:8080",
@@ -79,7 +80,7 @@ impl Settings {
 
     /// Each table the stack uses, with the name it has here.
     pub fn tables(&self) -> Vec<(TableSpec, String)> {
-        vec![
+        let mut tables = vec![
             (
                 platform::dynamo::RESUME_TABLE,
                 self.resume.table.to_string(),
@@ -88,15 +89,13 @@ impl Settings {
                 platform::dynamo::MANAGER_TABLE,
                 self.manager.table.to_string(),
             ),
-            (
-                platform::dynamo::COUNTER_TABLE,
-                self.counter.counter_table.to_string(),
-            ),
-            (
-                platform::dynamo::VISITS_TABLE,
-                self.counter.visits_table.to_string(),
-            ),
-        ]
+        ];
+        tables.extend(
+            self.counter
+                .tables()
+                .map(|(spec, name)| (spec, name.to_owned())),
+        );
+        tables
     }
 }
 

@@ -95,6 +95,19 @@ pub struct TableSpec {
     pub sort_key: Option<KeyAttr>,
     /// The attribute DynamoDB TTL expires items by, if any.
     pub ttl_attribute: Option<&'static str>,
+    /// Whether the table's items may outlive their deletion in backups.
+    pub recovery: Recovery,
+}
+
+/// What is left of a table's items after they are deleted.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Recovery {
+    /// Restorable: point-in-time recovery on (35 days of restore points),
+    /// and the table retained when the stack is deleted or replaces it.
+    PointInTime,
+    /// Nothing: no point-in-time recovery, and the table deleted with the
+    /// stack. For keys that must be gone once TTL deletes them.
+    None,
 }
 
 /// Resumes, one item per resume id. The document is in attribute `resume`.
@@ -107,6 +120,7 @@ pub const RESUME_TABLE: TableSpec = TableSpec {
     },
     sort_key: None,
     ttl_attribute: None,
+    recovery: Recovery::PointInTime,
 };
 
 /// The dynamodbmanager Lambda's table: free-form items keyed by string `id`.
@@ -119,14 +133,15 @@ pub const MANAGER_TABLE: TableSpec = TableSpec {
     },
     sort_key: None,
     ttl_attribute: None,
+    recovery: Recovery::PointInTime,
 };
 
-/// The visitor counter's counters, one table for four kinds of item, all
+/// The visitor counter's counters, one table for three kinds of item, all
 /// keyed by string `id` (see the visitor-counter crate's docs):
 /// `total` (the page-view count), `day#YYYY-MM-DD` (that day's `views` and
-/// unique visitors, `count`), `salt#YYYY-MM-DD` (that day's random hashing
-/// salt) and `seen#YYYY-MM-DD#<hash>` (a visitor seen that day). Salts and
-/// markers expire through TTL on `expiresAt` at the end of the next day.
+/// unique visitors, `count`) and `seen#YYYY-MM-DD#<hash>` (a visitor seen
+/// that day). Markers expire through TTL on `expiresAt` at the end of the
+/// next day.
 pub const COUNTER_TABLE: TableSpec = TableSpec {
     resource: "CounterTable",
     env: "COUNTER_TABLE",
@@ -136,6 +151,7 @@ pub const COUNTER_TABLE: TableSpec = TableSpec {
     },
     sort_key: None,
     ttl_attribute: Some("expiresAt"),
+    recovery: Recovery::PointInTime,
 };
 
 /// The visit log: one item per counted visit, keyed by a random visit id,
@@ -149,10 +165,34 @@ pub const VISITS_TABLE: TableSpec = TableSpec {
     },
     sort_key: None,
     ttl_attribute: Some("expiresAt"),
+    recovery: Recovery::PointInTime,
+};
+
+/// The visitor counter's day salts: one item per UTC day, keyed by the day
+/// (`YYYY-MM-DD`), holding that day's random hashing key. TTL on
+/// `expiresAt` deletes it after the next day, and no backup keeps it
+/// ([`Recovery::None`]): once gone, that day's visitor hashes can be linked
+/// to nothing.
+pub const SALTS_TABLE: TableSpec = TableSpec {
+    resource: "SaltsTable",
+    env: "SALTS_TABLE",
+    partition_key: KeyAttr {
+        name: "id",
+        kind: "S",
+    },
+    sort_key: None,
+    ttl_attribute: Some("expiresAt"),
+    recovery: Recovery::None,
 };
 
 /// Every table the project owns.
-pub const TABLES: &[TableSpec] = &[RESUME_TABLE, MANAGER_TABLE, COUNTER_TABLE, VISITS_TABLE];
+pub const TABLES: &[TableSpec] = &[
+    RESUME_TABLE,
+    MANAGER_TABLE,
+    COUNTER_TABLE,
+    VISITS_TABLE,
+    SALTS_TABLE,
+];
 
 impl TableSpec {
     fn attr_type(kind: &str) -> ScalarAttributeType {

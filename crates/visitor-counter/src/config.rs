@@ -1,8 +1,9 @@
 //! The visitor counter Lambda's settings. There is no salt setting: the
-//! salt is made per UTC day, in the counter table (`crate::salt`).
+//! salt is made per UTC day, in the salts table (`crate::salt`).
 
 use clap::Args;
 use platform::config::TableName;
+use platform::dynamo::{TableSpec, COUNTER_TABLE, SALTS_TABLE, VISITS_TABLE};
 
 /// What the visitor counter reads at start-up, from the environment
 /// variable each field names.
@@ -25,6 +26,14 @@ pub struct CounterConfig {
         value_name = "VISITS_TABLE"
     )]
     pub visits_table: TableName,
+    /// The day salts' table: no backups, TTL (`platform::dynamo::SALTS_TABLE`).
+    #[arg(
+        id = "salts_table",
+        long = "salts-table",
+        env = "SALTS_TABLE",
+        value_name = "SALTS_TABLE"
+    )]
+    pub salts_table: TableName,
     /// Days a visit-log item lives before DynamoDB TTL removes it (1-3650).
     #[arg(
         id = "visit_ttl_days",
@@ -40,6 +49,16 @@ pub struct CounterConfig {
 impl CounterConfig {
     pub const DEFAULT_VISIT_TTL_DAYS: u32 = 90;
     pub const MAX_VISIT_TTL_DAYS: u32 = 3650;
+
+    /// The counter's tables, each with its key schema and the name it has
+    /// here: what a local stack or a test creates.
+    pub fn tables(&self) -> [(TableSpec, &str); 3] {
+        [
+            (COUNTER_TABLE, self.counter_table.as_str()),
+            (VISITS_TABLE, self.visits_table.as_str()),
+            (SALTS_TABLE, self.salts_table.as_str()),
+        ]
+    }
 }
 
 #[cfg(test)]
@@ -49,7 +68,11 @@ mod tests {
     use super::*;
 
     fn config(pairs: &[(&str, &str)]) -> Result<CounterConfig, ConfigError> {
-        let mut all = vec![("COUNTER_TABLE", "counter"), ("VISITS_TABLE", "visits")];
+        let mut all = vec![
+            ("COUNTER_TABLE", "counter"),
+            ("VISITS_TABLE", "visits"),
+            ("SALTS_TABLE", "salts"),
+        ];
         all.extend_from_slice(pairs);
         from_pairs(&all)
     }
@@ -59,11 +82,22 @@ mod tests {
         let cfg: CounterConfig = from_pairs(&[
             ("COUNTER_TABLE", "counter-prod"),
             ("VISITS_TABLE", "visits-prod"),
+            ("SALTS_TABLE", "salts-prod"),
             ("VISIT_TTL_DAYS", "30"),
         ])
         .unwrap();
         assert_eq!(cfg.counter_table.as_str(), "counter-prod");
         assert_eq!(cfg.visits_table.as_str(), "visits-prod");
+        assert_eq!(cfg.salts_table.as_str(), "salts-prod");
+        let specs: Vec<_> = cfg.tables().iter().map(|(s, n)| (s.env, *n)).collect();
+        assert_eq!(
+            specs,
+            [
+                ("COUNTER_TABLE", "counter-prod"),
+                ("VISITS_TABLE", "visits-prod"),
+                ("SALTS_TABLE", "salts-prod")
+            ]
+        );
         assert_eq!(cfg.visit_ttl_days, 30);
     }
 

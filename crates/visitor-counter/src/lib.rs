@@ -56,9 +56,10 @@
 //!    item that step 2 returned.
 //!
 //! The counter items share one table (`COUNTER_TABLE`, string key `id`):
-//! `total`, `day#<day>`, `seen#<day>#<hash>`, `salt#<day>`; the visit log
-//! has its own (`VISITS_TABLE`, string key `id`). Both specs live in
-//! `platform::dynamo`.
+//! `total`, `day#<day>`, `seen#<day>#<hash>`; the visit log has its own
+//! (`VISITS_TABLE`), and so do the day salts (`SALTS_TABLE`, key `<day>`,
+//! no backups), all with string key `id`. Their specs live in
+//! `platform::dynamo`; [`CounterConfig::tables`] names them.
 //!
 //! # The client IP
 //!
@@ -342,6 +343,7 @@ mod tests {
         let config = platform::config::from_pairs(&[
             ("COUNTER_TABLE", "counter"),
             ("VISITS_TABLE", "visits"),
+            ("SALTS_TABLE", "salts"),
         ])
         .unwrap();
         let http =

@@ -1,6 +1,6 @@
 //! The visitor counter Lambda: read the settings, build the client once,
 //! serve API Gateway events. No secret is read at start: the salt is made
-//! per day, in the counter table, on first use.
+//! per day, in the salts table, on first use.
 
 use platform::config::{from_env, HttpConfig};
 use visitor_counter::CounterConfig;
@@ -13,12 +13,11 @@ async fn main() -> Result<(), lambda_http::Error> {
     let config: CounterConfig = from_env()?;
     let http: HttpConfig = from_env()?;
     let client = platform::dynamo::client().await;
-    // A counted view makes up to four DynamoDB calls at once (store.rs).
     platform::dynamo::prewarm(
         &client,
         &platform::dynamo::COUNTER_TABLE,
         config.counter_table.as_str(),
-        4,
+        visitor_counter::store::CALLS_AT_ONCE,
     )
     .await;
     platform::lambda::run(visitor_counter::router(&config, &http, client), &http).await

@@ -3,9 +3,11 @@
 //! gone, that day's hashes cannot be linked to another day's, nor an IP
 //! recovered from them, by anyone, the owner included.
 //!
-//! It lives in `COUNTER_TABLE` as item `{id: "salt#YYYY-MM-DD", salt: <32
-//! random bytes>, expiresAt}`, with `expiresAt` at the end of the following
-//! UTC day (as the seen-today markers), so DynamoDB TTL deletes it.
+//! It lives in `SALTS_TABLE` as item `{id: "YYYY-MM-DD", salt: <32 random
+//! bytes>, expiresAt}`, with `expiresAt` at the end of the following UTC
+//! day (as the seen-today markers), so DynamoDB TTL deletes it. That table
+//! has no point-in-time recovery and goes with the stack
+//! (`platform::dynamo::SALTS_TABLE`): no backup keeps a salt either.
 //!
 //! The first request of a day creates it with a conditional `PutItem`
 //! (`attribute_not_exists(id)`); when another instance got there first the
@@ -29,9 +31,9 @@ use crate::store::{day_of, marker_expiry, EXPIRES_ATTR, KEY};
 /// The attribute holding a day's salt (binary).
 pub const SALT_ATTR: &str = "salt";
 
-/// The id of the item holding `day`'s salt.
+/// The id of the item holding `day`'s salt: the day, `YYYY-MM-DD`.
 pub fn salt_id(day: &str) -> String {
-    format!("salt#{day}")
+    day.to_owned()
 }
 
 /// A key visitor hashes are made with (HMAC-SHA256). Its `Debug` never
@@ -69,7 +71,7 @@ impl std::fmt::Debug for Salt {
     }
 }
 
-/// The salts of the days, from `COUNTER_TABLE`, cached per instance.
+/// The salts of the days, from `SALTS_TABLE`, cached per instance.
 #[derive(Clone, Debug)]
 pub struct DaySalts {
     client: Client,
@@ -80,6 +82,7 @@ pub struct DaySalts {
 }
 
 impl DaySalts {
+    /// The salts in `table` (`SALTS_TABLE`), none cached yet.
     pub fn new(client: Client, table: impl Into<String>) -> Self {
         Self {
             client,
@@ -193,7 +196,7 @@ mod tests {
         assert_eq!(a.expose().len(), Salt::LEN);
         assert_ne!(a, b);
         assert_eq!(format!("{a:?}"), "Salt(<redacted>)");
-        assert_eq!(salt_id("2025-03-10"), "salt#2025-03-10");
+        assert_eq!(salt_id("2025-03-10"), "2025-03-10");
     }
 
     #[test]

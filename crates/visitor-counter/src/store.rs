@@ -112,6 +112,11 @@ pub struct DayStats {
     pub uniques: u64,
 }
 
+/// The most DynamoDB calls one counted view has in flight at once
+/// ([`Store::record`]: the total, the day's views, the visit log and the
+/// seen-today marker): the connections `main` opens during init.
+pub const CALLS_AT_ONCE: usize = 4;
+
 /// `BatchGetItem` reads at most this many keys per call.
 const BATCH_GET_MAX: usize = 100;
 
@@ -137,7 +142,7 @@ enum Today {
 impl Store {
     pub fn new(client: Client, config: &CounterConfig) -> Self {
         Self {
-            salts: DaySalts::new(client.clone(), config.counter_table.as_str()),
+            salts: DaySalts::new(client.clone(), config.salts_table.as_str()),
             client,
             counter_table: config.counter_table.to_string(),
             visits_table: config.visits_table.to_string(),

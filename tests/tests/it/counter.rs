@@ -18,7 +18,7 @@ use aws_sdk_dynamodb::types::{AttributeValue, Select};
 use aws_sdk_dynamodb::Client;
 use http_body_util::BodyExt;
 use platform::config::{from_pairs, HttpConfig};
-use platform::dynamo::{COUNTER_TABLE, VISITS_TABLE};
+use platform::dynamo::VISITS_TABLE;
 use reqwest::{header, StatusCode};
 use serde_json::Value;
 use time::OffsetDateTime;
@@ -87,15 +87,10 @@ impl Isolated {
     async fn start_with(clock: Clock, visits_table: Option<&str>) -> Self {
         let dynamo = patient_client();
         let config = config(visits_table);
-        COUNTER_TABLE
-            .ensure(&dynamo, &config.counter_table)
-            .await
-            .unwrap();
-        if visits_table.is_none() {
-            VISITS_TABLE
-                .ensure(&dynamo, &config.visits_table)
-                .await
-                .unwrap();
+        for (spec, name) in config.counter.tables() {
+            if spec != VISITS_TABLE || visits_table.is_none() {
+                spec.ensure(&dynamo, name).await.unwrap();
+            }
         }
         let app = config.router_with_clock(dynamo.clone(), clock);
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
@@ -125,12 +120,12 @@ impl Isolated {
         counts(&response.text().await.unwrap())
     }
 
-    /// Today's salt, as stored in the counter table.
+    /// Today's salt, as stored in the salts table.
     async fn day_salt(&self) -> Vec<u8> {
         let item = self
             .dynamo
             .get_item()
-            .table_name(&self.config.counter_table)
+            .table_name(self.config.counter.salts_table.as_str())
             .key(
                 "id",
                 AttributeValue::S(visitor_counter::salt::salt_id(&today())),
@@ -215,16 +210,11 @@ struct Config {
 }
 
 impl Config {
-    /// Creates both of the counter's tables under this test's names.
+    /// Creates the counter's tables under this test's names.
     async fn create_tables(&self, client: &Client) {
-        COUNTER_TABLE
-            .ensure(client, &self.counter_table)
-            .await
-            .unwrap();
-        VISITS_TABLE
-            .ensure(client, &self.visits_table)
-            .await
-            .unwrap();
+        for (spec, name) in self.counter.tables() {
+            spec.ensure(client, name).await.unwrap();
+        }
     }
 
     fn router(&self, client: Client) -> axum::Router {
@@ -242,6 +232,7 @@ fn config(visits_table: Option<&str>) -> Config {
     let config: CounterConfig = from_pairs(&[
         ("COUNTER_TABLE", counter.as_str()),
         ("VISITS_TABLE", visits.as_str()),
+        ("SALTS_TABLE", unique_id("salts").as_str()),
     ])
     .unwrap();
     Config {

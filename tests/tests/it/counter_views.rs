@@ -67,16 +67,15 @@ impl Counter {
     async fn new() -> Self {
         let client = client();
         let suffix = uuid::Uuid::new_v4().simple().to_string();
-        let (counter, visits) = (format!("counter-{suffix}"), format!("visits-{suffix}"));
-        platform::dynamo::COUNTER_TABLE
-            .ensure(&client, &counter)
-            .await
-            .unwrap();
-        platform::dynamo::VISITS_TABLE
-            .ensure(&client, &visits)
-            .await
-            .unwrap();
-        let config = from_pairs(&[("COUNTER_TABLE", &counter), ("VISITS_TABLE", &visits)]).unwrap();
+        let config: CounterConfig = from_pairs(&[
+            ("COUNTER_TABLE", &format!("counter-{suffix}")),
+            ("VISITS_TABLE", &format!("visits-{suffix}")),
+            ("SALTS_TABLE", &format!("salts-{suffix}")),
+        ])
+        .unwrap();
+        for (spec, name) in config.tables() {
+            spec.ensure(&client, name).await.unwrap();
+        }
         let http =
             from_pairs(&[("ALLOWED_ORIGINS", &format!("{SITE},http://localhost:8080"))]).unwrap();
         Self {
@@ -129,10 +128,21 @@ impl Counter {
         self.counters().await.iter().map(|i| s(&i["id"])).collect()
     }
 
+    /// The ids (days) in the salts table.
+    async fn salt_days(&self) -> Vec<String> {
+        let salts = self.scan(self.config.salts_table.as_str()).await;
+        salts.iter().map(|i| s(&i["id"])).collect()
+    }
+
+    /// An item of the counter table.
     async fn item(&self, id: &str) -> Option<HashMap<String, AttributeValue>> {
+        self.item_in(self.config.counter_table.as_str(), id).await
+    }
+
+    async fn item_in(&self, table: &str, id: &str) -> Option<HashMap<String, AttributeValue>> {
         self.client
             .get_item()
-            .table_name(self.config.counter_table.as_str())
+            .table_name(table)
             .key("id", AttributeValue::S(id.into()))
             .consistent_read(true)
             .send()
@@ -337,6 +347,11 @@ async fn gpc_and_dnt_views_count_but_write_nothing_personal() {
         ids_before,
         "a marker or other item was written"
     );
+    assert_eq!(
+        counter.salt_days().await,
+        ["2099-06-02"],
+        "the first view's"
+    );
     let day = counter.item("day#2099-06-02").await.unwrap();
     assert_eq!(n(&day, "views"), 3, "private views are in the day's views");
     assert_eq!(n(&day, "count"), 1);
@@ -358,12 +373,13 @@ async fn the_salt_changes_at_the_utc_day_boundary_and_old_salts_expire() {
     let (_, _, body) = call(&app, view("10.0.0.7")).await;
     assert_eq!(body["unique_today"], 1, "a new day, a new unique: {body}");
 
+    let salts = counter.config.salts_table.as_str();
     let salt3 = counter
-        .item("salt#2099-06-03")
+        .item_in(salts, "2099-06-03")
         .await
         .expect("the 3rd's salt");
     let salt4 = counter
-        .item("salt#2099-06-04")
+        .item_in(salts, "2099-06-04")
         .await
         .expect("the 4th's salt");
     let bytes = |item: &HashMap<String, AttributeValue>| match &item["salt"] {
@@ -413,13 +429,7 @@ async fn concurrent_first_requests_of_a_day_agree_on_one_salt() {
         assert_eq!(status, StatusCode::OK, "{body}");
         assert_eq!(body["counted"], true);
     }
-    let salts: Vec<_> = counter
-        .ids()
-        .await
-        .into_iter()
-        .filter(|id| id.starts_with("salt#"))
-        .collect();
-    assert_eq!(salts, ["salt#2099-06-05"]);
+    assert_eq!(counter.salt_days().await, ["2099-06-05"]);
     let hashes: HashSet<String> = counter
         .visits()
         .await
