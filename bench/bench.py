@@ -648,12 +648,18 @@ def main():
                               "phase": f"round {r + 1}, {share['name']} MB", "loadavg": loadavg()})
             rounds.append(result)
 
-        wrk_results = None
+        wrk_results, wrk_error = None, None
         if not args.skip_wrk:
             if shutil.which("wrk") is None:
                 log("wrk is not installed: leaving out throughput (bench/run.sh installs it)")
             else:
-                wrk_results = throughput(functions, plain_endpoint, ddb_port, env, args)
+                # A throughput failure must not lose the rounds measured so
+                # far: they are written below, and the run fails after that.
+                try:
+                    wrk_results = throughput(functions, plain_endpoint, ddb_port, env, args)
+                except (Exception, SystemExit) as e:
+                    wrk_error = str(e)
+                    log(f"throughput failed: {wrk_error}")
     finally:
         if proxy:
             proxy.terminate()
@@ -685,8 +691,13 @@ def main():
         "wrk_settings": {"seconds": args.wrk_seconds, "connections": args.wrk_connections, "threads": 2},
     }
     args.out.parent.mkdir(parents=True, exist_ok=True)
+    if wrk_error:
+        results["wrk_error"] = wrk_error
     args.out.write_text(json.dumps(results, indent=1))
     log(f"wrote {args.out}")
+    if wrk_error:
+        raise SystemExit(f"bench: throughput failed, so docs/PERFORMANCE.md is left as it was; "
+                         f"the rounds are in {args.out}: {wrk_error}")
     sys.path.insert(0, str(ROOT / "bench"))
     sys.dont_write_bytecode = True  # no __pycache__ in the source tree
     import report  # noqa: E402
