@@ -45,8 +45,8 @@ fn expected_grants() -> BTreeMap<&'static str, BTreeSet<Grant>> {
             // day's counts, a conditional put of the seen-today marker, a read
             // of the day's count, removing a marker whose count failed, and the
             // history (BatchGetItem); one put per visit into the log.
-            // src/salt.rs: the day's salt (conditional put, read), in a table
-            // of its own. No secret.
+            // src/salt.rs: the day's salt (conditional put, read) and deleting
+            // an expired one, in a table of their own. No secret.
             [
                 on(
                     get_att("CounterTable"),
@@ -61,7 +61,11 @@ fn expected_grants() -> BTreeMap<&'static str, BTreeSet<Grant>> {
                 on(get_att("VisitsTable"), &["dynamodb:PutItem"]),
                 on(
                     get_att("SaltsTable"),
-                    &["dynamodb:PutItem", "dynamodb:GetItem"],
+                    &[
+                        "dynamodb:PutItem",
+                        "dynamodb:GetItem",
+                        "dynamodb:DeleteItem",
+                    ],
                 ),
             ]
             .concat()

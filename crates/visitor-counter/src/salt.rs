@@ -16,6 +16,11 @@
 //! strongly consistent `GetItem`), so every instance uses the same one.
 //! Each instance then keeps it in memory for the rest of its day: one call
 //! per instance per day.
+//!
+//! DynamoDB TTL deletes expired items only within a few days, so that same
+//! first fetch of a day also deletes the salt of the day before yesterday,
+//! which expired at midnight: a salt outlives its next day by no more than
+//! the day's first counted view, and TTL removes any a quiet day left.
 
 use std::sync::Arc;
 
@@ -101,9 +106,32 @@ impl DaySalts {
                 return Some(salt.clone());
             }
         }
-        let salt = self.fetch_or_create(&day, now).await?;
+        let (salt, ()) = tokio::join!(self.fetch_or_create(&day, now), self.delete_expired(now));
+        let salt = salt?;
         *cache = Some((day, salt.clone()));
         Some(salt)
+    }
+
+    /// Deletes the salt of the day before yesterday (past its `expiresAt`)
+    /// now rather than whenever TTL gets to it. A failure is logged: TTL
+    /// still deletes it.
+    async fn delete_expired(&self, now: OffsetDateTime) {
+        let id = salt_id(&day_of(now - time::Duration::days(2)));
+        let deleted = self
+            .client
+            .delete_item()
+            .table_name(&self.table)
+            .key(KEY, AttributeValue::S(id.clone()))
+            .send()
+            .await;
+        if let Err(e) = deleted {
+            tracing::warn!(
+                table = %self.table,
+                %id,
+                error = %DisplayErrorContext(&e),
+                "cannot delete an expired salt; TTL will"
+            );
+        }
     }
 
     async fn fetch_or_create(&self, day: &str, now: OffsetDateTime) -> Option<Salt> {
