@@ -270,6 +270,10 @@ mod tests {
             "Slackbot-LinkExpanding 1.0 (+https://api.slack.com/robots)",
             "Twitterbot/1.0",
             "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) HeadlessChrome/126.0.0.0 Safari/537.36",
+            // Patterns with `\s` and `\d` (`^fdm[\s/]\d`, `ptst[\s/]`): the
+            // classes vendor/isbot keeps regex's `unicode-perl` feature for.
+            "FDM 3.x",
+            "PTST/1.0",
         ] {
             assert_eq!(
                 verdict(&[("origin", SITE), ("user-agent", ua)]),
