@@ -17,8 +17,8 @@
 //! Each instance then keeps it in memory for the rest of its day: one call
 //! per instance per day.
 //!
-//! DynamoDB TTL deletes expired items only within a few days, so that same
-//! first fetch of a day also deletes the salt of the day before yesterday,
+//! DynamoDB TTL deletes expired items only within a few days, so the
+//! request that makes a day's salt also deletes the day before yesterday's,
 //! which expired at midnight: a salt outlives its next day by no more than
 //! the day's first counted view, and TTL removes any a quiet day left.
 
@@ -106,8 +106,7 @@ impl DaySalts {
                 return Some(salt.clone());
             }
         }
-        let (salt, ()) = tokio::join!(self.fetch_or_create(&day, now), self.delete_expired(now));
-        let salt = salt?;
+        let salt = self.fetch_or_create(&day, now).await?;
         *cache = Some((day, salt.clone()));
         Some(salt)
     }
@@ -153,7 +152,11 @@ impl DaySalts {
             .send()
             .await;
         match put {
-            Ok(_) => Some(fresh),
+            Ok(_) => {
+                // Once a day, by the request that made the day's salt.
+                self.delete_expired(now).await;
+                Some(fresh)
+            }
             Err(e) if e.code() == Some("ConditionalCheckFailedException") => {
                 // Another request made today's salt first: use that one.
                 let old = match e.as_service_error() {
