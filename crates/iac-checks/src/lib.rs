@@ -284,6 +284,13 @@ fn strings_or_list(value: Option<&Value>) -> Vec<String> {
     }
 }
 
+/// Whether `var` is the environment variable that names one of the
+/// project's tables (a [`TableSpec::env`] in `platform::dynamo::TABLES`):
+/// a name, never a secret, whatever it is called (`SALTS_TABLE`).
+pub fn is_table_variable(var: &str) -> bool {
+    platform::dynamo::TABLES.iter().any(|spec| spec.env == var)
+}
+
 /// Every way a table resource differs from its [`TableSpec`] or from the
 /// project's table standards (on-demand, SSE; PITR and retained, or
 /// neither, as the spec's [`Recovery`] says).

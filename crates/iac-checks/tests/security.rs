@@ -208,10 +208,8 @@ fn no_secret_sits_in_an_environment_variable() {
     );
     for (name, function) in t.functions() {
         for (var, value) in t.function_env(function) {
-            // A table's name (SALTS_TABLE) is no secret; template.rs holds
-            // each to a !Ref of its table.
-            let table = platform::dynamo::TABLES.iter().any(|s| s.env == var);
-            if table || !secretish.is_match(&var) {
+            // template.rs holds each table variable to a !Ref of its table.
+            if iac_checks::is_table_variable(&var) || !secretish.is_match(&var) {
                 continue;
             }
             // Only a pointer to a secret may stand here (a reference, not a
