@@ -19,8 +19,8 @@ use std::sync::Arc;
 use aws_sdk_dynamodb::Client;
 use axum::routing::{get, post};
 use axum::Router;
-use model::{ApiError, ApiResult};
 use platform::config::HttpConfig;
+use platform::{ApiError, ApiResult};
 
 pub mod config;
 pub mod manager;

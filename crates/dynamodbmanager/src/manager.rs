@@ -6,7 +6,7 @@ use axum::body::Bytes;
 use axum::extract::State;
 use axum::Json;
 use model::item::{self, Item};
-use model::ApiResult;
+use platform::ApiResult;
 use serde::Serialize;
 use serde_json::{Map, Value};
 

@@ -13,7 +13,7 @@ use std::collections::HashMap;
 
 use aws_sdk_dynamodb::types::ReturnValue;
 use model::item::{self, Item, ItemError};
-use model::ApiError;
+use platform::ApiError;
 use serde::de::value::StrDeserializer;
 use serde::de::{DeserializeOwned, IntoDeserializer};
 use serde::{Deserialize, Deserializer};

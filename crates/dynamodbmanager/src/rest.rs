@@ -8,7 +8,7 @@ use axum::extract::{Path, Query, State};
 use axum::Json;
 use http::StatusCode;
 use model::item;
-use model::{ApiError, ApiResult};
+use platform::{ApiError, ApiResult};
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 

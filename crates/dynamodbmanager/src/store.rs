@@ -7,8 +7,8 @@
 use aws_sdk_dynamodb::types::{AttributeValue, ReturnValue};
 use aws_sdk_dynamodb::Client;
 use model::item::Item;
-use model::ApiResult;
 use platform::dynamo::MANAGER_TABLE;
+use platform::ApiResult;
 
 use crate::request::{Create, Delete, List, Read, Update};
 

@@ -2,7 +2,7 @@
 //! An unreachable DynamoDB: every route that needs it answers a 503 JSON
 //! error with Retry-After, never a 500 or a panic. How DynamoDB's own error
 //! codes (throttling, server faults) map to statuses is unit-tested in
-//! `model::error`; what the routes do when DynamoDB works is tested against
+//! `platform::error`; what the routes do when DynamoDB works is tested against
 //! DynamoDB Local in tests/it/manager.rs.
 
 mod common;

@@ -743,7 +743,7 @@ fn api_gateway_errors_have_the_one_error_shape() {
         );
         assert_eq!(body["requestId"], "req-1", "{kind}");
         // The code the functions send for the same status.
-        let code = model::ApiError::from_status(status, None, platform::http::BODY_LIMIT).code();
+        let code = platform::ApiError::from_status(status, None, platform::http::BODY_LIMIT).code();
         assert_eq!(body["error"], code, "{kind}");
     }
     // The IAM refusals: exactly what local-api's SigV4 gate answers, so a

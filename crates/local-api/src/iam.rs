@@ -22,7 +22,7 @@ use axum::extract::{Request, State};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use clap::Args;
-use model::ApiError;
+use platform::ApiError;
 use subtle::ConstantTimeEq;
 use time::macros::format_description;
 use time::PrimitiveDateTime;

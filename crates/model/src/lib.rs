@@ -1,13 +1,10 @@
 //! The resume backend's model, shared by every Lambda: the JSON Resume
-//! document and resume ids ([`resume`]), the lossless conversion between
-//! plain JSON and DynamoDB items ([`item`]), and the one error type of the
-//! API with its status map ([`error`]).
+//! document and resume ids ([`resume`]), and the lossless conversion between
+//! plain JSON and DynamoDB items ([`item`]).
 //!
-//! Nothing here serves HTTP, runs on Lambda or builds an SDK client; that is
-//! the `platform` crate's job.
+//! Plain data and pure functions: nothing here serves HTTP, runs on Lambda,
+//! calls DynamoDB or maps errors to responses (that is `platform`). The SDK
+//! is a dependency only for its `AttributeValue` data type.
 
-pub mod error;
 pub mod item;
 pub mod resume;
-
-pub use error::{ApiError, ApiResult, ErrorBody};

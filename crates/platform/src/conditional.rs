@@ -3,9 +3,9 @@
 //! (RFC 9110). Used by every route whose answer may be cached
 //! (`GET /resume`, `GET /visitorcount/stats`).
 
+use crate::error::ApiError;
 use axum::response::{IntoResponse, Response};
 use http::{header, HeaderMap, HeaderValue, StatusCode};
-use model::ApiError;
 use sha2::{Digest, Sha256};
 
 /// `body` (JSON bytes) as a 200 with its ETag and `cache_control`, or a 304

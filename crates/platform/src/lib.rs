@@ -8,13 +8,18 @@
 //! - [`dynamo`]: the DynamoDB client (timeouts, retries, TLS) and the key
 //!   schemas of the project's tables;
 //! - [`config`]: validated setting types that each Lambda's settings use;
-//! - [`conditional`]: cacheable JSON answers (ETag, 304).
+//! - [`conditional`]: cacheable JSON answers (ETag, 304);
+//! - [`error`]: [`ApiError`], the API's one error type: its status and
+//!   code, its JSON body, and how DynamoDB SDK errors map into it.
 
 pub mod conditional;
 pub mod config;
 pub mod dynamo;
+pub mod error;
 pub mod http;
 pub mod lambda;
 pub mod request_id;
 pub mod telemetry;
 pub mod tls;
+
+pub use error::{ApiError, ApiResult, ErrorBody};

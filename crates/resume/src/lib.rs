@@ -13,9 +13,9 @@ use axum::routing::get;
 use axum::Router;
 use model::item;
 use model::resume::ResumeId;
-use model::{ApiError, ApiResult};
 use platform::config::HttpConfig;
 use platform::dynamo::RESUME_TABLE;
+use platform::{ApiError, ApiResult};
 
 pub mod config;
 

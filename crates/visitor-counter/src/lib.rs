@@ -91,9 +91,9 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::{get, on, MethodFilter};
 use axum::{Json, Router};
 use http::{header, HeaderMap, HeaderValue};
-use model::{ApiError, ApiResult};
 use platform::config::HttpConfig;
 use platform::http::AllowedOrigins;
+use platform::{ApiError, ApiResult};
 use serde::Serialize;
 use time::OffsetDateTime;
 

@@ -3,7 +3,7 @@
 use aws_sdk_dynamodb::error::{DisplayErrorContext, ProvideErrorMetadata};
 use aws_sdk_dynamodb::types::{AttributeValue, ReturnValue};
 use aws_sdk_dynamodb::Client;
-use model::ApiResult;
+use platform::ApiResult;
 
 use crate::config::CounterConfig;
 use serde::{Deserialize, Serialize};
@@ -273,7 +273,7 @@ impl Store {
         while let Some(joined) = calls.join_next().await {
             let items = joined.map_err(|e| {
                 tracing::error!(error = %e, "history read task failed");
-                model::ApiError::Internal
+                platform::ApiError::Internal
             })??;
             for item in items {
                 if let Some(AttributeValue::S(id)) = item.get(KEY) {
@@ -445,7 +445,7 @@ async fn batch_get(client: &Client, table: &str, ids: Vec<String>) -> ApiResult<
         KeysAndAttributes::builder()
             .set_keys(Some(keys))
             .build()
-            .map_err(|_| model::ApiError::Internal)?,
+            .map_err(|_| platform::ApiError::Internal)?,
     );
     let mut items = Vec::new();
     for attempt in 0..5u32 {
@@ -472,7 +472,7 @@ async fn batch_get(client: &Client, table: &str, ids: Vec<String>) -> ApiResult<
         None => Ok(items),
         Some(_) => {
             tracing::error!(%table, "history read left keys unprocessed after 5 attempts");
-            Err(model::ApiError::Unavailable)
+            Err(platform::ApiError::Unavailable)
         }
     }
 }

@@ -4,7 +4,7 @@
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine;
 use model::item::{self, Item};
-use model::ApiError;
+use platform::ApiError;
 use serde_json::{Map, Number, Value};
 
 use super::{effective_limit, invalid, key, MAX_LIMIT};

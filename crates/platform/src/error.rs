@@ -3,7 +3,7 @@
 //!
 //! Every error body is `{"error": code, "message": text, "requestId": id}`
 //! ([`ErrorBody`]). A handler's `ApiError` becomes a response with the status
-//! and headers and an [`ErrorBody`] extension; the platform crate's layer
+//! and headers and an [`ErrorBody`] extension; [`crate::http`]'s layer
 //! writes the body, with the request id it gave the request. Internal
 //! details (SDK errors, causes) are logged, never sent.
 
