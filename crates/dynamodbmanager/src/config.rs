@@ -2,6 +2,7 @@
 
 use clap::Args;
 use platform::config::{TableName, TableNames};
+use platform::{ApiError, ApiResult};
 
 /// What the dynamodbmanager Lambda reads at start-up, from the environment
 /// variable each field names.
@@ -31,6 +32,18 @@ impl ManagerConfig {
     /// Whether a request may name `table`.
     pub fn allows_table(&self, table: &str) -> bool {
         self.table.as_str() == table || self.allowed_tables.0.iter().any(|t| t.as_str() == table)
+    }
+
+    /// The table a request may use: the managed one when it names none,
+    /// else the named one if the allow-list holds it; 403 otherwise.
+    pub fn resolve_table<'a>(&'a self, named: Option<&'a str>) -> ApiResult<&'a str> {
+        match named {
+            None => Ok(self.table.as_str()),
+            Some(name) if self.allows_table(name) => Ok(name),
+            Some(name) => Err(ApiError::Forbidden(format!(
+                "table {name:?} is not managed by this API; omit \"tableName\" to use the managed table"
+            ))),
+        }
     }
 }
 
@@ -69,6 +82,22 @@ mod tests {
         assert!(cfg.allows_table("other"));
         assert!(cfg.allows_table("third.t"));
         assert!(!cfg.allows_table("Other"));
+    }
+
+    #[test]
+    fn only_allowed_tables_resolve() {
+        let config: ManagerConfig = from_pairs(&[
+            ("MANAGER_TABLE", "items"),
+            ("MANAGER_ALLOWED_TABLES", "other"),
+        ])
+        .unwrap();
+        assert_eq!(config.resolve_table(None).unwrap(), "items");
+        assert_eq!(config.resolve_table(Some("items")).unwrap(), "items");
+        assert_eq!(config.resolve_table(Some("other")).unwrap(), "other");
+        let e = config.resolve_table(Some("resume-prod")).unwrap_err();
+        assert_eq!(e.status(), http::StatusCode::FORBIDDEN);
+        assert!(e.to_string().contains("\"resume-prod\""), "{e}");
+        assert!(config.resolve_table(Some("")).is_err());
     }
 
     #[test]

@@ -1,24 +1,14 @@
-//! Every DynamoDB call the crate makes, one method each: the REST routes'
-//! get, put, delete and list page on the managed table, and the manager's
-//! five commands on whichever table the request resolved to. Callers hand
-//! in checked requests ([`crate::request`]) and get back items; shaping the
-//! answer is theirs.
+//! Every DynamoDB call the crate makes, one method per command: the
+//! manager's five operations and the REST routes are the same commands
+//! ([`crate::request`]), run on whichever table the request resolved to.
+//! Callers hand in checked commands and get back items; shaping the answer
+//! is theirs.
 
-use aws_sdk_dynamodb::types::{AttributeValue, ReturnValue};
 use aws_sdk_dynamodb::Client;
 use model::item::Item;
-use platform::dynamo::MANAGER_TABLE;
 use platform::ApiResult;
 
 use crate::request::{Create, Delete, List, Read, Update};
-
-/// The key attribute of the managed table.
-pub const ID: &str = MANAGER_TABLE.partition_key.name;
-
-/// The key of the item `id` on the managed table.
-pub fn id_key(id: &str) -> Item {
-    Item::from([(ID.to_owned(), AttributeValue::S(id.to_owned()))])
-}
 
 /// One page of a scan.
 #[derive(Debug, Default)]
@@ -50,67 +40,12 @@ impl Store {
         }
     }
 
-    pub fn table(&self) -> &str {
-        &self.table
-    }
-
     /// The same client on another table (the manager's `tableName`).
     pub fn on_table(&self, table: &str) -> Self {
         Self::new(self.client.clone(), table)
     }
 
-    /// The item `id`, strongly consistent.
-    pub async fn get(&self, id: &str) -> ApiResult<Option<Item>> {
-        let out = self
-            .client
-            .get_item()
-            .table_name(&self.table)
-            .set_key(Some(id_key(id)))
-            .consistent_read(true)
-            .send()
-            .await?;
-        Ok(out.item)
-    }
-
-    /// Stores `item`, replacing any item with its key; whether it replaced one.
-    pub async fn put(&self, item: Item) -> ApiResult<bool> {
-        let out = self
-            .client
-            .put_item()
-            .table_name(&self.table)
-            .set_item(Some(item))
-            .return_values(ReturnValue::AllOld)
-            .send()
-            .await?;
-        Ok(non_empty(out.attributes).is_some())
-    }
-
-    /// Deletes the item `id`; whether there was one.
-    pub async fn delete(&self, id: &str) -> ApiResult<bool> {
-        let out = self
-            .client
-            .delete_item()
-            .table_name(&self.table)
-            .set_key(Some(id_key(id)))
-            .return_values(ReturnValue::AllOld)
-            .send()
-            .await?;
-        Ok(non_empty(out.attributes).is_some())
-    }
-
-    /// Up to `limit` items from `start` on, strongly consistent
-    /// (read-your-writes, as a key/value API's users expect).
-    pub async fn list_page(&self, limit: i32, start: Option<Item>) -> ApiResult<Page> {
-        self.scan(List {
-            limit,
-            exclusive_start_key: start,
-            consistent_read: Some(true),
-            ..List::default()
-        })
-        .await
-    }
-
-    /// The manager's `create`: put_item. The returned attributes, if any.
+    /// `create` (and `PUT /items/{id}`): put_item. The returned attributes, if any.
     pub async fn create(&self, c: Create) -> ApiResult<Option<Item>> {
         let out = self
             .client
@@ -126,7 +61,7 @@ impl Store {
         Ok(non_empty(out.attributes))
     }
 
-    /// The manager's `read`: get_item. A projection that matches nothing
+    /// `read` (and `GET /items/{id}`): get_item. A projection that matches nothing
     /// still finds the item, as `{}`.
     pub async fn read(&self, r: Read) -> ApiResult<Option<Item>> {
         let out = self
@@ -142,7 +77,7 @@ impl Store {
         Ok(out.item)
     }
 
-    /// The manager's `update`: update_item. The returned attributes, if any.
+    /// `update`: update_item. The returned attributes, if any.
     pub async fn update(&self, u: Update) -> ApiResult<Option<Item>> {
         let out = self
             .client
@@ -159,8 +94,8 @@ impl Store {
         Ok(non_empty(out.attributes))
     }
 
-    /// The manager's `delete`: delete_item. The returned attributes, if any.
-    pub async fn remove(&self, d: Delete) -> ApiResult<Option<Item>> {
+    /// `delete` (and `DELETE /items/{id}`): delete_item. The returned attributes, if any.
+    pub async fn delete(&self, d: Delete) -> ApiResult<Option<Item>> {
         let out = self
             .client
             .delete_item()
@@ -175,7 +110,7 @@ impl Store {
         Ok(non_empty(out.attributes))
     }
 
-    /// The manager's `list`: one scan page.
+    /// `list` (and `GET /items`): one scan page.
     pub async fn scan(&self, l: List) -> ApiResult<Page> {
         let out = self
             .client

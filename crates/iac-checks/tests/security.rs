@@ -319,13 +319,13 @@ async fn the_visitor_salt_never_reaches_a_log_line() {
         .unwrap();
     assert_eq!(broken.oneshot(request).await.unwrap().status(), 503);
 
-    let day = visitor_counter::store::day_of(time::OffsetDateTime::now_utc());
+    let day = visitor_counter::calendar::day_of(time::OffsetDateTime::now_utc());
     let item = client
         .get_item()
         .table_name(&tables.2)
         .key(
             "id",
-            aws_sdk_dynamodb::types::AttributeValue::S(visitor_counter::salt::salt_id(&day)),
+            aws_sdk_dynamodb::types::AttributeValue::S(visitor_counter::store::salt_id(&day)),
         )
         .consistent_read(true)
         .send()
@@ -333,7 +333,7 @@ async fn the_visitor_salt_never_reaches_a_log_line() {
         .unwrap()
         .item
         .expect("the day's salt");
-    let salt = item[visitor_counter::salt::SALT_ATTR]
+    let salt = item[visitor_counter::store::SALT_ATTR]
         .as_b()
         .unwrap()
         .as_ref()

@@ -110,31 +110,50 @@ pub enum Recovery {
     None,
 }
 
-/// Resumes, one item per resume id. The document is in attribute `resume`.
-pub const RESUME_TABLE: TableSpec = TableSpec {
-    resource: "ResumeTable",
-    env: "RESUME_TABLE",
-    partition_key: KeyAttr {
-        name: "id",
-        kind: "S",
-    },
-    sort_key: None,
-    ttl_attribute: None,
-    recovery: Recovery::PointInTime,
+/// The key attribute of every table of the project: a string `id`.
+pub const ID: KeyAttr = KeyAttr {
+    name: "id",
+    kind: "S",
 };
 
+/// The TTL attribute (epoch seconds) of the tables whose items expire.
+pub const EXPIRES_AT: &str = "expiresAt";
+
+impl TableSpec {
+    /// A table keyed by [`ID`] alone, with point-in-time recovery and no TTL.
+    const fn keyed_by_id(resource: &'static str, env: &'static str) -> Self {
+        Self {
+            resource,
+            env,
+            partition_key: ID,
+            sort_key: None,
+            ttl_attribute: None,
+            recovery: Recovery::PointInTime,
+        }
+    }
+
+    /// This table with TTL on [`EXPIRES_AT`].
+    const fn expiring(self) -> Self {
+        Self {
+            ttl_attribute: Some(EXPIRES_AT),
+            ..self
+        }
+    }
+
+    /// This table without backups: see [`Recovery::None`].
+    const fn unrecoverable(self) -> Self {
+        Self {
+            recovery: Recovery::None,
+            ..self
+        }
+    }
+}
+
+/// Resumes, one item per resume id. The document is in attribute `resume`.
+pub const RESUME_TABLE: TableSpec = TableSpec::keyed_by_id("ResumeTable", "RESUME_TABLE");
+
 /// The dynamodbmanager Lambda's table: free-form items keyed by string `id`.
-pub const MANAGER_TABLE: TableSpec = TableSpec {
-    resource: "ManagerTable",
-    env: "MANAGER_TABLE",
-    partition_key: KeyAttr {
-        name: "id",
-        kind: "S",
-    },
-    sort_key: None,
-    ttl_attribute: None,
-    recovery: Recovery::PointInTime,
-};
+pub const MANAGER_TABLE: TableSpec = TableSpec::keyed_by_id("ManagerTable", "MANAGER_TABLE");
 
 /// The visitor counter's counters, one table for three kinds of item, all
 /// keyed by string `id` (see the visitor-counter crate's docs):
@@ -142,48 +161,22 @@ pub const MANAGER_TABLE: TableSpec = TableSpec {
 /// unique visitors, `count`) and `seen#YYYY-MM-DD#<hash>` (a visitor seen
 /// that day). Markers expire through TTL on `expiresAt` at the end of the
 /// next day.
-pub const COUNTER_TABLE: TableSpec = TableSpec {
-    resource: "CounterTable",
-    env: "COUNTER_TABLE",
-    partition_key: KeyAttr {
-        name: "id",
-        kind: "S",
-    },
-    sort_key: None,
-    ttl_attribute: Some("expiresAt"),
-    recovery: Recovery::PointInTime,
-};
+pub const COUNTER_TABLE: TableSpec =
+    TableSpec::keyed_by_id("CounterTable", "COUNTER_TABLE").expiring();
 
 /// The visit log: one item per counted visit, keyed by a random visit id,
 /// expiring through TTL on `expiresAt` (`VISIT_TTL_DAYS`, 90 by default).
-pub const VISITS_TABLE: TableSpec = TableSpec {
-    resource: "VisitsTable",
-    env: "VISITS_TABLE",
-    partition_key: KeyAttr {
-        name: "id",
-        kind: "S",
-    },
-    sort_key: None,
-    ttl_attribute: Some("expiresAt"),
-    recovery: Recovery::PointInTime,
-};
+pub const VISITS_TABLE: TableSpec =
+    TableSpec::keyed_by_id("VisitsTable", "VISITS_TABLE").expiring();
 
 /// The visitor counter's day salts: one item per UTC day, keyed by the day
 /// (`YYYY-MM-DD`), holding that day's random hashing key. TTL on
 /// `expiresAt` deletes it after the next day, and no backup keeps it
 /// ([`Recovery::None`]): once gone, that day's visitor hashes can be linked
 /// to nothing.
-pub const SALTS_TABLE: TableSpec = TableSpec {
-    resource: "SaltsTable",
-    env: "SALTS_TABLE",
-    partition_key: KeyAttr {
-        name: "id",
-        kind: "S",
-    },
-    sort_key: None,
-    ttl_attribute: Some("expiresAt"),
-    recovery: Recovery::None,
-};
+pub const SALTS_TABLE: TableSpec = TableSpec::keyed_by_id("SaltsTable", "SALTS_TABLE")
+    .expiring()
+    .unrecoverable();
 
 /// Every table the project owns.
 pub const TABLES: &[TableSpec] = &[

@@ -1,5 +1,5 @@
 //! The visitor counter Lambda's settings. There is no salt setting: the
-//! salt is made per UTC day, in the salts table (`crate::salt`).
+//! salt is made per UTC day, in the salts table (`crate::store`'s salts).
 
 use clap::Args;
 use platform::config::TableName;

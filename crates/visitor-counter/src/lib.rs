@@ -23,7 +23,7 @@
 //!    A retried `ADD` whose first attempt did land would count twice, so the
 //!    SDK may retry this call only after a throttling error (DynamoDB refused
 //!    it, nothing was written); a timeout or 5xx, whose outcome is unknown,
-//!    becomes a 503 instead ([`retry::OnlyThrottlingRetries`]). A count is
+//!    becomes a 503 instead (`store`'s retry classifier). A count is
 //!    never doubled; at worst a visitor whose request timed out sees an error
 //!    while the view was still counted once. Only this step can fail the
 //!    request.
@@ -31,7 +31,7 @@
 //!    `{id: "day#<day>"}` (the same retry rule), `ReturnValues ALL_NEW`. A
 //!    failure is logged; the view still counts.
 //! 3. **The visitor**, unless the browser sent `Sec-GPC: 1` or `DNT: 1`:
-//!    the day's salt ([`salt`]: from memory, or one call per instance per
+//!    the day's salt ([`salt`]; from memory, or one call per instance per
 //!    day), then at once:
 //!    - **the visit log**: one `PutItem` into `VISITS_TABLE`: a random visit
 //!      id (UUID v4), the time (RFC 3339, UTC), the HMAC-SHA256 of client IP
@@ -75,79 +75,55 @@
 //! `platform::http::finish` handles it as for every route. The counter also
 //! reads the same allow-list ([`AllowedOrigins`]) to decide what counts.
 
+pub mod calendar;
 pub mod config;
-pub mod retry;
+pub mod handlers;
 pub mod salt;
 pub mod store;
 pub mod views;
 pub mod visitor;
 
-use std::sync::Arc;
-
 use aws_sdk_dynamodb::Client;
-use axum::extract::rejection::QueryRejection;
-use axum::extract::{Query, Request, State};
-use axum::response::{IntoResponse, Response};
+use axum::extract::FromRef;
 use axum::routing::{get, on, MethodFilter};
-use axum::{Json, Router};
-use http::{header, HeaderMap, HeaderValue};
+use axum::Router;
 use platform::config::HttpConfig;
 use platform::http::AllowedOrigins;
-use platform::{ApiError, ApiResult};
-use serde::Serialize;
-use time::OffsetDateTime;
 
+pub use calendar::{system_clock, Clock};
 pub use config::CounterConfig;
-pub use salt::Salt;
-pub use store::{Counts, DayStats, Store};
-pub use views::{Skip, Verdict};
+pub use store::Store;
 
 /// The route, as template.yaml declares it.
 pub const ROUTE: &str = "/visitorcount";
 /// The history route.
 pub const STATS_ROUTE: &str = "/visitorcount/stats";
 
-/// Every count is fresh: no browser or CDN may reuse one.
-pub const CACHE_CONTROL: &str = "no-store";
-/// The history changes slowly: anyone may cache it for a minute.
-pub const STATS_CACHE_CONTROL: &str = "public, max-age=60";
-
-/// `days` of the stats route: its default and bounds.
-pub const DEFAULT_STATS_DAYS: u16 = 30;
-pub const MAX_STATS_DAYS: u16 = 366;
-
-/// The current time. Tests pin it; the Lambda uses the system clock.
-pub type Clock = Arc<dyn Fn() -> OffsetDateTime + Send + Sync>;
-
-pub fn system_clock() -> Clock {
-    Arc::new(OffsetDateTime::now_utc)
-}
-
+/// What the handlers share. Each takes only the parts it needs
+/// (`State<Store>`, `State<AllowedOrigins>`, `State<Clock>`).
 #[derive(Clone)]
-struct AppState {
+pub struct AppState {
     store: Store,
     origins: AllowedOrigins,
     clock: Clock,
 }
 
-/// The counter's response body.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
-pub struct CountBody {
-    pub count: u64,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub unique_today: Option<u64>,
-    /// Whether this request was counted as a view.
-    pub counted: bool,
+impl FromRef<AppState> for Store {
+    fn from_ref(state: &AppState) -> Self {
+        state.store.clone()
+    }
 }
 
-/// The stats route's response body.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
-pub struct StatsBody {
-    /// The first and last day, `YYYY-MM-DD` (UTC).
-    pub from: String,
-    pub to: String,
-    /// One entry per day, oldest first.
-    pub days: Vec<DayStats>,
+impl FromRef<AppState> for AllowedOrigins {
+    fn from_ref(state: &AppState) -> Self {
+        state.origins.clone()
+    }
+}
+
+impl FromRef<AppState> for Clock {
+    fn from_ref(state: &AppState) -> Self {
+        state.clock.clone()
+    }
 }
 
 /// The counter's routes, without the shared layers: the local server merges
@@ -175,18 +151,10 @@ pub fn routes_with_clock(
     Router::new()
         .route(
             ROUTE,
-            on(MethodFilter::GET, visitor_count).head(head_not_allowed),
+            on(MethodFilter::GET, handlers::visitor_count).head(handlers::head_not_allowed),
         )
-        .route(STATS_ROUTE, get(stats))
+        .route(STATS_ROUTE, get(handlers::stats))
         .with_state(state)
-}
-
-async fn head_not_allowed() -> Response {
-    let mut response = ApiError::MethodNotAllowed.into_response();
-    response
-        .headers_mut()
-        .insert(header::ALLOW, HeaderValue::from_static("GET"));
-    response
 }
 
 /// The complete counter service: what the Lambda runs.
@@ -207,132 +175,10 @@ pub fn router_with_clock(
     )
 }
 
-async fn visitor_count(State(state): State<AppState>, req: Request) -> ApiResult<Response> {
-    let now = (state.clock)();
-    let (counts, counted) = match views::classify(req.headers(), &state.origins) {
-        Verdict::Refuse => {
-            return Err(ApiError::Forbidden(
-                "this origin may not count views".into(),
-            ))
-        }
-        Verdict::Skip(why) => {
-            tracing::debug!(reason = why.as_str(), "not counted");
-            (state.store.current(now).await?, false)
-        }
-        Verdict::Count { private } => {
-            let sender = visitor::Sender::from_request(&req);
-            (state.store.record(&sender, private, now).await?, true)
-        }
-    };
-    let body = CountBody {
-        count: counts.count,
-        unique_today: counts.unique_today,
-        counted,
-    };
-    let no_store = [(
-        header::CACHE_CONTROL,
-        HeaderValue::from_static(CACHE_CONTROL),
-    )];
-    Ok((no_store, Json(body)).into_response())
-}
-
-/// `days`, from the query's pairs: absent means the default.
-pub fn parse_days(query: &[(String, String)]) -> ApiResult<u16> {
-    let bad = |message: String| ApiError::bad_request("invalid_days", message);
-    let mut values = query.iter().filter(|(k, _)| k == "days").map(|(_, v)| v);
-    let Some(raw) = values.next() else {
-        return Ok(DEFAULT_STATS_DAYS);
-    };
-    if values.next().is_some() {
-        return Err(bad("give days once".into()));
-    }
-    let range = format!("a whole number from 1 to {MAX_STATS_DAYS}");
-    let is_digits = !raw.is_empty() && raw.len() <= 3 && raw.bytes().all(|b| b.is_ascii_digit());
-    match raw.parse::<u16>() {
-        Ok(n) if is_digits && (1..=MAX_STATS_DAYS).contains(&n) => Ok(n),
-        _ => Err(bad(format!("days must be {range}"))),
-    }
-}
-
-async fn stats(
-    State(state): State<AppState>,
-    query: Result<Query<Vec<(String, String)>>, QueryRejection>,
-    headers: HeaderMap,
-) -> ApiResult<Response> {
-    let Ok(Query(query)) = query else {
-        return Err(ApiError::bad_request(
-            "invalid_query",
-            "the query string is malformed",
-        ));
-    };
-    let days = parse_days(&query)?;
-    let today = (state.clock)().to_offset(time::UtcOffset::UTC).date();
-    let history = state.store.history(today, days).await?;
-    let body = StatsBody {
-        from: history.first().map(|d| d.date.clone()).unwrap_or_default(),
-        to: history.last().map(|d| d.date.clone()).unwrap_or_default(),
-        days: history,
-    };
-    let bytes = serde_json::to_vec(&body).map_err(|_| ApiError::Internal)?;
-    platform::conditional::json(bytes, STATS_CACHE_CONTROL, &headers)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
     use http::StatusCode;
-
-    #[test]
-    fn the_body_is_integers_says_if_counted_and_omits_an_unknown_unique_count() {
-        let body = serde_json::to_string(&CountBody {
-            count: 42,
-            unique_today: Some(7),
-            counted: true,
-        })
-        .unwrap();
-        assert_eq!(body, r#"{"count":42,"unique_today":7,"counted":true}"#);
-        let body = serde_json::to_string(&CountBody {
-            count: 18_446_744_073_709_551_615,
-            unique_today: None,
-            counted: false,
-        })
-        .unwrap();
-        assert_eq!(body, r#"{"count":18446744073709551615,"counted":false}"#);
-    }
-
-    fn q(pairs: &[(&str, &str)]) -> Vec<(String, String)> {
-        pairs
-            .iter()
-            .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
-            .collect()
-    }
-
-    #[test]
-    fn days_default_to_30_and_must_be_1_to_366() {
-        assert_eq!(parse_days(&q(&[])).unwrap(), 30);
-        assert_eq!(parse_days(&q(&[("other", "x")])).unwrap(), 30);
-        assert_eq!(parse_days(&q(&[("days", "1")])).unwrap(), 1);
-        assert_eq!(parse_days(&q(&[("days", "366")])).unwrap(), 366);
-        assert_eq!(parse_days(&q(&[("days", "007")])).unwrap(), 7);
-        for bad in [
-            "",
-            "0",
-            "367",
-            "-1",
-            "+5",
-            "1.5",
-            "ten",
-            " 5",
-            "1e2",
-            "99999999999999999999",
-            "0x10",
-        ] {
-            let err = parse_days(&q(&[("days", bad)])).unwrap_err();
-            assert_eq!(err.status(), StatusCode::BAD_REQUEST, "{bad}");
-            assert_eq!(err.code(), "invalid_days", "{bad}");
-        }
-        assert!(parse_days(&q(&[("days", "5"), ("days", "6")])).is_err());
-    }
 
     /// A router whose DynamoDB is unreachable: what these requests get must
     /// not depend on it.
@@ -388,8 +234,5 @@ mod tests {
             .body(axum::body::Body::empty())
             .unwrap();
         assert_eq!(call(head).await.0, StatusCode::METHOD_NOT_ALLOWED);
-        // An uncounted request does need the numbers: unreachable, a 503.
-        let (status, body) = call(get(ROUTE, &[("user-agent", "curl/8.5.0")])).await;
-        assert_eq!(status, StatusCode::SERVICE_UNAVAILABLE, "{body}");
     }
 }

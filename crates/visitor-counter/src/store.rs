@@ -1,45 +1,33 @@
-//! The counter's DynamoDB operations. See the crate docs for the design.
+//! Every DynamoDB call of the counter. See the crate docs for the design.
+
+mod retry;
+mod salts;
 
 use aws_sdk_dynamodb::error::{DisplayErrorContext, ProvideErrorMetadata};
 use aws_sdk_dynamodb::types::{AttributeValue, ReturnValue};
 use aws_sdk_dynamodb::Client;
-use platform::ApiResult;
+use platform::dynamo::{COUNTER_TABLE, EXPIRES_AT};
+use platform::{ApiError, ApiResult};
+use serde::Serialize;
+use time::{Date, OffsetDateTime};
 
+use crate::calendar::{day_of, days_ending, end_of_next_day};
 use crate::config::CounterConfig;
-use serde::{Deserialize, Serialize};
-use time::format_description::well_known::Rfc3339;
-use time::{Date, Duration, OffsetDateTime, Time};
+use crate::visitor::{Sender, Visit, Visitor};
+use retry::OnlyThrottlingRetries;
+use salts::DaySalts;
 
-use crate::retry::OnlyThrottlingRetries;
-use crate::salt::DaySalts;
-use crate::visitor::{Sender, Visitor};
+pub use salts::{salt_id, SALT_ATTR};
 
-/// The key attribute of both tables.
-pub const KEY: &str = "id";
+/// The key attribute of the counter table.
+const KEY: &str = COUNTER_TABLE.partition_key.name;
 /// The counter attribute of the total, and of each day's item (where it is
 /// the day's unique visitors).
 pub const COUNT_ATTR: &str = "count";
 /// The views attribute of each day's item.
 pub const VIEWS_ATTR: &str = "views";
-/// The TTL attribute (epoch seconds) of markers and visits.
-pub const EXPIRES_ATTR: &str = "expiresAt";
 /// The id of the total's item.
 pub const TOTAL_ID: &str = "total";
-
-/// `YYYY-MM-DD` of `now` in UTC.
-pub fn day_of(now: OffsetDateTime) -> String {
-    date_text(now.to_offset(time::UtcOffset::UTC).date())
-}
-
-/// `YYYY-MM-DD` of `date`.
-pub fn date_text(date: Date) -> String {
-    format!(
-        "{:04}-{:02}-{:02}",
-        date.year(),
-        u8::from(date.month()),
-        date.day()
-    )
-}
 
 /// The id of the item counting the views (`views`) and distinct visitors
 /// (`count`) of `day`.
@@ -50,48 +38,6 @@ pub fn day_id(day: &str) -> String {
 /// The id of the marker saying `ip_hash` was seen on `day`.
 pub fn seen_id(day: &str, ip_hash: &str) -> String {
     format!("seen#{day}#{ip_hash}")
-}
-
-/// When a marker made at `now` may go: the end of the following UTC day,
-/// so it outlives its own day whatever TTL's delay.
-pub fn marker_expiry(now: OffsetDateTime) -> i64 {
-    let midnight = now
-        .to_offset(time::UtcOffset::UTC)
-        .replace_time(Time::MIDNIGHT);
-    (midnight + Duration::days(2)).unix_timestamp()
-}
-
-/// One visit-log item.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub struct Visit {
-    /// A random UUID v4.
-    pub id: String,
-    /// RFC 3339, UTC.
-    pub at: String,
-    /// HMAC-SHA256 of the client IP, hex.
-    pub ip_hash: String,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub user_agent: Option<String>,
-    pub path: String,
-    /// Epoch seconds; DynamoDB TTL deletes the item after it.
-    pub expires_at: i64,
-}
-
-impl Visit {
-    pub fn new(visitor: &Visitor, now: OffsetDateTime, ttl_days: u32) -> Self {
-        Self {
-            id: uuid::Uuid::new_v4().to_string(),
-            at: now
-                .to_offset(time::UtcOffset::UTC)
-                .format(&Rfc3339)
-                .unwrap_or_else(|_| now.unix_timestamp().to_string()),
-            ip_hash: visitor.ip_hash.clone(),
-            user_agent: visitor.user_agent.clone(),
-            path: visitor.path.clone(),
-            expires_at: (now + Duration::days(i64::from(ttl_days))).unix_timestamp(),
-        }
-    }
 }
 
 /// What one request learns.
@@ -256,13 +202,7 @@ impl Store {
     /// `last`, oldest first; days without an item are zeros. Reads with
     /// `BatchGetItem`, 100 days per call, the calls at once.
     pub async fn history(&self, last: Date, days: u16) -> ApiResult<Vec<DayStats>> {
-        let mut dates = Vec::with_capacity(usize::from(days));
-        let mut date = last;
-        for _ in 0..days {
-            dates.push(date_text(date));
-            date = date.previous_day().unwrap_or(date);
-        }
-        dates.reverse();
+        let dates = days_ending(last, days);
         let mut calls = tokio::task::JoinSet::new();
         for chunk in dates.chunks(BATCH_GET_MAX) {
             let ids: Vec<String> = chunk.iter().map(|d| day_id(d)).collect();
@@ -273,7 +213,7 @@ impl Store {
         while let Some(joined) = calls.join_next().await {
             let items = joined.map_err(|e| {
                 tracing::error!(error = %e, "history read task failed");
-                platform::ApiError::Internal
+                ApiError::Internal
             })??;
             for item in items {
                 if let Some(AttributeValue::S(id)) = item.get(KEY) {
@@ -357,8 +297,8 @@ impl Store {
             .table_name(&self.counter_table)
             .item(KEY, AttributeValue::S(marker.clone()))
             .item(
-                EXPIRES_ATTR,
-                AttributeValue::N(marker_expiry(now).to_string()),
+                EXPIRES_AT,
+                AttributeValue::N(end_of_next_day(now).to_string()),
             )
             .condition_expression("attribute_not_exists(#id)")
             .expression_attribute_names("#id", KEY)
@@ -445,7 +385,7 @@ async fn batch_get(client: &Client, table: &str, ids: Vec<String>) -> ApiResult<
         KeysAndAttributes::builder()
             .set_keys(Some(keys))
             .build()
-            .map_err(|_| platform::ApiError::Internal)?,
+            .map_err(|_| ApiError::Internal)?,
     );
     let mut items = Vec::new();
     for attempt in 0..5u32 {
@@ -472,7 +412,7 @@ async fn batch_get(client: &Client, table: &str, ids: Vec<String>) -> ApiResult<
         None => Ok(items),
         Some(_) => {
             tracing::error!(%table, "history read left keys unprocessed after 5 attempts");
-            Err(platform::ApiError::Unavailable)
+            Err(ApiError::Unavailable)
         }
     }
 }
@@ -510,45 +450,11 @@ fn read_number(item: Option<&Item>, attr: &str, table: &str, id: &str) -> u64 {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use time::macros::datetime;
 
     #[test]
-    fn days_and_markers_are_utc() {
-        let t = datetime!(2025-03-09 23:30 -02:00); // 01:30 UTC on the 10th
-        assert_eq!(day_of(t), "2025-03-10");
+    fn day_and_marker_ids() {
         assert_eq!(day_id("2025-03-10"), "day#2025-03-10");
         assert_eq!(seen_id("2025-03-10", "ab"), "seen#2025-03-10#ab");
-        assert_eq!(
-            marker_expiry(t),
-            datetime!(2025-03-12 00:00 UTC).unix_timestamp()
-        );
-    }
-
-    #[test]
-    fn a_visit_item_has_every_field_and_expires_after_the_ttl() {
-        let visitor = Visitor {
-            ip_hash: "ab".repeat(32),
-            user_agent: None,
-            path: "/visitorcount".into(),
-        };
-        let now = datetime!(2025-01-31 12:00:00.5 UTC);
-        let visit = Visit::new(&visitor, now, 90);
-        assert!(uuid::Uuid::parse_str(&visit.id).is_ok());
-        assert_eq!(visit.at, "2025-01-31T12:00:00.5Z");
-        assert_eq!(
-            visit.expires_at,
-            datetime!(2025-05-01 12:00:00.5 UTC).unix_timestamp()
-        );
-        assert_ne!(visit.id, Visit::new(&visitor, now, 90).id);
-        // No NULL attribute for a missing user agent.
-        let item: std::collections::HashMap<String, AttributeValue> =
-            serde_dynamo::to_item(&visit).unwrap();
-        assert!(!item.contains_key("userAgent"));
-        assert_eq!(
-            item["expiresAt"],
-            AttributeValue::N(visit.expires_at.to_string())
-        );
-        assert_eq!(item["ipHash"], AttributeValue::S(visitor.ip_hash));
     }
 
     #[test]
@@ -568,6 +474,5 @@ mod tests {
             }
         );
         assert_eq!(day_stats("2025-01-02", None, "t").views, 0);
-        assert_eq!(date_text(time::macros::date!(2025 - 01 - 02)), "2025-01-02");
     }
 }

@@ -3,13 +3,17 @@
 
 use std::net::{IpAddr, SocketAddr};
 
-use crate::salt::Salt;
 use axum::extract::ConnectInfo;
 use hmac::{Hmac, Mac};
 use http::{header, Request};
 use lambda_http::request::RequestContext;
 use lambda_http::RequestExt;
+use serde::{Deserialize, Serialize};
 use sha2::Sha256;
+use time::format_description::well_known::Rfc3339;
+use time::{Duration, OffsetDateTime};
+
+use crate::salt::Salt;
 
 /// The visit log keeps this many characters of the user agent.
 pub const MAX_USER_AGENT_CHARS: usize = 256;
@@ -60,6 +64,39 @@ impl Visitor {
             ip_hash: hash_visitor(salt, &ip_text, sender.user_agent.as_deref()),
             user_agent: sender.user_agent.clone(),
             path: sender.path.clone(),
+        }
+    }
+}
+
+/// One visit-log item.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Visit {
+    /// A random UUID v4.
+    pub id: String,
+    /// RFC 3339, UTC.
+    pub at: String,
+    /// HMAC-SHA256 of the client IP, hex.
+    pub ip_hash: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub user_agent: Option<String>,
+    pub path: String,
+    /// Epoch seconds; DynamoDB TTL deletes the item after it.
+    pub expires_at: i64,
+}
+
+impl Visit {
+    pub fn new(visitor: &Visitor, now: OffsetDateTime, ttl_days: u32) -> Self {
+        Self {
+            id: uuid::Uuid::new_v4().to_string(),
+            at: now
+                .to_offset(time::UtcOffset::UTC)
+                .format(&Rfc3339)
+                .unwrap_or_else(|_| now.unix_timestamp().to_string()),
+            ip_hash: visitor.ip_hash.clone(),
+            user_agent: visitor.user_agent.clone(),
+            path: visitor.path.clone(),
+            expires_at: (now + Duration::days(i64::from(ttl_days))).unix_timestamp(),
         }
     }
 }
@@ -115,6 +152,8 @@ pub fn truncate(s: &str, max: usize) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use aws_sdk_dynamodb::types::AttributeValue;
+    use time::macros::datetime;
 
     fn sender(ip: &str, ua: Option<&str>) -> Sender {
         Sender {
@@ -204,5 +243,32 @@ mod tests {
         let v = Visitor::new(&Sender::from_request(&req), &s);
         assert_eq!(v.ip_hash, hash_visitor(&s, "unknown", None));
         assert_eq!(v.user_agent, None);
+    }
+
+    #[test]
+    fn a_visit_item_has_every_field_and_expires_after_the_ttl() {
+        let visitor = Visitor {
+            ip_hash: "ab".repeat(32),
+            user_agent: None,
+            path: "/visitorcount".into(),
+        };
+        let now = datetime!(2025-01-31 12:00:00.5 UTC);
+        let visit = Visit::new(&visitor, now, 90);
+        assert!(uuid::Uuid::parse_str(&visit.id).is_ok());
+        assert_eq!(visit.at, "2025-01-31T12:00:00.5Z");
+        assert_eq!(
+            visit.expires_at,
+            datetime!(2025-05-01 12:00:00.5 UTC).unix_timestamp()
+        );
+        assert_ne!(visit.id, Visit::new(&visitor, now, 90).id);
+        // No NULL attribute for a missing user agent.
+        let item: std::collections::HashMap<String, AttributeValue> =
+            serde_dynamo::to_item(&visit).unwrap();
+        assert!(!item.contains_key("userAgent"));
+        assert_eq!(
+            item["expiresAt"],
+            AttributeValue::N(visit.expires_at.to_string())
+        );
+        assert_eq!(item["ipHash"], AttributeValue::S(visitor.ip_hash));
     }
 }

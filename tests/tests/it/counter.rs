@@ -128,7 +128,7 @@ impl Isolated {
             .table_name(self.config.counter.salts_table.as_str())
             .key(
                 "id",
-                AttributeValue::S(visitor_counter::salt::salt_id(&today())),
+                AttributeValue::S(visitor_counter::store::salt_id(&today())),
             )
             .consistent_read(true)
             .send()
@@ -136,7 +136,7 @@ impl Isolated {
             .unwrap()
             .item
             .expect("a salt for today");
-        match item.get(visitor_counter::salt::SALT_ATTR) {
+        match item.get(visitor_counter::store::SALT_ATTR) {
             Some(AttributeValue::B(blob)) => blob.as_ref().to_vec(),
             other => panic!("salt is {other:?}"),
         }
@@ -258,7 +258,7 @@ fn client_from(host: u8) -> reqwest::Client {
 }
 
 fn today() -> String {
-    visitor_counter::store::day_of(OffsetDateTime::now_utc())
+    visitor_counter::calendar::day_of(OffsetDateTime::now_utc())
 }
 
 // ------------------------------------------------------- the stack (HTTP)
@@ -470,7 +470,7 @@ async fn unique_visitors_are_exact_under_concurrency() {
         assert!((1..=u64::from(VISITORS)).contains(&unique), "{unique}");
     }
     assert_eq!(totals.len(), usize::from(VISITORS) * EACH);
-    let day = visitor_counter::store::day_of(OffsetDateTime::now_utc());
+    let day = visitor_counter::calendar::day_of(OffsetDateTime::now_utc());
     assert_eq!(
         counter.count_attr(&format!("day#{day}")).await,
         Some(u64::from(VISITORS))

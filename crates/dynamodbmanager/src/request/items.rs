@@ -1,14 +1,63 @@
 //! Parsing the REST routes' input: `GET /items`'s `limit` and `cursor`, and
 //! `PUT /items/{id}`'s body. Errors are 400s that name the parameter.
 
+use aws_sdk_dynamodb::types::{AttributeValue, ReturnValue};
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine;
 use model::item::{self, Item};
 use platform::ApiError;
 use serde_json::{Map, Number, Value};
 
-use super::{effective_limit, invalid, key, MAX_LIMIT};
-use crate::store::ID;
+use super::{effective_limit, invalid, key, Create, Delete, Expressions, List, Read, MAX_LIMIT};
+
+/// The key attribute of the managed table.
+pub const ID: &str = platform::dynamo::MANAGER_TABLE.partition_key.name;
+
+/// The key of the item `id` on the managed table.
+pub fn id_key(id: &str) -> Item {
+    Item::from([(ID.to_owned(), AttributeValue::S(id.to_owned()))])
+}
+
+/// `GET /items/{id}`: the item, strongly consistent.
+pub fn get(id: &str) -> Read {
+    Read {
+        key: id_key(id),
+        projection_expression: None,
+        names: None,
+        consistent_read: Some(true),
+    }
+}
+
+/// `PUT /items/{id}`: store `item`, returning what it replaced.
+pub fn put(item: Item) -> Create {
+    Create {
+        item,
+        condition_expression: None,
+        expressions: Expressions::default(),
+        return_values: Some(ReturnValue::AllOld),
+    }
+}
+
+/// `DELETE /items/{id}`: delete the item, returning what was there.
+pub fn delete(id: &str) -> Delete {
+    Delete {
+        key: id_key(id),
+        condition_expression: None,
+        expressions: Expressions::default(),
+        return_values: Some(ReturnValue::AllOld),
+    }
+}
+
+/// `GET /items`: up to `limit` items from `start` on, strongly consistent
+/// (read-your-writes, as a key/value API's users expect).
+pub fn list(limit: i32, start: Option<Item>) -> List {
+    List {
+        limit,
+        exclusive_start_key: start,
+        consistent_read: Some(true),
+        ..List::default()
+    }
+}
 
 /// `?limit=`: 100 when absent or blank, else as [`effective_limit`].
 pub fn limit(raw: Option<&str>) -> Result<i32, ApiError> {
@@ -84,7 +133,6 @@ pub fn put_body(id: &str, body: &[u8]) -> Result<(Map<String, Value>, Item), Api
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::store::id_key;
     use http::StatusCode;
 
     #[test]
@@ -126,10 +174,7 @@ mod tests {
             Value::Object(attrs).to_string(),
             format!(r#"{{"id":"a","n":{big}}}"#)
         );
-        assert_eq!(
-            item["id"],
-            aws_sdk_dynamodb::types::AttributeValue::S("a".into())
-        );
+        assert_eq!(item["id"], AttributeValue::S("a".into()));
         assert!(put_body("a", br#"{"id":"a"}"#).is_ok());
         let code = |body: &str| put_body("a", body.as_bytes()).unwrap_err().code();
         assert_eq!(code(" "), "invalid_json");

@@ -1,18 +1,27 @@
-//! `POST /dynamodbmanager`: parses the envelope and payload
-//! ([`crate::request`]), runs the command on the [`Store`], and answers the
-//! way boto3's `Table` methods do, without `ResponseMetadata`, in plain JSON.
+//! The HTTP handlers, each parsing its input ([`crate::request`]) into a
+//! command, running it on the [`Store`] and shaping the answer:
+//!
+//! - `POST /dynamodbmanager` answers the way boto3's `Table` methods do,
+//!   without `ResponseMetadata`, in plain JSON;
+//! - the REST routes over the managed table, in the style of the common Go
+//!   key/value API: `GET /items`, `GET|PUT|DELETE /items/{id}`. Items are
+//!   plain JSON objects whose `id` is the key (see `model::item` for sets
+//!   and binary).
+
+use std::sync::Arc;
 
 use axum::body::Bytes;
-use axum::extract::State;
+use axum::extract::{Path, Query, State};
 use axum::Json;
+use http::StatusCode;
 use model::item::{self, Item};
-use platform::ApiResult;
-use serde::Serialize;
+use platform::{ApiError, ApiResult};
+use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
-use crate::request::{self, Command, Operation};
+use crate::config::ManagerConfig;
+use crate::request::{self, items, Command, Operation};
 use crate::store::{Page, Store};
-use crate::{resolve_table, AppState};
 
 /// An item as plain JSON.
 type Object = Map<String, Value>;
@@ -75,18 +84,24 @@ fn scanned(page: Page) -> Answer {
     })
 }
 
-/// `POST /dynamodbmanager`.
-pub async fn manage(State(state): State<AppState>, body: Bytes) -> ApiResult<Json<Answer>> {
+/// `POST /dynamodbmanager`: parses the envelope and payload
+/// ([`crate::request`]), runs the command on the [`Store`], and answers the
+/// way boto3's `Table` methods do, without `ResponseMetadata`, in plain JSON.
+pub async fn manage(
+    State(store): State<Store>,
+    State(config): State<Arc<ManagerConfig>>,
+    body: Bytes,
+) -> ApiResult<Json<Answer>> {
     let envelope = request::parse(&body)?;
     let op = Operation::parse(&envelope.operation)?;
     let table = if op.uses_table() {
-        resolve_table(&state.config, envelope.table_name.as_deref())?
+        config.resolve_table(envelope.table_name.as_deref())?
     } else {
         ""
     };
     let command = request::command(op, envelope.payload)?;
     tracing::debug!(operation = %envelope.operation, table, "dynamodbmanager");
-    let answer = execute(&state.store.on_table(table), command).await?;
+    let answer = execute(&store.on_table(table), command).await?;
     Ok(Json(answer))
 }
 
@@ -101,9 +116,85 @@ pub async fn execute(store: &Store, command: Command) -> ApiResult<Answer> {
             item: object(store.read(r).await?),
         }),
         Command::Update(u) => written(store.update(u).await?),
-        Command::Delete(d) => written(store.remove(d).await?),
+        Command::Delete(d) => written(store.delete(d).await?),
         Command::List(l) => scanned(store.scan(l).await?),
     })
+}
+
+#[derive(Debug, Deserialize)]
+pub struct ListQuery {
+    limit: Option<String>,
+    cursor: Option<String>,
+}
+
+/// The answer of `GET /items`.
+#[derive(Debug, Serialize)]
+pub struct ItemsPage {
+    pub items: Vec<Map<String, Value>>,
+    /// Present while there may be more.
+    #[serde(rename = "nextCursor", skip_serializing_if = "Option::is_none")]
+    pub next_cursor: Option<String>,
+}
+
+fn not_found(id: &str) -> ApiError {
+    ApiError::NotFound(format!("no item with id {id:?}"))
+}
+
+/// `GET /items?limit=N&cursor=C`: `{"items": [...], "nextCursor": "..."}`,
+/// where `nextCursor` is present while there may be more. Reads are
+/// strongly consistent, like `GET /items/{id}`.
+pub async fn list_items(
+    State(store): State<Store>,
+    Query(query): Query<ListQuery>,
+) -> ApiResult<Json<ItemsPage>> {
+    let limit = items::limit(query.limit.as_deref())?;
+    let start = items::cursor(query.cursor.as_deref())?;
+    let page = store.scan(items::list(limit, start)).await?;
+    Ok(Json(ItemsPage {
+        items: page.items.iter().map(item::from_item).collect(),
+        next_cursor: page.last_key.as_ref().map(items::encode_cursor),
+    }))
+}
+
+/// `GET /items/{id}`: the item, or 404.
+pub async fn get_item(
+    State(store): State<Store>,
+    Path(id): Path<String>,
+) -> ApiResult<Json<Map<String, Value>>> {
+    let found = store
+        .read(items::get(&id))
+        .await?
+        .ok_or_else(|| not_found(&id))?;
+    Ok(Json(item::from_item(&found)))
+}
+
+/// `PUT /items/{id}`: stores the body's attributes as the item `id`,
+/// replacing any item there. 201 when it is new, 200 when it replaced one;
+/// both answer with the item.
+pub async fn put_item(
+    State(store): State<Store>,
+    Path(id): Path<String>,
+    body: Bytes,
+) -> ApiResult<(StatusCode, Json<Map<String, Value>>)> {
+    let (attrs, new_item) = items::put_body(&id, &body)?;
+    let status = if store.create(items::put(new_item)).await?.is_some() {
+        StatusCode::OK
+    } else {
+        StatusCode::CREATED
+    };
+    Ok((status, Json(attrs)))
+}
+
+/// `DELETE /items/{id}`: 204, or 404 when there was no such item.
+pub async fn delete_item(
+    State(store): State<Store>,
+    Path(id): Path<String>,
+) -> ApiResult<StatusCode> {
+    if store.delete(items::delete(&id)).await?.is_some() {
+        Ok(StatusCode::NO_CONTENT)
+    } else {
+        Err(not_found(&id))
+    }
 }
 
 #[cfg(test)]
@@ -135,7 +226,7 @@ mod tests {
             items: vec![item.clone()],
             count: 1,
             scanned_count: 2,
-            last_key: Some(crate::store::id_key("a")),
+            last_key: Some(items::id_key("a")),
         };
         assert_eq!(
             text(&scanned(page)),

@@ -1,0 +1,49 @@
+//! The resume API's handlers: the document as stored, with its ETag.
+
+use axum::extract::{Path, State};
+use axum::response::Response;
+use http::HeaderMap;
+use model::resume::ResumeId;
+use platform::{ApiError, ApiResult};
+
+use crate::store::Store;
+
+/// Browsers and CDNs may reuse a resume for a minute, then revalidate.
+pub const CACHE_CONTROL: &str = "public, max-age=60";
+
+/// The resume `GET /resume` serves (`RESUME_ID`).
+#[derive(Clone, Debug)]
+pub struct DefaultId(pub ResumeId);
+
+/// `GET /resume`.
+pub async fn default_resume(
+    State(store): State<Store>,
+    State(DefaultId(id)): State<DefaultId>,
+    headers: HeaderMap,
+) -> ApiResult<Response> {
+    serve(&store, &id, &headers).await
+}
+
+/// `GET /resume/{id}`: 400 `invalid_id` for an id that cannot be one.
+pub async fn resume_by_id(
+    State(store): State<Store>,
+    Path(raw): Path<String>,
+    headers: HeaderMap,
+) -> ApiResult<Response> {
+    let id =
+        ResumeId::parse(&raw).map_err(|e| ApiError::bad_request("invalid_id", e.to_string()))?;
+    serve(&store, &id, &headers).await
+}
+
+async fn serve(store: &Store, id: &ResumeId, headers: &HeaderMap) -> ApiResult<Response> {
+    let doc = store
+        .get(id)
+        .await?
+        .ok_or_else(|| ApiError::NotFound(format!("no resume with id '{id}'")))?;
+    // Serialised here, not by `Json`: the ETag is the hash of these bytes.
+    let body = serde_json::to_vec(&doc).map_err(|e| {
+        tracing::error!(error = %e, "cannot serialise resume");
+        ApiError::Internal
+    })?;
+    platform::conditional::json(body, CACHE_CONTROL, headers)
+}
