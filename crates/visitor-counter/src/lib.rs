@@ -11,49 +11,51 @@
 //!
 //! # What a counted view writes
 //!
-//! All at once (`tokio::join!`), so the response waits for the slowest, not
-//! the sum:
+//! A view is recorded whole or not at all: under any single failed DynamoDB
+//! call the history never holds more views than the total, a 503 leaves
+//! nothing that counts, and every number in a 200 is stored. So the writes
+//! run in order ([`store::Store::record`]):
 //!
-//! 1. **The total.** Exactly one `UpdateItem` on item `{id: "total"}` of
+//! 1. **The total**, first: one `UpdateItem` on item `{id: "total"}` of
 //!    `COUNTER_TABLE` with `ADD #count :one` and `ReturnValues UPDATED_NEW`.
-//!    DynamoDB applies `ADD` atomically on the item and creates the item (and
-//!    the attribute, from 0) on first use, so no initialisation step exists,
-//!    N concurrent requests raise the count by exactly N, and each sees the
-//!    value its own increment produced: every count is distinct.
-//!    A retried `ADD` whose first attempt did land would count twice, so the
-//!    SDK may retry this call only after a throttling error (DynamoDB refused
-//!    it, nothing was written); a timeout or 5xx, whose outcome is unknown,
-//!    becomes a 503 instead (`store`'s retry classifier). A count is
-//!    never doubled; at worst a visitor whose request timed out sees an error
-//!    while the view was still counted once. Only this step can fail the
-//!    request.
-//! 2. **The day's views**, for the history: `ADD #views :one` on
-//!    `{id: "day#<day>"}` (the same retry rule), `ReturnValues ALL_NEW`. A
-//!    failure is logged; the view still counts.
-//! 3. **The visitor**, unless the browser sent `Sec-GPC: 1` or `DNT: 1`:
-//!    the day's salt ([`salt`]; from memory, or one call per instance per
-//!    day), then at once:
-//!    - **the visit log**: one `PutItem` into `VISITS_TABLE`: a random visit
-//!      id (UUID v4), the time (RFC 3339, UTC), the HMAC-SHA256 of client IP
-//!      and user agent under the day's salt, the user agent (at most
-//!      [`visitor::MAX_USER_AGENT_CHARS`] characters), the request path, and
-//!      `expiresAt` (epoch seconds, `VISIT_TTL_DAYS` ahead, 90 by default)
-//!      for DynamoDB TTL. A failure is logged.
-//!    - **unique visitors today**, in O(1) whatever the traffic: a
-//!      conditional `PutItem` of the marker `{id: "seen#<day>#<hash>"}` with
-//!      `attribute_not_exists(id)`. If it succeeds this is the visitor's
-//!      first request of the (UTC) day, and one `UpdateItem ADD` of `count`
-//!      on `{id: "day#<day>"}` returns the new number of distinct visitors.
-//!      If the condition fails the visitor was already counted, and the
-//!      number is the one in the day's item as step 2's `ADD` returned it:
-//!      a repeat visit reads nothing more (one call fewer, bench/NOTES.md).
-//!      Markers carry `expiresAt` (the end of the next day), so TTL deletes
-//!      them; the small per-day items are kept as history. Should the day's
-//!      `ADD` fail after the marker was written, the marker is deleted again.
-//!      If this step fails the response leaves `unique_today` out.
+//!    `ADD` is atomic and creates the item (and the attribute, from 0) on
+//!    first use, so N concurrent requests raise the count by exactly N and
+//!    each sees the value its own increment produced. A retried `ADD` whose
+//!    first attempt did land would count twice, so the SDK may retry it
+//!    only when DynamoDB said it did nothing (throttling, a conflicting
+//!    transaction); a timeout or 5xx, whose outcome is unknown, becomes a
+//!    503 instead. Only this step can fail the request, and only it is
+//!    written before the answer is known: a 503 whose `ADD` was lost on the
+//!    way back leaves the total one higher than the history, never lower.
+//!    Beside it run the reads that find the visitor (unless the browser
+//!    sent `Sec-GPC: 1` or `DNT: 1`): the day's salt ([`salt`]; from memory,
+//!    or one call per instance per day) and a strongly consistent read of
+//!    their seen-today marker `{id: "seen#<day>#<hash>"}`.
+//! 2. **The day**, once the total is stored, beside the visit log:
+//!    - a visitor without a marker: one `TransactWriteItems` puts the
+//!      marker (`attribute_not_exists(id)`, `expiresAt` at the end of the
+//!      next day, for TTL) and does `ADD views :1, count :1` on
+//!      `{id: "day#<day>"}`, atomically; then a strongly consistent read of
+//!      that item gives `unique_today`. Whoever finds the marker therefore
+//!      finds the visitor counted. If another request wrote the marker
+//!      first, this one goes on as a repeat visitor;
+//!    - a repeat visitor, or a private view: `ADD views :1` on the day's
+//!      item, whose new state gives `unique_today`;
+//!    - **the visit log**, for a visitor that is not private: one `PutItem`
+//!      into `VISITS_TABLE`: a random visit id (UUID v4), the time (RFC
+//!      3339, UTC), the HMAC-SHA256 of client IP and user agent under the
+//!      day's salt, the user agent (at most [`visitor::MAX_USER_AGENT_CHARS`]
+//!      characters), the request path, and `expiresAt` (epoch seconds,
+//!      `VISIT_TTL_DAYS` ahead, 90 by default) for DynamoDB TTL.
 //!
-//!    A private view writes neither, and takes `unique_today` from the day's
-//!    item that step 2 returned.
+//!    A failure here is logged and leaves the view in the total only (the
+//!    history one short), and `unique_today` out of the answer: it is
+//!    answered only when it is known to include this visitor.
+//!
+//! A repeat visit costs the total, the marker read, the day's `ADD` and the
+//! log: 3 write units and 1 read unit. A new visitor's costs the total, the
+//! read, the transaction (2 items, at twice the units) and the day's read:
+//! 6 write units and 2 read units. The per-day items are kept as history.
 //!
 //! The counter items share one table (`COUNTER_TABLE`, string key `id`):
 //! `total`, `day#<day>`, `seen#<day>#<hash>`; the visit log has its own

@@ -4,7 +4,8 @@ mod retry;
 mod salts;
 
 use aws_sdk_dynamodb::error::{DisplayErrorContext, ProvideErrorMetadata};
-use aws_sdk_dynamodb::types::{AttributeValue, ReturnValue};
+use aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsError;
+use aws_sdk_dynamodb::types::{AttributeValue, Put, ReturnValue, TransactWriteItem, Update};
 use aws_sdk_dynamodb::Client;
 use platform::dynamo::{COUNTER_TABLE, EXPIRES_AT};
 use platform::{ApiError, ApiResult};
@@ -59,9 +60,10 @@ pub struct DayStats {
 }
 
 /// The most DynamoDB calls one counted view has in flight at once
-/// ([`Store::record`]: the total, the day's views, the visit log and the
-/// seen-today marker): the connections `main` opens during init.
-pub const CALLS_AT_ONCE: usize = 4;
+/// ([`Store::record`]: the total beside the visitor's marker read, then
+/// the day's item beside the visit log): the connections `main` opens
+/// during init.
+pub const CALLS_AT_ONCE: usize = 2;
 
 /// `BatchGetItem` reads at most this many keys per call.
 const BATCH_GET_MAX: usize = 100;
@@ -75,14 +77,24 @@ pub struct Store {
     salts: DaySalts,
 }
 
-/// What a counted view learnt about its visitor's day.
-enum Today {
-    /// First view today; the day's unique visitors, counting them.
-    New(u64),
-    /// Seen before today.
-    Seen,
-    /// Private, or DynamoDB could not say.
+/// Who a counted view is, as far as the day's unique visitors go.
+enum Person {
+    /// `Sec-GPC`/`DNT`: counted in the views, not among the visitors.
+    Private,
+    /// The salt or the marker could not be read: not known to be counted.
     Unknown,
+    /// Known, and whether their seen-today marker already exists.
+    Known { visitor: Visitor, seen: bool },
+}
+
+/// How the transaction that counts a new visitor ended.
+enum NewVisitor {
+    /// Marker written, the day's views and visitors raised, together.
+    Counted,
+    /// Another request counted this visitor first.
+    AlreadySeen,
+    /// Nothing was written.
+    Failed,
 }
 
 impl Store {
@@ -96,12 +108,21 @@ impl Store {
         }
     }
 
-    /// Counts one view: the total, the day's views, and (unless `private`)
-    /// the visit log and today's unique visitors, all at once. Only the
-    /// total can fail the call. `unique_today` comes from the day's item
-    /// as the views' `ADD` returns it, unless this view is the visitor's
-    /// first of the day (then from the `ADD` that counted them): a repeat
-    /// visit costs no read.
+    /// Counts one view, in an order that keeps every answer true under any
+    /// single failed DynamoDB call:
+    ///
+    /// 1. the total (`ADD`), beside the reads that find the visitor (the
+    ///    day's salt, their seen-today marker). Only the total can fail the
+    ///    request, and nothing that counts is written before it: a 503
+    ///    leaves no view in the history, the log or the visitors;
+    /// 2. then the day's item beside the visit log. A new visitor's marker
+    ///    and the day's `views` and `count` are one `TransactWriteItems`,
+    ///    so whoever finds the marker finds the visitor counted; anyone
+    ///    else adds a view with `ADD` and reads the day's numbers from it.
+    ///
+    /// The history never holds more than the total, and every number
+    /// answered is stored. `unique_today` is left out when it is not known
+    /// to include this visitor (a failed call).
     pub async fn record(
         &self,
         sender: &Sender,
@@ -109,41 +130,154 @@ impl Store {
         now: OffsetDateTime,
     ) -> ApiResult<Counts> {
         let day = day_of(now);
-        let personal = async {
+        let person = async {
             if private {
-                Today::Unknown
+                Person::Private
             } else {
-                self.record_visitor(sender, now).await
+                self.find_visitor(sender, &day, now).await
             }
         };
-        let (total, day_item, today) =
-            tokio::join!(self.increment(TOTAL_ID), self.add_day_view(&day), personal);
-        let day_uniques = day_item.map(|d| d.uniques);
-        let unique_today = match today {
-            Today::New(n) => Some(n),
-            // The request that wrote the marker may still be adding to the
-            // number, but this visitor is counted, so it is at least 1.
-            Today::Seen => day_uniques.map(|n| n.max(1)),
-            Today::Unknown => day_uniques,
+        let (total, person) = tokio::join!(self.increment(TOTAL_ID), person);
+        let count = total?;
+        let log = async {
+            if let Person::Known { visitor, .. } = &person {
+                self.log_visit(&Visit::new(visitor, now, self.visit_ttl_days))
+                    .await;
+            }
         };
+        let (unique_today, ()) = tokio::join!(self.count_in_day(&day, &person, now), log);
         Ok(Counts {
-            count: total?,
+            count,
             unique_today,
         })
     }
 
-    /// The visit log and today's unique visitors, under the day's salt.
-    async fn record_visitor(&self, sender: &Sender, now: OffsetDateTime) -> Today {
+    /// The visitor behind `sender` today, under the day's salt, and whether
+    /// their marker exists (a strongly consistent read).
+    async fn find_visitor(&self, sender: &Sender, day: &str, now: OffsetDateTime) -> Person {
         let Some(salt) = self.salts.get(now).await else {
-            return Today::Unknown;
+            return Person::Unknown;
         };
         let visitor = Visitor::new(sender, &salt);
-        let visit = Visit::new(&visitor, now, self.visit_ttl_days);
-        let ((), today) = tokio::join!(
-            self.log_visit(&visit),
-            self.unique_today(&visitor.ip_hash, now)
-        );
-        today
+        let marker = self
+            .client
+            .get_item()
+            .table_name(&self.counter_table)
+            .key(KEY, AttributeValue::S(seen_id(day, &visitor.ip_hash)))
+            .projection_expression("#id")
+            .expression_attribute_names("#id", KEY)
+            .consistent_read(true)
+            .send()
+            .await;
+        match marker {
+            Ok(found) => Person::Known {
+                seen: found.item.is_some(),
+                visitor,
+            },
+            Err(e) => {
+                tracing::error!(
+                    table = %self.counter_table,
+                    error = %DisplayErrorContext(&e),
+                    "cannot read today's visitor"
+                );
+                Person::Unknown
+            }
+        }
+    }
+
+    /// Adds the view to the day's item (and a new visitor to its visitors),
+    /// returning the day's unique visitors when they are known to count
+    /// this one (or, for a private view, as they stand).
+    async fn count_in_day(&self, day: &str, person: &Person, now: OffsetDateTime) -> Option<u64> {
+        let seen = match person {
+            Person::Private => return self.add_day_view(day).await.map(|d| d.uniques),
+            Person::Unknown => {
+                self.add_day_view(day).await;
+                return None;
+            }
+            Person::Known { seen, visitor } => {
+                if *seen {
+                    true
+                } else {
+                    match self.count_new_visitor(day, &visitor.ip_hash, now).await {
+                        NewVisitor::Counted => return self.read_day(day).await,
+                        NewVisitor::AlreadySeen => true,
+                        NewVisitor::Failed => false,
+                    }
+                }
+            }
+        };
+        let day_item = self.add_day_view(day).await;
+        // A marker that exists was written with the visitor's count.
+        day_item.filter(|_| seen).map(|d| d.uniques)
+    }
+
+    /// One transaction: the visitor's seen-today marker, if absent, and
+    /// `ADD views :1, count :1` on the day's item. Retried (a few times, a
+    /// short pause apart) when it met another transaction on the day's
+    /// item; the SDK retries it too, safely, under its client request token.
+    async fn count_new_visitor(&self, day: &str, ip_hash: &str, now: OffsetDateTime) -> NewVisitor {
+        for attempt in 0..3u32 {
+            if attempt > 0 {
+                tokio::time::sleep(std::time::Duration::from_millis(10 << attempt)).await;
+            }
+            let items = match self.new_visitor_items(day, ip_hash, now) {
+                Ok(items) => items,
+                Err(e) => {
+                    tracing::error!(error = %e, "cannot build the new-visitor transaction");
+                    return NewVisitor::Failed;
+                }
+            };
+            let sent = self
+                .client
+                .transact_write_items()
+                .set_transact_items(Some(items))
+                .client_request_token(uuid::Uuid::new_v4().to_string())
+                .send()
+                .await;
+            match sent.map_err(|e| cancellation(&e)) {
+                Ok(_) => return NewVisitor::Counted,
+                Err(Cancelled::Condition) => return NewVisitor::AlreadySeen,
+                Err(Cancelled::Conflict) => continue,
+                Err(Cancelled::Other(error)) => {
+                    tracing::error!(table = %self.counter_table, %error, "cannot count a new visitor of the day");
+                    return NewVisitor::Failed;
+                }
+            }
+        }
+        tracing::error!(table = %self.counter_table, "a new visitor's transaction kept conflicting");
+        NewVisitor::Failed
+    }
+
+    /// The marker put and the day's update of [`Self::count_new_visitor`].
+    fn new_visitor_items(
+        &self,
+        day: &str,
+        ip_hash: &str,
+        now: OffsetDateTime,
+    ) -> Result<Vec<TransactWriteItem>, aws_sdk_dynamodb::error::BuildError> {
+        let marker = Put::builder()
+            .table_name(&self.counter_table)
+            .item(KEY, AttributeValue::S(seen_id(day, ip_hash)))
+            .item(
+                EXPIRES_AT,
+                AttributeValue::N(end_of_next_day(now).to_string()),
+            )
+            .condition_expression("attribute_not_exists(#id)")
+            .expression_attribute_names("#id", KEY)
+            .build()?;
+        let day_item = Update::builder()
+            .table_name(&self.counter_table)
+            .key(KEY, AttributeValue::S(day_id(day)))
+            .update_expression("ADD #views :one, #count :one")
+            .expression_attribute_names("#views", VIEWS_ATTR)
+            .expression_attribute_names("#count", COUNT_ATTR)
+            .expression_attribute_values(":one", AttributeValue::N("1".into()))
+            .build()?;
+        Ok(vec![
+            TransactWriteItem::builder().put(marker).build(),
+            TransactWriteItem::builder().update(day_item).build(),
+        ])
     }
 
     /// `ADD views :1` on the day's item, returning the item after it. A
@@ -285,51 +419,6 @@ impl Store {
         }
     }
 
-    /// Whether this visitor is new today: their seen-today marker is
-    /// written if absent, and a new visitor is added to the day's number.
-    /// `Unknown` (and a log line) if DynamoDB could not say.
-    async fn unique_today(&self, ip_hash: &str, now: OffsetDateTime) -> Today {
-        let day = day_of(now);
-        let marker = seen_id(&day, ip_hash);
-        let put = self
-            .client
-            .put_item()
-            .table_name(&self.counter_table)
-            .item(KEY, AttributeValue::S(marker.clone()))
-            .item(
-                EXPIRES_AT,
-                AttributeValue::N(end_of_next_day(now).to_string()),
-            )
-            .condition_expression("attribute_not_exists(#id)")
-            .expression_attribute_names("#id", KEY)
-            .send()
-            .await;
-        match put {
-            // First visit today: count the visitor.
-            Ok(_) => match self.increment(&day_id(&day)).await {
-                Ok(n) => Today::New(n),
-                Err(e) => {
-                    tracing::error!(
-                        table = %self.counter_table,
-                        error = %DisplayErrorContext(&e),
-                        "cannot count a new visitor of the day; removing its marker"
-                    );
-                    self.forget(&marker).await;
-                    Today::Unknown
-                }
-            },
-            Err(e) if e.code() == Some("ConditionalCheckFailedException") => Today::Seen,
-            Err(e) => {
-                tracing::error!(
-                    table = %self.counter_table,
-                    error = %DisplayErrorContext(&e),
-                    "cannot record today's visitor"
-                );
-                Today::Unknown
-            }
-        }
-    }
-
     async fn read_day(&self, day: &str) -> Option<u64> {
         let id = day_id(day);
         match self
@@ -352,26 +441,42 @@ impl Store {
             }
         }
     }
-
-    async fn forget(&self, marker: &str) {
-        if let Err(e) = self
-            .client
-            .delete_item()
-            .table_name(&self.counter_table)
-            .key(KEY, AttributeValue::S(marker.to_owned()))
-            .send()
-            .await
-        {
-            tracing::error!(
-                table = %self.counter_table,
-                error = %DisplayErrorContext(&e),
-                "cannot remove a seen-today marker; this visitor is missing from today's count"
-            );
-        }
-    }
 }
 
 type Item = std::collections::HashMap<String, AttributeValue>;
+
+/// Why a transaction was refused.
+enum Cancelled {
+    /// A condition failed: for the new-visitor transaction, the marker exists.
+    Condition,
+    /// It met another transaction on one of its items; nothing was written.
+    Conflict,
+    /// Anything else, for the log.
+    Other(String),
+}
+
+fn cancellation(
+    e: &aws_sdk_dynamodb::error::SdkError<
+        TransactWriteItemsError,
+        aws_sdk_dynamodb::config::http::HttpResponse,
+    >,
+) -> Cancelled {
+    let reasons = match e.as_service_error() {
+        Some(TransactWriteItemsError::TransactionCanceledException(c)) => c.cancellation_reasons(),
+        Some(other) if other.code() == Some("TransactionConflictException") => {
+            return Cancelled::Conflict
+        }
+        _ => &[],
+    };
+    let has = |code: &str| reasons.iter().any(|r| r.code() == Some(code));
+    if has("ConditionalCheckFailed") {
+        Cancelled::Condition
+    } else if has("TransactionConflict") {
+        Cancelled::Conflict
+    } else {
+        Cancelled::Other(DisplayErrorContext(e).to_string())
+    }
+}
 
 /// Every item of `ids` that exists, retrying the keys DynamoDB left
 /// unprocessed (a few times, with a short pause).

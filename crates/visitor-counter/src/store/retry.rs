@@ -4,14 +4,18 @@
 //! 5xx answers. For an `ADD` those are ambiguous: the attempt may have been
 //! applied before the answer was lost, and a retry would count twice. This
 //! classifier keeps only the retries where DynamoDB said it did nothing
-//! (throttling), and forbids the rest.
+//! (throttling, or a conflict with a transaction on the same item), and
+//! forbids the rest.
 
 use aws_sdk_dynamodb::config::interceptors::InterceptorContext;
 use aws_sdk_dynamodb::config::retry::{ClassifyRetry, RetryAction};
+use aws_sdk_dynamodb::error::ProvideErrorMetadata;
+use aws_sdk_dynamodb::operation::update_item::UpdateItemError;
 use aws_smithy_runtime_api::client::retries::classifiers::{RetryClassifierPriority, RetryReason};
 use aws_smithy_types::retry::ErrorKind;
 
-/// Runs after the SDK's classifiers and vetoes every retry but throttling.
+/// Runs after the SDK's classifiers and vetoes every retry but throttling
+/// and transaction conflicts.
 #[derive(Clone, Copy, Debug, Default)]
 pub struct OnlyThrottlingRetries;
 
@@ -22,8 +26,13 @@ impl OnlyThrottlingRetries {
         aws_sdk_dynamodb::config::Builder::default().retry_classifier(Self)
     }
 
-    /// The verdict, given what the SDK's own classifiers decided.
-    pub fn refine(previous: &RetryAction) -> RetryAction {
+    /// The verdict, given what the SDK's own classifiers decided and
+    /// whether DynamoDB refused the call for a transaction on its item
+    /// (`TransactionConflictException`: not applied, so safe to retry).
+    pub fn refine(previous: &RetryAction, transaction_conflict: bool) -> RetryAction {
+        if transaction_conflict {
+            return RetryAction::throttling_error();
+        }
         match previous {
             RetryAction::RetryIndicated(RetryReason::RetryableError {
                 kind: ErrorKind::ThrottlingError,
@@ -40,8 +49,14 @@ impl ClassifyRetry for OnlyThrottlingRetries {
         RetryAction::NoActionIndicated
     }
 
-    fn classify_retry_v2(&self, _ctx: &InterceptorContext, previous: &RetryAction) -> RetryAction {
-        Self::refine(previous)
+    fn classify_retry_v2(&self, ctx: &InterceptorContext, previous: &RetryAction) -> RetryAction {
+        let conflict = ctx
+            .output_or_error()
+            .and_then(Result::err)
+            .and_then(|e| e.as_operation_error())
+            .and_then(|e| e.downcast_ref::<UpdateItemError>())
+            .is_some_and(|e| e.code() == Some("TransactionConflictException"));
+        Self::refine(previous, conflict)
     }
 
     fn name(&self) -> &'static str {
@@ -60,8 +75,13 @@ mod tests {
     #[test]
     fn only_throttling_is_retried() {
         assert_eq!(
-            OnlyThrottlingRetries::refine(&RetryAction::throttling_error()),
+            OnlyThrottlingRetries::refine(&RetryAction::throttling_error(), false),
             RetryAction::NoActionIndicated
+        );
+        // A transaction held the item: nothing was written, so retry.
+        assert_eq!(
+            OnlyThrottlingRetries::refine(&RetryAction::client_error(), true),
+            RetryAction::throttling_error()
         );
         for ambiguous in [
             RetryAction::transient_error(),
@@ -69,13 +89,13 @@ mod tests {
             RetryAction::client_error(),
         ] {
             assert_eq!(
-                OnlyThrottlingRetries::refine(&ambiguous),
+                OnlyThrottlingRetries::refine(&ambiguous, false),
                 RetryAction::RetryForbidden,
                 "{ambiguous}"
             );
         }
         assert_eq!(
-            OnlyThrottlingRetries::refine(&RetryAction::NoActionIndicated),
+            OnlyThrottlingRetries::refine(&RetryAction::NoActionIndicated, false),
             RetryAction::NoActionIndicated
         );
     }
