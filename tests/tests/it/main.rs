@@ -13,3 +13,4 @@ mod resume;
 mod sigv4;
 mod smoke;
 mod tables;
+mod view_faults;

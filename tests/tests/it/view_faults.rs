@@ -1,0 +1,320 @@
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // test code
+//! A counted view is recorded whole or not at all: each DynamoDB call of a
+//! view is failed in turn (by an SDK interceptor on the counter's client,
+//! against DynamoDB Local), and after each the stored numbers must hold
+//!
+//! - the history (the day's `views`) never above the total;
+//! - a 503 leaves nothing that counts (no total, view, visitor or visit);
+//! - every number in a 200 is the one stored;
+//! - the day's unique visitors equal the markers written.
+//!
+//! A call failed before it is sent did nothing. A call failed after its
+//! answer came back did its work: then only the total's `ADD` may be left
+//! behind a 503 (its outcome is unknown to the counter), and still the
+//! history stays at or below it.
+//!
+//! Also here: concurrent first views of one new visitor all answer a
+//! `unique_today` that counts them.
+
+use std::net::SocketAddr;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
+
+use aws_sdk_dynamodb::config::interceptors::{
+    BeforeDeserializationInterceptorContextRef, BeforeTransmitInterceptorContextRef,
+};
+use aws_sdk_dynamodb::config::{ConfigBag, Intercept, RuntimeComponents};
+use aws_sdk_dynamodb::types::{AttributeValue, Select};
+use aws_sdk_dynamodb::Client;
+use aws_smithy_runtime_api::client::orchestrator::Metadata;
+use axum::body::Body;
+use axum::extract::ConnectInfo;
+use http::StatusCode;
+use http_body_util::BodyExt;
+use platform::config::{from_pairs, HttpConfig};
+use serde_json::Value;
+use tower::ServiceExt;
+use visitor_counter::CounterConfig;
+
+use crate::util::{patient_client, unique_id};
+
+const ORIGIN: &str = "http://localhost:8080";
+const CHROME: &str = "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/126.0.0.0 Safari/537.36";
+
+/// When the injected fault strikes a call.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum When {
+    /// Before the request is sent: DynamoDB never sees it.
+    BeforeSending,
+    /// After DynamoDB answered: the call did its work, the caller sees an error.
+    AfterAnswer,
+}
+
+/// Fails the call numbered `fail_at` (0-based, counting every attempt of
+/// every operation on the client), and remembers which operation it was.
+#[derive(Clone, Debug)]
+struct FailOne {
+    calls: Arc<AtomicUsize>,
+    fail_at: usize,
+    when: When,
+    failed: Arc<Mutex<Option<String>>>,
+}
+
+impl FailOne {
+    fn strike(
+        &self,
+        when: When,
+        cfg: &ConfigBag,
+    ) -> Result<(), aws_smithy_runtime_api::box_error::BoxError> {
+        if when != self.when {
+            return Ok(());
+        }
+        if self.calls.fetch_add(1, Ordering::SeqCst) != self.fail_at {
+            return Ok(());
+        }
+        let name = cfg.load::<Metadata>().map_or("?", |m| m.name()).to_owned();
+        *self.failed.lock().unwrap() = Some(name);
+        Err("injected fault".into())
+    }
+}
+
+impl Intercept for FailOne {
+    fn name(&self) -> &'static str {
+        "FailOne"
+    }
+
+    fn read_before_transmit(
+        &self,
+        _: &BeforeTransmitInterceptorContextRef<'_>,
+        _: &RuntimeComponents,
+        cfg: &mut ConfigBag,
+    ) -> Result<(), aws_smithy_runtime_api::box_error::BoxError> {
+        self.strike(When::BeforeSending, cfg)
+    }
+
+    fn read_before_deserialization(
+        &self,
+        _: &BeforeDeserializationInterceptorContextRef<'_>,
+        _: &RuntimeComponents,
+        cfg: &mut ConfigBag,
+    ) -> Result<(), aws_smithy_runtime_api::box_error::BoxError> {
+        self.strike(When::AfterAnswer, cfg)
+    }
+}
+
+/// The counter on fresh tables, with the numbers as stored.
+struct Counter {
+    config: CounterConfig,
+    dynamo: Client,
+}
+
+#[derive(Debug, Default, PartialEq, Eq)]
+struct Stored {
+    total: u64,
+    views: u64,
+    uniques: u64,
+    markers: u64,
+    visits: u64,
+}
+
+impl Counter {
+    async fn new() -> Self {
+        let prefix = unique_id("faults");
+        let config: CounterConfig = from_pairs(&[
+            ("COUNTER_TABLE", format!("{prefix}-counter").as_str()),
+            ("VISITS_TABLE", format!("{prefix}-visits").as_str()),
+            ("SALTS_TABLE", format!("{prefix}-salts").as_str()),
+        ])
+        .unwrap();
+        let dynamo = patient_client();
+        for (spec, name) in config.tables() {
+            spec.ensure(&dynamo, name).await.unwrap();
+        }
+        Self { config, dynamo }
+    }
+
+    /// One view from `ip`, through a client that fails as `fault` says.
+    async fn view(&self, ip: &str, private: bool, fault: Option<FailOne>) -> (StatusCode, Value) {
+        let mut conf = self.dynamo.config().to_builder();
+        if let Some(fault) = fault {
+            conf = conf.interceptor(fault);
+        }
+        let client = Client::from_conf(conf.build());
+        let http: HttpConfig = from_pairs(&[("ALLOWED_ORIGINS", ORIGIN)]).unwrap();
+        let router = visitor_counter::router(&self.config, &http, client);
+        let mut request = http::Request::get("/visitorcount")
+            .header("origin", ORIGIN)
+            .header("user-agent", CHROME);
+        if private {
+            request = request.header("sec-gpc", "1");
+        }
+        let mut request = request.body(Body::empty()).unwrap();
+        let peer: SocketAddr = format!("{ip}:40000").parse().unwrap();
+        request.extensions_mut().insert(ConnectInfo(peer));
+        let response = router.oneshot(request).await.unwrap();
+        let status = response.status();
+        let bytes = response.into_body().collect().await.unwrap().to_bytes();
+        (status, serde_json::from_slice(&bytes).unwrap())
+    }
+
+    async fn stored(&self) -> Stored {
+        let table = self.config.counter_table.as_str();
+        let mut stored = Stored::default();
+        let items = self.scan(table).await;
+        for item in &items {
+            let Some(AttributeValue::S(id)) = item.get("id") else {
+                panic!("item without id: {item:?}")
+            };
+            let number = |attr: &str| match item.get(attr) {
+                Some(AttributeValue::N(n)) => n.parse::<u64>().unwrap(),
+                _ => 0,
+            };
+            if id == "total" {
+                stored.total = number("count");
+            } else if id.starts_with("day#") {
+                stored.views += number("views");
+                stored.uniques += number("count");
+            } else if id.starts_with("seen#") {
+                stored.markers += 1;
+            }
+        }
+        stored.visits = self.scan(self.config.visits_table.as_str()).await.len() as u64;
+        stored
+    }
+
+    async fn scan(&self, table: &str) -> Vec<std::collections::HashMap<String, AttributeValue>> {
+        let out = self
+            .dynamo
+            .scan()
+            .table_name(table)
+            .consistent_read(true)
+            .select(Select::AllAttributes)
+            .send()
+            .await
+            .unwrap();
+        out.items.unwrap_or_default()
+    }
+}
+
+/// The invariants after one view that answered `status` and `body`, with
+/// `before` stored before it and `failed` the operation the fault struck.
+fn check(
+    before: &Stored,
+    after: &Stored,
+    status: StatusCode,
+    body: &Value,
+    when: When,
+    (case, failed): (&str, &str),
+) {
+    let what = format!("{when:?}, {case}, {failed}: {status} {body}; {before:?} -> {after:?}");
+    assert!(
+        after.views <= after.total,
+        "history above the total: {what}"
+    );
+    assert_eq!(
+        after.uniques, after.markers,
+        "visitors and markers differ: {what}"
+    );
+    assert!(
+        after.visits <= after.total,
+        "more visits than views: {what}"
+    );
+    match status {
+        StatusCode::OK => {
+            assert_eq!(body["count"].as_u64(), Some(after.total), "{what}");
+            if let Some(unique) = body.get("unique_today") {
+                assert_eq!(unique.as_u64(), Some(after.uniques), "{what}");
+            }
+        }
+        StatusCode::SERVICE_UNAVAILABLE => {
+            let lost_answer = when == When::AfterAnswer && failed == "UpdateItem";
+            let mut expected = Stored { ..*before };
+            if lost_answer && after.total == before.total + 1 {
+                expected.total += 1;
+            }
+            assert_eq!(after, &expected, "a 503 left something that counts: {what}");
+        }
+        other => panic!("unexpected status {other}: {what}"),
+    }
+}
+
+/// Fails every call of one view in turn (a new visitor, a repeat visitor
+/// and a private view, each on fresh tables), until a view runs without
+/// reaching the fault.
+async fn every_call_fails_in_turn(when: When) {
+    for (case, repeat, private) in [
+        ("new", false, false),
+        ("repeat", true, false),
+        ("private", false, true),
+    ] {
+        let mut completed = false;
+        for fail_at in 0..16 {
+            let counter = Counter::new().await;
+            if repeat {
+                let (status, _) = counter.view("127.0.0.7", false, None).await;
+                assert_eq!(status, StatusCode::OK);
+            }
+            let before = counter.stored().await;
+            let fault = FailOne {
+                calls: Arc::default(),
+                fail_at,
+                when,
+                failed: Arc::default(),
+            };
+            let (status, body) = counter
+                .view("127.0.0.7", private, Some(fault.clone()))
+                .await;
+            let after = counter.stored().await;
+            let Some(failed) = fault.failed.lock().unwrap().clone() else {
+                // The view made fewer calls than `fail_at`: every call was failed once.
+                assert_eq!(status, StatusCode::OK, "{case}: {body}");
+                completed = true;
+                break;
+            };
+            check(
+                &before,
+                &after,
+                status,
+                &body,
+                when,
+                (&format!("{case} call {fail_at}"), &failed),
+            );
+        }
+        assert!(completed, "{case}: a view made 16 calls or more");
+    }
+}
+
+#[tokio::test]
+async fn a_view_whose_call_is_never_sent_is_recorded_whole_or_not_at_all() {
+    every_call_fails_in_turn(When::BeforeSending).await;
+}
+
+#[tokio::test]
+async fn a_view_whose_answer_is_lost_never_leaves_the_history_above_the_total() {
+    every_call_fails_in_turn(When::AfterAnswer).await;
+}
+
+#[tokio::test]
+async fn concurrent_first_views_of_one_visitor_all_count_them() {
+    let counter = Arc::new(Counter::new().await);
+    // Another visitor first, so that the day's number is not trivially 1.
+    assert_eq!(
+        counter.view("127.0.0.8", false, None).await.0,
+        StatusCode::OK
+    );
+    let mut views = tokio::task::JoinSet::new();
+    for _ in 0..8 {
+        let counter = Arc::clone(&counter);
+        views.spawn(async move { counter.view("127.0.0.9", false, None).await });
+    }
+    let answers = views.join_all().await;
+    for (status, body) in &answers {
+        assert_eq!(*status, StatusCode::OK, "{body}");
+        assert_eq!(
+            body["unique_today"], 2,
+            "every answer includes this visitor: {answers:?}"
+        );
+    }
+    let stored = counter.stored().await;
+    assert_eq!((stored.total, stored.views, stored.uniques), (9, 9, 2));
+}
