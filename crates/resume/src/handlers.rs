@@ -1,5 +1,6 @@
 //! The resume API's handlers: the document as stored, with its ETag.
 
+use axum::extract::rejection::PathRejection;
 use axum::extract::{Path, State};
 use axum::response::Response;
 use http::HeaderMap;
@@ -24,14 +25,16 @@ pub async fn default_resume(
     serve(&store, &id, &headers).await
 }
 
-/// `GET /resume/{id}`: 400 `invalid_id` for an id that cannot be one.
+/// `GET /resume/{id}`: 400 `invalid_id` for an id that cannot be one,
+/// including one whose percent-encoding is not UTF-8.
 pub async fn resume_by_id(
     State(store): State<Store>,
-    Path(raw): Path<String>,
+    raw: Result<Path<String>, PathRejection>,
     headers: HeaderMap,
 ) -> ApiResult<Response> {
-    let id =
-        ResumeId::parse(&raw).map_err(|e| ApiError::bad_request("invalid_id", e.to_string()))?;
+    let invalid = |message: String| ApiError::bad_request("invalid_id", message);
+    let Path(raw) = raw.map_err(|_| invalid("the id is not valid UTF-8 text".into()))?;
+    let id = ResumeId::parse(&raw).map_err(|e| invalid(e.to_string()))?;
     serve(&store, &id, &headers).await
 }
 

@@ -52,3 +52,37 @@ pub fn routes(config: &ResumeConfig, client: Client) -> Router {
 pub fn router(config: &ResumeConfig, http: &HttpConfig, client: Client) -> Router {
     platform::http::finish(routes(config, client), &http.allowed_origins)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use http_body_util::BodyExt;
+    use tower::ServiceExt;
+
+    #[tokio::test]
+    async fn ids_that_cannot_be_ids_are_invalid_id_without_the_database() {
+        let client = testkit::ClientBuilder::new(testkit::unreachable_endpoint())
+            .no_retries()
+            .build();
+        let config: ResumeConfig =
+            platform::config::from_pairs(&[("RESUME_TABLE", "resume"), ("RESUME_ID", "example")])
+                .unwrap();
+        let http: HttpConfig = platform::config::from_pairs(&[("ALLOWED_ORIGINS", "")]).unwrap();
+        let app = router(&config, &http, client);
+        for path in [
+            "/resume/%FF",
+            "/resume/%C3%28",
+            "/resume/..%2Fetc",
+            "/resume/a%20b",
+        ] {
+            let request = http::Request::get(path)
+                .body(axum::body::Body::empty())
+                .unwrap();
+            let response = app.clone().oneshot(request).await.unwrap();
+            assert_eq!(response.status(), 400, "{path}");
+            let bytes = response.into_body().collect().await.unwrap().to_bytes();
+            let body: serde_json::Value = serde_json::from_slice(&bytes).unwrap();
+            assert_eq!(body["error"], "invalid_id", "{path}: {body}");
+        }
+    }
+}
