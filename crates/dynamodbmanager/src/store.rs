@@ -6,6 +6,7 @@
 
 use aws_sdk_dynamodb::Client;
 use model::item::Item;
+use platform::dynamo::Table;
 use platform::ApiResult;
 
 use crate::request::{Create, Delete, List, Read, Update};
@@ -28,29 +29,29 @@ fn non_empty(attrs: Option<Item>) -> Option<Item> {
 /// Reads and writes one table.
 #[derive(Clone, Debug)]
 pub struct Store {
-    client: Client,
-    table: String,
+    table: Table,
 }
 
 impl Store {
+    /// The store on `client`'s table `table` (`MANAGER_TABLE`).
     pub fn new(client: Client, table: impl Into<String>) -> Self {
         Self {
-            client,
-            table: table.into(),
+            table: Table::new(client, table),
         }
     }
 
     /// The same client on another table (the manager's `tableName`).
     pub fn on_table(&self, table: &str) -> Self {
-        Self::new(self.client.clone(), table)
+        Self {
+            table: self.table.sibling(table),
+        }
     }
 
     /// `create` (and `PUT /items/{id}`): put_item. The returned attributes, if any.
     pub async fn create(&self, c: Create) -> ApiResult<Option<Item>> {
         let out = self
-            .client
+            .table
             .put_item()
-            .table_name(&self.table)
             .set_item(Some(c.item))
             .set_condition_expression(c.condition_expression)
             .set_expression_attribute_names(c.expressions.names)
@@ -65,9 +66,8 @@ impl Store {
     /// still finds the item, as `{}`.
     pub async fn read(&self, r: Read) -> ApiResult<Option<Item>> {
         let out = self
-            .client
+            .table
             .get_item()
-            .table_name(&self.table)
             .set_key(Some(r.key))
             .set_projection_expression(r.projection_expression)
             .set_expression_attribute_names(r.names)
@@ -80,9 +80,8 @@ impl Store {
     /// `update`: update_item. The returned attributes, if any.
     pub async fn update(&self, u: Update) -> ApiResult<Option<Item>> {
         let out = self
-            .client
+            .table
             .update_item()
-            .table_name(&self.table)
             .set_key(Some(u.key))
             .set_update_expression(u.update_expression)
             .set_condition_expression(u.condition_expression)
@@ -97,9 +96,8 @@ impl Store {
     /// `delete` (and `DELETE /items/{id}`): delete_item. The returned attributes, if any.
     pub async fn delete(&self, d: Delete) -> ApiResult<Option<Item>> {
         let out = self
-            .client
+            .table
             .delete_item()
-            .table_name(&self.table)
             .set_key(Some(d.key))
             .set_condition_expression(d.condition_expression)
             .set_expression_attribute_names(d.expressions.names)
@@ -113,9 +111,8 @@ impl Store {
     /// `list` (and `GET /items`): one scan page.
     pub async fn scan(&self, l: List) -> ApiResult<Page> {
         let out = self
-            .client
+            .table
             .scan()
-            .table_name(&self.table)
             .limit(l.limit)
             .set_exclusive_start_key(l.exclusive_start_key)
             .set_filter_expression(l.filter_expression)

@@ -39,6 +39,72 @@ pub async fn sdk_config() -> aws_config::SdkConfig {
     loader.load().await
 }
 
+/// A client bound to one table: what each Lambda's store holds, so that
+/// every call names its table the same way.
+#[derive(Clone, Debug)]
+pub struct Table {
+    client: Client,
+    name: String,
+}
+
+impl Table {
+    /// `client` on the table called `name`.
+    pub fn new(client: Client, name: impl Into<String>) -> Self {
+        Self {
+            client,
+            name: name.into(),
+        }
+    }
+
+    /// The same client on another table.
+    pub fn sibling(&self, name: impl Into<String>) -> Self {
+        Self::new(self.client.clone(), name)
+    }
+
+    /// The table's name, for logs.
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+
+    /// The client, for calls that span tables (transactions, batches).
+    pub fn client(&self) -> &Client {
+        &self.client
+    }
+
+    /// `GetItem` on this table.
+    pub fn get_item(
+        &self,
+    ) -> aws_sdk_dynamodb::operation::get_item::builders::GetItemFluentBuilder {
+        self.client.get_item().table_name(&self.name)
+    }
+
+    /// `PutItem` on this table.
+    pub fn put_item(
+        &self,
+    ) -> aws_sdk_dynamodb::operation::put_item::builders::PutItemFluentBuilder {
+        self.client.put_item().table_name(&self.name)
+    }
+
+    /// `UpdateItem` on this table.
+    pub fn update_item(
+        &self,
+    ) -> aws_sdk_dynamodb::operation::update_item::builders::UpdateItemFluentBuilder {
+        self.client.update_item().table_name(&self.name)
+    }
+
+    /// `DeleteItem` on this table.
+    pub fn delete_item(
+        &self,
+    ) -> aws_sdk_dynamodb::operation::delete_item::builders::DeleteItemFluentBuilder {
+        self.client.delete_item().table_name(&self.name)
+    }
+
+    /// `Scan` on this table.
+    pub fn scan(&self) -> aws_sdk_dynamodb::operation::scan::builders::ScanFluentBuilder {
+        self.client.scan().table_name(&self.name)
+    }
+}
+
 /// Opens `connections` connections to DynamoDB (DNS, TCP, TLS) during init,
 /// so that the first invoke does not pay for them: that many concurrent,
 /// eventually consistent `GetItem`s of a key that is never written

@@ -7,7 +7,7 @@ use aws_sdk_dynamodb::types::AttributeValue;
 use aws_sdk_dynamodb::Client;
 use model::item;
 use model::resume::ResumeId;
-use platform::dynamo::RESUME_TABLE;
+use platform::dynamo::{Table, RESUME_TABLE};
 use platform::{ApiError, ApiResult};
 use serde_json::Value;
 
@@ -20,24 +20,22 @@ const KEY: &str = RESUME_TABLE.partition_key.name;
 /// Reads and writes resume documents.
 #[derive(Clone, Debug)]
 pub struct Store {
-    client: Client,
-    table: String,
+    table: Table,
 }
 
 impl Store {
+    /// The store on `client`'s table `table` (`RESUME_TABLE`).
     pub fn new(client: Client, table: impl Into<String>) -> Self {
         Self {
-            client,
-            table: table.into(),
+            table: Table::new(client, table),
         }
     }
 
     /// The document stored under `id`, if any.
     pub async fn get(&self, id: &ResumeId) -> ApiResult<Option<Value>> {
         let output = self
-            .client
+            .table
             .get_item()
-            .table_name(&self.table)
             .key(KEY, AttributeValue::S(id.to_string()))
             .send()
             .await?;
@@ -61,9 +59,8 @@ impl Store {
             .duration_since(UNIX_EPOCH)
             .map(|d| d.as_secs())
             .unwrap_or_default();
-        self.client
+        self.table
             .put_item()
-            .table_name(&self.table)
             .item(KEY, AttributeValue::S(id.to_string()))
             .item(DOCUMENT_ATTR, document)
             .item("updatedAt", AttributeValue::N(now.to_string()))

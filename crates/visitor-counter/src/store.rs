@@ -7,7 +7,7 @@ use aws_sdk_dynamodb::error::{DisplayErrorContext, ProvideErrorMetadata};
 use aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsError;
 use aws_sdk_dynamodb::types::{AttributeValue, Put, ReturnValue, TransactWriteItem, Update};
 use aws_sdk_dynamodb::Client;
-use platform::dynamo::{COUNTER_TABLE, EXPIRES_AT};
+use platform::dynamo::{Table, COUNTER_TABLE, EXPIRES_AT};
 use platform::{ApiError, ApiResult};
 use serde::Serialize;
 use time::{Date, OffsetDateTime};
@@ -70,9 +70,8 @@ const BATCH_GET_MAX: usize = 100;
 
 #[derive(Clone, Debug)]
 pub struct Store {
-    client: Client,
-    counter_table: String,
-    visits_table: String,
+    counter: Table,
+    visits: Table,
     visit_ttl_days: u32,
     salts: DaySalts,
 }
@@ -100,10 +99,9 @@ enum NewVisitor {
 impl Store {
     pub fn new(client: Client, config: &CounterConfig) -> Self {
         Self {
-            salts: DaySalts::new(client.clone(), config.salts_table.as_str()),
-            client,
-            counter_table: config.counter_table.to_string(),
-            visits_table: config.visits_table.to_string(),
+            salts: DaySalts::new(Table::new(client.clone(), config.salts_table.as_str())),
+            counter: Table::new(client.clone(), config.counter_table.as_str()),
+            visits: Table::new(client, config.visits_table.as_str()),
             visit_ttl_days: config.visit_ttl_days,
         }
     }
@@ -160,9 +158,8 @@ impl Store {
         };
         let visitor = Visitor::new(sender, &salt);
         let marker = self
-            .client
+            .counter
             .get_item()
-            .table_name(&self.counter_table)
             .key(KEY, AttributeValue::S(seen_id(day, &visitor.ip_hash)))
             .projection_expression("#id")
             .expression_attribute_names("#id", KEY)
@@ -176,7 +173,7 @@ impl Store {
             },
             Err(e) => {
                 tracing::error!(
-                    table = %self.counter_table,
+                    table = self.counter.name(),
                     error = %DisplayErrorContext(&e),
                     "cannot read today's visitor"
                 );
@@ -229,7 +226,8 @@ impl Store {
                 }
             };
             let sent = self
-                .client
+                .counter
+                .client()
                 .transact_write_items()
                 .set_transact_items(Some(items))
                 .client_request_token(uuid::Uuid::new_v4().to_string())
@@ -240,12 +238,15 @@ impl Store {
                 Err(Cancelled::Condition) => return NewVisitor::AlreadySeen,
                 Err(Cancelled::Conflict) => continue,
                 Err(Cancelled::Other(error)) => {
-                    tracing::error!(table = %self.counter_table, %error, "cannot count a new visitor of the day");
+                    tracing::error!(table = self.counter.name(), %error, "cannot count a new visitor of the day");
                     return NewVisitor::Failed;
                 }
             }
         }
-        tracing::error!(table = %self.counter_table, "a new visitor's transaction kept conflicting");
+        tracing::error!(
+            table = self.counter.name(),
+            "a new visitor's transaction kept conflicting"
+        );
         NewVisitor::Failed
     }
 
@@ -257,7 +258,7 @@ impl Store {
         now: OffsetDateTime,
     ) -> Result<Vec<TransactWriteItem>, aws_sdk_dynamodb::error::BuildError> {
         let marker = Put::builder()
-            .table_name(&self.counter_table)
+            .table_name(self.counter.name())
             .item(KEY, AttributeValue::S(seen_id(day, ip_hash)))
             .item(
                 EXPIRES_AT,
@@ -267,7 +268,7 @@ impl Store {
             .expression_attribute_names("#id", KEY)
             .build()?;
         let day_item = Update::builder()
-            .table_name(&self.counter_table)
+            .table_name(self.counter.name())
             .key(KEY, AttributeValue::S(day_id(day)))
             .update_expression("ADD #views :one, #count :one")
             .expression_attribute_names("#views", VIEWS_ATTR)
@@ -285,9 +286,8 @@ impl Store {
     async fn add_day_view(&self, day: &str) -> Option<DayStats> {
         let id = day_id(day);
         let result = self
-            .client
+            .counter
             .update_item()
-            .table_name(&self.counter_table)
             .key(KEY, AttributeValue::S(id.clone()))
             .update_expression("ADD #views :one")
             .expression_attribute_names("#views", VIEWS_ATTR)
@@ -301,11 +301,11 @@ impl Store {
             Ok(output) => Some(day_stats(
                 day,
                 output.attributes.as_ref(),
-                &self.counter_table,
+                self.counter.name(),
             )),
             Err(e) => {
                 tracing::error!(
-                    table = %self.counter_table,
+                    table = self.counter.name(),
                     error = %DisplayErrorContext(&e),
                     "cannot add the view to the day's history"
                 );
@@ -319,15 +319,14 @@ impl Store {
     pub async fn current(&self, now: OffsetDateTime) -> ApiResult<Counts> {
         let day = day_of(now);
         let (total, today) = tokio::join!(
-            self.client
+            self.counter
                 .get_item()
-                .table_name(&self.counter_table)
                 .key(KEY, AttributeValue::S(TOTAL_ID.to_owned()))
                 .send(),
             self.read_day(&day),
         );
         Ok(Counts {
-            count: read_count(total?.item.as_ref(), &self.counter_table, TOTAL_ID),
+            count: read_count(total?.item.as_ref(), self.counter.name(), TOTAL_ID),
             unique_today: today,
         })
     }
@@ -340,8 +339,8 @@ impl Store {
         let mut calls = tokio::task::JoinSet::new();
         for chunk in dates.chunks(BATCH_GET_MAX) {
             let ids: Vec<String> = chunk.iter().map(|d| day_id(d)).collect();
-            let (client, table) = (self.client.clone(), self.counter_table.clone());
-            calls.spawn(async move { batch_get(&client, &table, ids).await });
+            let table = self.counter.clone();
+            calls.spawn(async move { batch_get(&table, ids).await });
         }
         let mut found = std::collections::HashMap::new();
         while let Some(joined) = calls.join_next().await {
@@ -357,7 +356,7 @@ impl Store {
         }
         Ok(dates
             .iter()
-            .map(|date| day_stats(date, found.get(&day_id(date)), &self.counter_table))
+            .map(|date| day_stats(date, found.get(&day_id(date)), self.counter.name()))
             .collect())
     }
 
@@ -374,9 +373,8 @@ impl Store {
         >,
     > {
         let output = self
-            .client
+            .counter
             .update_item()
-            .table_name(&self.counter_table)
             .key(KEY, AttributeValue::S(id.to_owned()))
             .update_expression("ADD #count :one")
             .expression_attribute_names("#count", COUNT_ATTR)
@@ -388,7 +386,7 @@ impl Store {
             .await?;
         Ok(read_count(
             output.attributes.as_ref(),
-            &self.counter_table,
+            self.counter.name(),
             id,
         ))
     }
@@ -402,16 +400,9 @@ impl Store {
                 return;
             }
         };
-        if let Err(e) = self
-            .client
-            .put_item()
-            .table_name(&self.visits_table)
-            .set_item(Some(item))
-            .send()
-            .await
-        {
+        if let Err(e) = self.visits.put_item().set_item(Some(item)).send().await {
             tracing::error!(
-                table = %self.visits_table,
+                table = self.visits.name(),
                 visit_id = %visit.id,
                 error = %DisplayErrorContext(&e),
                 "visit log write failed; the visit was counted but not logged"
@@ -422,18 +413,17 @@ impl Store {
     async fn read_day(&self, day: &str) -> Option<u64> {
         let id = day_id(day);
         match self
-            .client
+            .counter
             .get_item()
-            .table_name(&self.counter_table)
             .key(KEY, AttributeValue::S(id.clone()))
             .consistent_read(true)
             .send()
             .await
         {
-            Ok(output) => Some(read_count(output.item.as_ref(), &self.counter_table, &id)),
+            Ok(output) => Some(read_count(output.item.as_ref(), self.counter.name(), &id)),
             Err(e) => {
                 tracing::error!(
-                    table = %self.counter_table,
+                    table = self.counter.name(),
                     error = %DisplayErrorContext(&e),
                     "cannot read today's visitors"
                 );
@@ -480,7 +470,8 @@ fn cancellation(
 
 /// Every item of `ids` that exists, retrying the keys DynamoDB left
 /// unprocessed (a few times, with a short pause).
-async fn batch_get(client: &Client, table: &str, ids: Vec<String>) -> ApiResult<Vec<Item>> {
+async fn batch_get(counter: &Table, ids: Vec<String>) -> ApiResult<Vec<Item>> {
+    let table = counter.name();
     use aws_sdk_dynamodb::types::KeysAndAttributes;
     let keys = ids
         .into_iter()
@@ -500,7 +491,8 @@ async fn batch_get(client: &Client, table: &str, ids: Vec<String>) -> ApiResult<
         if attempt > 0 {
             tokio::time::sleep(std::time::Duration::from_millis(25 << attempt)).await;
         }
-        let output = client
+        let output = counter
+            .client()
             .batch_get_item()
             .request_items(table, request)
             .send()

@@ -25,8 +25,7 @@ use aws_sdk_dynamodb::error::{DisplayErrorContext, ProvideErrorMetadata};
 use aws_sdk_dynamodb::operation::put_item::PutItemError;
 use aws_sdk_dynamodb::primitives::Blob;
 use aws_sdk_dynamodb::types::{AttributeValue, ReturnValuesOnConditionCheckFailure};
-use aws_sdk_dynamodb::Client;
-use platform::dynamo::{EXPIRES_AT, SALTS_TABLE};
+use platform::dynamo::{Table, EXPIRES_AT, SALTS_TABLE};
 use time::OffsetDateTime;
 
 use crate::calendar::{day_of, end_of_next_day};
@@ -46,8 +45,7 @@ pub fn salt_id(day: &str) -> String {
 /// The salts of the days, from `SALTS_TABLE`, cached per instance.
 #[derive(Clone, Debug)]
 pub struct DaySalts {
-    client: Client,
-    table: String,
+    table: Table,
     /// The day and its salt. Held across the fetch, so that concurrent
     /// requests of one instance wait for one fetch rather than race.
     cache: Arc<tokio::sync::Mutex<Option<(String, Salt)>>>,
@@ -55,10 +53,9 @@ pub struct DaySalts {
 
 impl DaySalts {
     /// The salts in `table` (`SALTS_TABLE`), none cached yet.
-    pub fn new(client: Client, table: impl Into<String>) -> Self {
+    pub fn new(table: Table) -> Self {
         Self {
-            client,
-            table: table.into(),
+            table,
             cache: Arc::default(),
         }
     }
@@ -84,15 +81,14 @@ impl DaySalts {
     async fn delete_expired(&self, now: OffsetDateTime) {
         let id = salt_id(&day_of(now - time::Duration::days(2)));
         let deleted = self
-            .client
+            .table
             .delete_item()
-            .table_name(&self.table)
             .key(KEY, AttributeValue::S(id.clone()))
             .send()
             .await;
         if let Err(e) = deleted {
             tracing::warn!(
-                table = %self.table,
+                table = self.table.name(),
                 %id,
                 error = %DisplayErrorContext(&e),
                 "cannot delete an expired salt; TTL will"
@@ -104,9 +100,8 @@ impl DaySalts {
         let id = salt_id(day);
         let fresh = Salt::random();
         let put = self
-            .client
+            .table
             .put_item()
-            .table_name(&self.table)
             .item(KEY, AttributeValue::S(id.clone()))
             .item(SALT_ATTR, AttributeValue::B(Blob::new(fresh.expose())))
             .item(
@@ -139,7 +134,7 @@ impl DaySalts {
             }
             Err(e) => {
                 tracing::error!(
-                    table = %self.table,
+                    table = self.table.name(),
                     error = %DisplayErrorContext(&e),
                     "cannot create today's salt"
                 );
@@ -150,9 +145,8 @@ impl DaySalts {
 
     async fn read(&self, id: &str) -> Option<Salt> {
         match self
-            .client
+            .table
             .get_item()
-            .table_name(&self.table)
             .key(KEY, AttributeValue::S(id.to_owned()))
             .consistent_read(true)
             .send()
@@ -161,13 +155,13 @@ impl DaySalts {
             Ok(output) => {
                 let salt = output.item.as_ref().and_then(salt_of);
                 if salt.is_none() {
-                    tracing::error!(table = %self.table, %id, "today's salt is missing or unusable");
+                    tracing::error!(table = self.table.name(), %id, "today's salt is missing or unusable");
                 }
                 salt
             }
             Err(e) => {
                 tracing::error!(
-                    table = %self.table,
+                    table = self.table.name(),
                     error = %DisplayErrorContext(&e),
                     "cannot read today's salt"
                 );
