@@ -212,7 +212,7 @@ enum Location {
 pub struct Claim {
     location: Location,
     time: SystemTime,
-    /// `X-Amz-Expires`, for a presigned URL that has it.
+    /// `X-Amz-Expires`, for a presigned URL (always there).
     expires: Option<Duration>,
     signed_headers: Vec<String>,
     signature: String,
@@ -271,7 +271,8 @@ fn parse_authorization(value: &str, amz_date: &str) -> Option<Fields> {
 }
 
 /// The decoded `X-Amz-*` parameters of a presigned URL's `query`, or `None`
-/// when one is missing, repeated, or the algorithm is not SigV4.
+/// when one (but the session token) is missing or repeated, or the
+/// algorithm is not SigV4.
 fn parse_query_auth(query: &str) -> Option<Fields> {
     let mut found: [Option<String>; 7] = Default::default();
     for (key, value) in form_urlencoded::parse(query.as_bytes()) {
@@ -292,7 +293,8 @@ fn parse_query_auth(query: &str) -> Option<Fields> {
         region,
         service,
         amz_date: amz_date?,
-        expires,
+        // Required: it is part of what a presigned URL signs.
+        expires: Some(expires?),
         signed_headers: signed?.split(';').map(str::to_owned).collect(),
         signature: signature?,
         token,
@@ -441,7 +443,8 @@ impl Gate {
             }
             Location::Query => {
                 settings.signature_location = SignatureLocation::QueryParams;
-                settings.expires_in = Some(claim.expires.unwrap_or(MAX_SKEW));
+                // aws-sigv4 panics on a presigned request without expiry.
+                settings.expires_in = Some(claim.expires.ok_or(Refusal::InvalidSignature)?);
                 let query = strip_query_auth(parts.uri.query().unwrap_or_default());
                 (claim.query_token.clone(), format!("{path}?{query}"))
             }
@@ -776,6 +779,11 @@ mod tests {
             .body(Body::empty())
             .unwrap();
         assert_eq!(check(&partial, "", at(NOW)), Err(Refusal::InvalidSignature));
+        let without_expires = signed_uri.replace("&X-Amz-Expires=60", "");
+        assert_ne!(without_expires, signed_uri);
+        let mut moved = presigned(None, at(NOW), Duration::from_secs(60), uri);
+        *moved.uri_mut() = without_expires.parse().unwrap();
+        assert_eq!(check(&moved, "", at(NOW)), Err(Refusal::InvalidSignature));
     }
 
     #[test]
