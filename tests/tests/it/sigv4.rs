@@ -512,7 +512,7 @@ async fn presigned_urls_work_until_they_expire() {
 /// Sends `head` (and `body`, written while the answer is read) over a raw
 /// TCP connection to the local server; returns what came back first and
 /// everything read within `wait`.
-fn raw_exchange(head: &str, body: &[u8], wait: Duration) -> String {
+pub(crate) fn raw_exchange(head: &str, body: &[u8], wait: Duration) -> String {
     use std::io::{Read as _, Write as _};
     let addr = stack().base.trim_start_matches("http://").to_owned();
     let mut stream = std::net::TcpStream::connect(addr).unwrap();
