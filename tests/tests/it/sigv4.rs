@@ -382,6 +382,19 @@ async fn a_signature_more_than_five_minutes_off_is_refused() {
 async fn the_scope_date_must_be_the_date_of_x_amz_date() {
     let key = credentials().await;
     for other in ["", "2", "1999"] {
+        // botocore's signature, its scope's date rewritten.
+        let spec = botocore_spec(&key, "POST", "/dynamodbmanager", PING);
+        let (url, mut headers) = tokio::task::spawn_blocking(move || botocore(spec))
+            .await
+            .unwrap();
+        let date = headers["x-amz-date"].to_str().unwrap()[..8].to_owned();
+        let auth = headers[header::AUTHORIZATION].to_str().unwrap();
+        let moved = auth.replace(&format!("/{date}/"), &format!("/{other}/"));
+        assert_ne!(moved, auth);
+        headers.insert(header::AUTHORIZATION, moved.parse().unwrap());
+        let req = unsigned_http().post(url).headers(headers).body(PING);
+        assert_refused(req.build().unwrap(), "invalid_signature").await;
+        // aws-sigv4's.
         let mut req = request(
             Method::POST,
             "/dynamodbmanager",
@@ -608,4 +621,70 @@ async fn a_signed_expect_continue_is_invited_and_its_body_checked() {
         assert!(answer.starts_with("HTTP/1.1 100 Continue\r\n"), "{answer}");
         assert!(answer.contains(&format!("HTTP/1.1 {status} ")), "{answer}");
     }
+}
+
+/// curl with `Expect: 100-continue`: signed, it is invited and served;
+/// unsigned, a 2 MiB upload is refused unread (403, not 413).
+#[tokio::test]
+async fn curl_uploads_are_decided_on_the_signature_first() {
+    if !stack().is_local() {
+        return; // needs the local key.
+    }
+    let curl = |signed: bool, body: String| {
+        let url = stack().url("/dynamodbmanager");
+        let mut command = std::process::Command::new("curl");
+        command.args([
+            "-s",
+            "-v",
+            "-o",
+            "-",
+            "-w",
+            "\n%{http_code}",
+            "--data-binary",
+            "@-",
+        ]);
+        command.args([
+            "-H",
+            "content-type: application/json",
+            "-H",
+            "expect: 100-continue",
+        ]);
+        if signed {
+            command.args([
+                "--aws-sigv4",
+                "aws:amz:us-east-1:execute-api",
+                "--user",
+                "local:local",
+            ]);
+        }
+        let mut child = command
+            .arg(url)
+            .stdin(std::process::Stdio::piped())
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .expect("curl is installed");
+        let mut stdin = child.stdin.take().unwrap();
+        let writer = std::thread::spawn(move || {
+            use std::io::Write as _;
+            let _ = stdin.write_all(body.as_bytes());
+        });
+        let output = child.wait_with_output().unwrap();
+        let _ = writer.join();
+        let out = String::from_utf8_lossy(&output.stdout).into_owned();
+        (out, String::from_utf8_lossy(&output.stderr).into_owned())
+    };
+    let padded = format!("{PING}{}", " ".repeat(4096));
+    let (out, trace) = tokio::task::spawn_blocking(move || curl(true, padded))
+        .await
+        .unwrap();
+    assert!(trace.contains("HTTP/1.1 100 Continue"), "{trace}");
+    assert_eq!(out, "\"pong\"\n200", "{trace}");
+    let big = format!("{PING}{}", " ".repeat(2 * 1024 * 1024));
+    let (out, trace) = tokio::task::spawn_blocking(move || curl(false, big))
+        .await
+        .unwrap();
+    assert!(out.ends_with("\n403"), "{out}\n{trace}");
+    assert!(out.contains("missing_authentication_token"), "{out}");
+    assert!(!trace.contains("100 Continue"), "{trace}");
 }
