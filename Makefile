@@ -45,7 +45,7 @@ unit: ## Unit tests (no network, no database)
 	$(CARGO) test --workspace --exclude integration-tests --exclude iac-checks --exclude testkit --locked
 	$(CARGO) test -p testkit --locked --lib
 
-integration: deps ## HTTP tests: against API_URL if set, else a local stack they start (one binary, tests/it)
+integration: deps venv ## HTTP tests: against API_URL if set, else a local stack they start (one binary, tests/it)
 	$(CARGO) test -p integration-tests --locked
 	$(if $(API_URL),,$(CARGO) test -p testkit --locked --test launcher)
 

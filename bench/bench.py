@@ -46,6 +46,7 @@ import socket
 import subprocess
 import sys
 import time
+import urllib.request
 import zipfile
 from datetime import datetime, timezone
 from pathlib import Path
@@ -85,7 +86,12 @@ AB_ENV = {}  # --ab-env: extra variables for the --ab bootstraps only
 EXTRA_ENV = {}  # --env: extra variables for every function (experiments)
 MANAGER_ITEM_ID = "event-item-1"  # the item events/dynamodbmanager-create.json stores
 
-# name, binary, Python handler, warm event(s), raw op, local-api route.
+# A desktop Chrome's User-Agent: not a bot, so the counter counts the view.
+BROWSER_UA = ("Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) "
+              "Chrome/131.0.0.0 Safari/537.36")
+
+# name, binary, Python handler, warm event(s), raw op, local-api route
+# (with the headers wrk sends, and what one answer must say before it runs).
 FUNCTIONS = [
     {
         "name": "resume",
@@ -106,6 +112,10 @@ FUNCTIONS = [
         "events": ["visitorcount-get.json"],
         "raw": "visitorcount",
         "wrk": ("GET", "/visitorcount", None),
+        # What a browser on the site sends, so that wrk measures counted views
+        # (without an allowed Origin it would measure an uncounted read).
+        "wrk_headers": {"Origin": "http://localhost:8080", "User-Agent": BROWSER_UA},
+        "wrk_expect": {"counted": True},
     },
     {
         "name": "dynamodbmanager",
@@ -439,6 +449,17 @@ def wrk(url, method, body, headers, seconds, connections, name):
     return result
 
 
+def check_answer(url, method, body, headers, expect, name):
+    """One request as wrk will send it: its answer must be a 2xx whose JSON
+    has `expect`'s fields (e.g. the counter's `counted: true`)."""
+    data = body.encode() if body is not None else None
+    req = urllib.request.Request(url, data=data, headers=headers, method=method)
+    with urllib.request.urlopen(req, timeout=30) as answer:
+        got = json.loads(answer.read() or b"null")
+    if expect and (not isinstance(got, dict) or any(got.get(k) != v for k, v in expect.items())):
+        raise SystemExit(f"bench: wrk {name}: the answer is {got}, not {expect}: wrk would measure something else")
+
+
 def ddb_request(target, body):
     headers = {
         "Content-Type": "application/x-amz-json-1.0",
@@ -464,7 +485,10 @@ def throughput(functions, endpoint, ddb_port, env, args):
         for fn in functions:
             method, path, body = fn["wrk"]
             headers = {"Content-Type": "application/json"} if body else {}
-            targets.append((fn["name"], f"http://127.0.0.1:{api_port}{path}", method, body, headers))
+            headers.update(fn.get("wrk_headers", {}))
+            url = f"http://127.0.0.1:{api_port}{path}"
+            check_answer(url, method, body, headers, fn.get("wrk_expect", {}), fn["name"])
+            targets.append((fn["name"], url, method, body, headers))
         ddb = f"http://127.0.0.1:{ddb_port}/"
         targets.append(
             ("ddb-getitem", ddb, *ddb_request("GetItem", {

@@ -771,4 +771,55 @@ fn api_gateway_errors_have_the_one_error_shape() {
     assert!(local_api::iam::Refusal::MissingAuthenticationToken
         .message()
         .contains("no such route"));
+    // The IAM refusals only AWS can decide (an expired session token, no
+    // policy): the local gate never sends them, so their texts are held
+    // here to the one shape, with the code the README documents.
+    let aws_only = [
+        ("EXPIRED_TOKEN", "expired_token", "expired"),
+        ("ACCESS_DENIED", "access_denied", "ManagerInvokePolicy"),
+    ];
+    let readme = std::fs::read_to_string(workspace_root().join("README.md")).unwrap();
+    for (kind, code, says) in aws_only {
+        let response = &responses[kind];
+        assert_eq!(response["StatusCode"].as_str(), Some("403"), "{kind}");
+        let body = response["ResponseTemplates"]["application/json"]
+            .as_str()
+            .unwrap()
+            .replace("$context.requestId", "req-1");
+        let body: Json = serde_json::from_str(&body).unwrap_or_else(|e| panic!("{kind}: {e}"));
+        let keys: BTreeSet<&str> = body
+            .as_object()
+            .unwrap()
+            .keys()
+            .map(String::as_str)
+            .collect();
+        assert_eq!(
+            keys,
+            BTreeSet::from(["error", "message", "requestId"]),
+            "{kind}"
+        );
+        assert_eq!(
+            (&body["error"], &body["requestId"]),
+            (&Json::from(code), &Json::from("req-1")),
+            "{kind}"
+        );
+        assert!(
+            body["message"].as_str().is_some_and(|m| m.contains(says)),
+            "{kind}: {body}"
+        );
+        assert!(readme.contains(&format!("`{code}`")), "README lacks {code}");
+    }
+    // Every gateway response of the template is one of those checked above.
+    let checked: BTreeSet<&str> = [
+        "THROTTLED",
+        "REQUEST_TOO_LARGE",
+        "DEFAULT_4XX",
+        "DEFAULT_5XX",
+    ]
+    .into_iter()
+    .chain(local_api::iam::Refusal::ALL.map(|(_, kind)| kind))
+    .chain(aws_only.map(|(kind, _, _)| kind))
+    .collect();
+    let declared: BTreeSet<&str> = responses.keys().filter_map(Value::as_str).collect();
+    assert_eq!(declared, checked, "a gateway response no test checks");
 }

@@ -4,12 +4,14 @@
 //! environment variables, with defaults that suit `make dev`.
 
 pub mod iam;
+pub mod wire;
 
 use std::net::SocketAddr;
 
 use anyhow::Context;
 use aws_sdk_dynamodb::Client;
 use axum::middleware::from_fn_with_state;
+use axum::serve::ListenerExt;
 use axum::Router;
 use clap::{Args, Command, FromArgMatches};
 use dynamodbmanager::ManagerConfig;
@@ -150,12 +152,16 @@ pub async fn seed(client: Client, table: &str, id: &str, json: &str) -> anyhow::
 
 /// Serves `app` on `listener` until `shutdown` resolves. Each request
 /// carries its peer address (`ConnectInfo<SocketAddr>`), the local stand-in
-/// for API Gateway's `sourceIp`.
+/// for API Gateway's `sourceIp`, and the requests hyper cannot parse get
+/// JSON errors too ([`wire`]).
 pub async fn serve(
     listener: tokio::net::TcpListener,
     app: Router,
     shutdown: impl std::future::Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
+    // A no-op `tap_io`: axum gives `ConnectInfo<SocketAddr>` to any listener
+    // wrapped in it, which it does not for a listener of our own.
+    let listener = wire::JsonErrorListener(listener).tap_io(|_| ());
     axum::serve(
         listener,
         app.into_make_service_with_connect_info::<SocketAddr>(),

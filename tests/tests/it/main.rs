@@ -7,6 +7,7 @@ mod util;
 mod counter;
 mod counter_views;
 mod faults;
+mod gate;
 mod hostile;
 mod manager;
 mod resume;
