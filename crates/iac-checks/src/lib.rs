@@ -8,7 +8,6 @@
 //! `{"Fn::GetAtt": [X, Arn]}`) are read too.
 
 use std::collections::{BTreeMap, BTreeSet};
-use std::path::{Path, PathBuf};
 
 use platform::config::{from_pairs, ConfigError};
 use platform::dynamo::{Recovery, TableSpec};
@@ -35,13 +34,38 @@ pub fn settings_from<T: clap::Args + clap::FromArgMatches>(
     from_pairs::<T>(&pairs)
 }
 
-/// The workspace root (where template.yaml lives).
-pub fn workspace_root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .ancestors()
-        .nth(2)
-        .map(Path::to_path_buf)
-        .unwrap_or_else(|| PathBuf::from("../.."))
+/// The workspace root (where template.yaml lives): the test support's.
+pub use testkit::workspace_root;
+
+/// The methods the contract may document on a path, as OpenAPI spells them.
+pub const CONTRACT_METHODS: [&str; 5] = ["get", "post", "put", "delete", "patch"];
+
+/// docs/openapi.yaml, the API's contract.
+pub fn openapi() -> Result<Value, String> {
+    let path = workspace_root().join("docs/openapi.yaml");
+    let text = std::fs::read_to_string(&path)
+        .map_err(|e| format!("cannot read {}: {e}", path.display()))?;
+    serde_norway::from_str(&text).map_err(|e| format!("docs/openapi.yaml: {e}"))
+}
+
+/// The `(method, path)` pairs the contract documents, e.g. `("get",
+/// "/resume/{id}")` (methods in lower case).
+pub fn contract_routes() -> Result<BTreeSet<(String, String)>, String> {
+    let doc = openapi()?;
+    let paths = doc["paths"].as_mapping().ok_or("openapi.yaml: no paths")?;
+    let mut routes = BTreeSet::new();
+    for (path, item) in paths {
+        let path = path
+            .as_str()
+            .ok_or("openapi.yaml: a path is not a string")?;
+        for (method, _) in item.as_mapping().into_iter().flatten() {
+            let method = method.as_str().unwrap_or_default();
+            if CONTRACT_METHODS.contains(&method) {
+                routes.insert((method.to_owned(), path.to_owned()));
+            }
+        }
+    }
+    Ok(routes)
 }
 
 /// A parsed template.

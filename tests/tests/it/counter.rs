@@ -21,6 +21,7 @@ use platform::config::{from_pairs, HttpConfig};
 use platform::dynamo::VISITS_TABLE;
 use reqwest::{header, StatusCode};
 use serde_json::Value;
+use testkit::BROWSER_USER_AGENT;
 use time::OffsetDateTime;
 use tower::ServiceExt;
 use visitor_counter::{Clock, CounterConfig};
@@ -31,11 +32,6 @@ const ALLOWED_ORIGIN: &str = "http://localhost:8080";
 const FOREIGN_ORIGIN: &str = "https://evil.example";
 
 // ---------------------------------------------------------------- helpers
-
-/// A browser's User-Agent: a view counts only from a browser on the site
-/// (issue 13; reqwest sends none, which counts as a bot).
-pub const BROWSER: &str =
-    "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/126.0.0.0 Safari/537.36";
 
 /// `{"count": n, "unique_today": m, "counted": true}` with both numbers
 /// JSON integers: a counted view's answer.
@@ -60,7 +56,7 @@ fn counts(body: &str) -> (u64, u64) {
 async fn visit_stack(origin: Option<&str>) -> reqwest::Response {
     let mut req = http()
         .get(stack().url("/visitorcount"))
-        .header(header::USER_AGENT, BROWSER);
+        .header(header::USER_AGENT, BROWSER_USER_AGENT);
     if let Some(origin) = origin {
         req = req.header(header::ORIGIN, origin);
     }
@@ -122,10 +118,14 @@ impl Isolated {
 
     /// Today's salt, as stored in the salts table.
     async fn day_salt(&self) -> Vec<u8> {
-        let item = self
-            .dynamo
+        Self::salt_in(&self.dynamo, &self.config).await
+    }
+
+    /// Today's salt in `config`'s salts table.
+    async fn salt_in(dynamo: &Client, config: &Config) -> Vec<u8> {
+        let item = dynamo
             .get_item()
-            .table_name(self.config.counter.salts_table.as_str())
+            .table_name(config.counter.salts_table.as_str())
             .key(
                 "id",
                 AttributeValue::S(visitor_counter::salt::salt_id(&today())),
@@ -247,7 +247,7 @@ fn client_from(host: u8) -> reqwest::Client {
     reqwest::Client::builder()
         .local_address(IpAddr::V4(Ipv4Addr::new(127, 0, 0, host)))
         // A browser on the site: its views count.
-        .user_agent(BROWSER)
+        .user_agent(BROWSER_USER_AGENT)
         .default_headers(reqwest::header::HeaderMap::from_iter([(
             header::ORIGIN,
             reqwest::header::HeaderValue::from_static(ALLOWED_ORIGIN),
@@ -289,8 +289,9 @@ async fn the_count_grows_with_cors_headers_for_an_allowed_origin() {
 
 #[tokio::test]
 async fn a_foreign_origin_is_refused_without_cors_headers() {
-    // Issue 13: a view from another site is refused with 403 (it used to be
-    // counted, without CORS headers).
+    // A view from another site is refused with 403: counting it would let
+    // any page inflate the count, and the browser could not read the answer
+    // anyway.
     let response = visit_stack(Some(FOREIGN_ORIGIN)).await;
     assert_eq!(response.status(), StatusCode::FORBIDDEN);
     assert!(!response
@@ -360,7 +361,7 @@ async fn a_thousand_concurrent_requests_raise_the_count_by_exactly_a_thousand() 
     let counter = Isolated::start(visitor_counter::system_clock()).await;
     let client = reqwest::Client::builder()
         .timeout(Duration::from_secs(120))
-        .user_agent(BROWSER)
+        .user_agent(BROWSER_USER_AGENT)
         .build()
         .unwrap();
     let started = std::time::Instant::now();
@@ -503,8 +504,9 @@ async fn each_visit_is_logged_with_a_hashed_ip_and_an_expiry() {
     let counter = Isolated::start(visitor_counter::system_clock()).await;
     let long_agent = format!("TestBrowser/1.0 {}", "x".repeat(600));
     let before = OffsetDateTime::now_utc().unix_timestamp();
-    // The visitor is the IP with the User-Agent, hashed (issue 13, as
-    // Plausible does): .31 twice with one browser, .32 with another.
+    // The visitor is the IP with the User-Agent, hashed with the day's salt
+    // (as Plausible does), so no IP is stored: .31 twice with one browser,
+    // .32 with another.
     for (host, agent) in [
         (31, long_agent.as_str()),
         (31, long_agent.as_str()),
@@ -569,14 +571,15 @@ async fn each_visit_is_logged_with_a_hashed_ip_and_an_expiry() {
     assert!(!hashes.contains_key(&other_hash));
 }
 
-/// Log lines of this test process, for checking what was logged.
-static LOGS: Mutex<Vec<u8>> = Mutex::new(Vec::new());
+// ------------------------------------------------------------- logs
 
-struct Capture;
+/// A `tracing` writer that keeps everything written to it.
+#[derive(Clone, Default)]
+struct Capture(Arc<Mutex<Vec<u8>>>);
 
 impl Write for Capture {
     fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-        LOGS.lock().unwrap().extend_from_slice(buf);
+        self.0.lock().unwrap().extend_from_slice(buf);
         Ok(buf.len())
     }
     fn flush(&mut self) -> std::io::Result<()> {
@@ -584,28 +587,94 @@ impl Write for Capture {
     }
 }
 
+impl Capture {
+    /// Captures this thread's log lines at DEBUG (what staging runs with,
+    /// samconfig.toml `LogLevel=DEBUG`), as JSON lines as in Lambda, until
+    /// the guard drops. Tests on a current-thread runtime log on this thread
+    /// only, so tests running beside them do not mix in.
+    fn start() -> (Self, tracing::subscriber::DefaultGuard) {
+        let capture = Self::default();
+        let writer = capture.clone();
+        let subscriber = tracing_subscriber::fmt()
+            .with_max_level(tracing::Level::DEBUG)
+            .with_writer(move || writer.clone())
+            .json()
+            .finish();
+        (capture, tracing::subscriber::set_default(subscriber))
+    }
+
+    fn text(&self) -> String {
+        String::from_utf8_lossy(&self.0.lock().unwrap()).into_owned()
+    }
+}
+
+/// The salt is in `logs` in none of its spellings.
+fn assert_salt_not_logged(logs: &str, salt: &[u8]) {
+    use base64::Engine;
+    let hex: String = salt.iter().map(|b| format!("{b:02x}")).collect();
+    let b64 = base64::engine::general_purpose::STANDARD.encode(salt);
+    assert!(!logs.contains(&hex), "the salt was logged (hex)");
+    assert!(!logs.contains(&b64), "the salt was logged (base64)");
+    assert!(
+        !logs.contains(&*String::from_utf8_lossy(salt)),
+        "the salt was logged"
+    );
+}
+
 #[tokio::test]
 async fn a_failed_visit_log_write_is_logged_and_the_visit_still_counted() {
-    let _ = tracing_subscriber::fmt()
-        .with_writer(|| Capture)
-        .with_ansi(false)
-        .try_init();
+    let (capture, _guard) = Capture::start();
     let missing = unique_id("no-such-visits-table");
     let counter = Isolated::start_with(visitor_counter::system_clock(), Some(&missing)).await;
     assert_eq!(counter.visit_from(41).await, (1, 1));
     assert_eq!(counter.visit_from(41).await, (2, 1));
     assert_eq!(counter.count_attr("total").await, Some(2));
-    let logs = String::from_utf8_lossy(&LOGS.lock().unwrap()).into_owned();
+    let logs = capture.text();
     let lines: Vec<_> = logs
         .lines()
         .filter(|l| l.contains("visit log write failed") && l.contains(&missing))
         .collect();
     assert_eq!(lines.len(), 2, "{logs}");
-    // The day's salt never reaches the logs, in any spelling.
-    let salt = counter.day_salt().await;
-    let hex: String = salt.iter().map(|b| format!("{b:02x}")).collect();
-    assert!(!logs.contains(&hex), "the salt is in the logs");
-    assert!(!logs.contains(&String::from_utf8_lossy(&salt).into_owned()));
+    assert_salt_not_logged(&logs, &counter.day_salt().await);
+}
+
+/// A counted view through `app` from `ip`: a browser on the site.
+async fn browser_view(app: &axum::Router, ip: &str) -> http::StatusCode {
+    let mut request = http::Request::get("/visitorcount")
+        .header("origin", ALLOWED_ORIGIN)
+        .header("user-agent", BROWSER_USER_AGENT)
+        .body(axum::body::Body::empty())
+        .unwrap();
+    let peer: SocketAddr = format!("{ip}:40000").parse().unwrap();
+    request
+        .extensions_mut()
+        .insert(axum::extract::ConnectInfo(peer));
+    app.clone().oneshot(request).await.unwrap().status()
+}
+
+#[tokio::test]
+async fn the_visitor_salt_never_reaches_a_log_line() {
+    let (capture, _guard) = Capture::start();
+    let config = config(None);
+    tracing::info!(config = ?config.counter, "config loaded");
+    let dynamo = testkit::client(dynamodb_local());
+    config.create_tables(&dynamo).await;
+    // Counted views: the day's salt is made, stored, read and used.
+    let app = config.router(dynamo.clone());
+    for ip in ["203.0.113.1", "203.0.113.2"] {
+        assert_eq!(browser_view(&app, ip).await, 200);
+    }
+    // And the failure paths log too: no DynamoDB behind this one.
+    let broken = config.router(testkit::client(&testkit::unreachable_endpoint()));
+    assert_eq!(browser_view(&broken, "203.0.113.3").await, 503);
+
+    let salt = Isolated::salt_in(&dynamo, &config).await;
+    let logs = capture.text();
+    assert!(
+        logs.contains("config loaded") && logs.contains("request"),
+        "nothing was logged: {logs}"
+    );
+    assert_salt_not_logged(&logs, &salt);
 }
 
 // ------------------------------------------- the Lambda path, with events
@@ -664,7 +733,7 @@ async fn api_gateway_events_count_by_source_ip_through_the_lambda_adapter() {
         assert_eq!(counts(&body), (i as u64 + 2, unique), "{source_ip}");
     }
 
-    // A foreign origin: refused (issue 13), without CORS headers.
+    // A foreign origin: refused, as over HTTP, without CORS headers.
     let mut foreign = get.clone();
     foreign["headers"]["Origin"] = FOREIGN_ORIGIN.into();
     foreign["multiValueHeaders"]["Origin"] = serde_json::json!([FOREIGN_ORIGIN]);
@@ -790,7 +859,7 @@ async fn an_add_whose_answer_is_lost_is_not_retried() {
         .oneshot(
             http::Request::get("/visitorcount")
                 .header(header::ORIGIN, ALLOWED_ORIGIN)
-                .header(header::USER_AGENT, BROWSER)
+                .header(header::USER_AGENT, BROWSER_USER_AGENT)
                 .body(String::new())
                 .unwrap(),
         )

@@ -1,7 +1,8 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // tests: fail loudly
-//! The visitor counter against DynamoDB Local (issue 13): what counts as a
-//! view, what a private view writes, the salt of the day, the history, and
-//! exact counts under concurrency.
+//! The visitor counter against DynamoDB Local: what counts as a view (a
+//! browser on the site; not a bot, a prefetch or another site's page), what
+//! a private view writes, the salt of the day, the history, and exact counts
+//! under concurrency.
 //!
 //! Against the binary's shared DynamoDB Local (testkit), each test with its
 //! own tables, calling the counter's router in-process with a pinned clock.
@@ -32,7 +33,7 @@ use visitor_counter::CounterConfig;
 // ---------------------------------------------------------------- helpers
 
 const SITE: &str = "https://me.example";
-const CHROME: &str = "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/126.0.0.0 Safari/537.36";
+const CHROME: &str = testkit::BROWSER_USER_AGENT;
 
 fn client() -> Client {
     crate::util::patient_client()

@@ -6,10 +6,12 @@ mod util;
 
 mod counter;
 mod counter_views;
+mod events;
 mod faults;
 mod hostile;
 mod manager;
 mod resume;
+mod routes;
 mod sigv4;
 mod smoke;
 mod tables;
