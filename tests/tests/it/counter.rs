@@ -14,19 +14,18 @@ use std::sync::atomic::{AtomicI64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use aws_sdk_dynamodb::types::{AttributeValue, Select};
+use aws_sdk_dynamodb::types::AttributeValue;
 use aws_sdk_dynamodb::Client;
 use http_body_util::BodyExt;
-use platform::config::{from_pairs, HttpConfig};
-use platform::dynamo::VISITS_TABLE;
 use reqwest::{header, StatusCode};
 use serde_json::Value;
 use testkit::BROWSER_USER_AGENT;
 use time::OffsetDateTime;
 use tower::ServiceExt;
-use visitor_counter::{Clock, CounterConfig};
+use visitor_counter::Clock;
 
-use crate::util::{dynamodb_local, heavy, http, patient_client, stack, unique_id, workspace_root};
+use crate::counter_fixture::Counter;
+use crate::util::{dynamodb_local, heavy, http, stack, unique_id, workspace_root};
 
 const ALLOWED_ORIGIN: &str = "http://localhost:8080";
 const FOREIGN_ORIGIN: &str = "https://evil.example";
@@ -70,33 +69,25 @@ fn fixed_clock(at: OffsetDateTime) -> Clock {
 /// The counter's router on its own fresh tables, served on a free port.
 struct Isolated {
     base: String,
-    dynamo: Client,
-    config: Config,
+    tables: Counter,
 }
 
 impl Isolated {
     async fn start(clock: Clock) -> Self {
-        Self::start_with(clock, None).await
+        Self::serve(Counter::new().await, clock).await
     }
 
     /// `visits_table`: a name to use instead of a fresh table (it is not created).
     async fn start_with(clock: Clock, visits_table: Option<&str>) -> Self {
-        let dynamo = patient_client();
-        let config = config(visits_table);
-        for (spec, name) in config.counter.tables() {
-            if spec != VISITS_TABLE || visits_table.is_none() {
-                spec.ensure(&dynamo, name).await.unwrap();
-            }
-        }
-        let app = config.router_with_clock(dynamo.clone(), clock);
+        Self::serve(Counter::with_visits_table(visits_table).await, clock).await
+    }
+
+    async fn serve(tables: Counter, clock: Clock) -> Self {
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let base = format!("http://{}", listener.local_addr().unwrap());
+        let app = tables.app(clock);
         tokio::spawn(local_api::serve(listener, app, std::future::pending()));
-        Self {
-            base,
-            dynamo,
-            config,
-        }
+        Self { base, tables }
     }
 
     fn url(&self) -> String {
@@ -114,132 +105,6 @@ impl Isolated {
             .unwrap();
         assert_eq!(response.status(), StatusCode::OK);
         counts(&response.text().await.unwrap())
-    }
-
-    /// Today's salt, as stored in the salts table.
-    async fn day_salt(&self) -> Vec<u8> {
-        Self::salt_in(&self.dynamo, &self.config).await
-    }
-
-    /// Today's salt in `config`'s salts table.
-    async fn salt_in(dynamo: &Client, config: &Config) -> Vec<u8> {
-        let item = dynamo
-            .get_item()
-            .table_name(config.counter.salts_table.as_str())
-            .key(
-                "id",
-                AttributeValue::S(visitor_counter::salt::salt_id(&today())),
-            )
-            .consistent_read(true)
-            .send()
-            .await
-            .unwrap()
-            .item
-            .expect("a salt for today");
-        match item.get(visitor_counter::salt::SALT_ATTR) {
-            Some(AttributeValue::B(blob)) => blob.as_ref().to_vec(),
-            other => panic!("salt is {other:?}"),
-        }
-    }
-
-    async fn count_attr(&self, id: &str) -> Option<u64> {
-        let item = self
-            .dynamo
-            .get_item()
-            .table_name(&self.config.counter_table)
-            .key("id", AttributeValue::S(id.into()))
-            .consistent_read(true)
-            .send()
-            .await
-            .unwrap()
-            .item?;
-        match item.get("count") {
-            Some(AttributeValue::N(n)) => Some(n.parse().unwrap()),
-            other => panic!("{id}: count is {other:?}"),
-        }
-    }
-
-    async fn scan(&self, table: &str) -> Vec<HashMap<String, AttributeValue>> {
-        let mut items = Vec::new();
-        let mut start = None;
-        loop {
-            let page = self
-                .dynamo
-                .scan()
-                .table_name(table)
-                .set_exclusive_start_key(start)
-                .send()
-                .await
-                .unwrap();
-            items.extend(page.items.unwrap_or_default());
-            start = page.last_evaluated_key;
-            if start.is_none() {
-                return items;
-            }
-        }
-    }
-
-    async fn count_items(&self, table: &str) -> usize {
-        let mut total = 0;
-        let mut start = None;
-        loop {
-            let page = self
-                .dynamo
-                .scan()
-                .table_name(table)
-                .select(Select::Count)
-                .set_exclusive_start_key(start)
-                .send()
-                .await
-                .unwrap();
-            total += page.count as usize;
-            start = page.last_evaluated_key;
-            if start.is_none() {
-                return total;
-            }
-        }
-    }
-}
-
-/// The counter's settings for one test, read as the Lambda reads them.
-struct Config {
-    counter_table: String,
-    visits_table: String,
-    counter: CounterConfig,
-    http: HttpConfig,
-}
-
-impl Config {
-    /// Creates the counter's tables under this test's names.
-    async fn create_tables(&self, client: &Client) {
-        for (spec, name) in self.counter.tables() {
-            spec.ensure(client, name).await.unwrap();
-        }
-    }
-
-    fn router(&self, client: Client) -> axum::Router {
-        visitor_counter::router(&self.counter, &self.http, client)
-    }
-
-    fn router_with_clock(&self, client: Client, clock: Clock) -> axum::Router {
-        visitor_counter::router_with_clock(&self.counter, &self.http, client, clock)
-    }
-}
-
-fn config(visits_table: Option<&str>) -> Config {
-    let counter = unique_id("counter");
-    let visits = visits_table.map_or_else(|| unique_id("visits"), str::to_owned);
-    let config: CounterConfig = from_pairs(&[
-        ("COUNTER_TABLE", counter.as_str()),
-        ("VISITS_TABLE", visits.as_str()),
-        ("SALTS_TABLE", unique_id("salts").as_str()),
-    ])
-    .unwrap();
-    Config {
-        counter_table: config.counter_table.to_string(),
-        visits_table: config.visits_table.to_string(),
-        counter: config,
-        http: from_pairs(&[("ALLOWED_ORIGINS", ALLOWED_ORIGIN)]).unwrap(),
     }
 }
 
@@ -390,14 +255,18 @@ async fn a_thousand_concurrent_requests_raise_the_count_by_exactly_a_thousand() 
     let elapsed = started.elapsed();
     // Distinct, and exactly 1..=N: nothing lost, nothing doubled.
     assert_eq!(seen, (1..=N).collect::<BTreeSet<_>>());
-    assert_eq!(counter.count_attr("total").await, Some(N));
+    assert_eq!(counter.tables.count_of("total").await, Some(N));
     assert_eq!(
-        counter.count_items(&counter.config.visits_table).await,
+        counter
+            .tables
+            .scan(counter.tables.visits_table())
+            .await
+            .len(),
         N as usize
     );
     // All from 127.0.0.1: one visitor.
     assert_eq!(
-        counter.count_attr(&format!("day#{}", today())).await,
+        counter.tables.count_of(&format!("day#{}", today())).await,
         Some(1)
     );
     eprintln!("{N} concurrent requests in {elapsed:?}");
@@ -426,7 +295,8 @@ async fn unique_visitors_follow_a_scripted_mix_of_new_and_repeat_visitors() {
         assert_eq!(unique_today, unique, "visit {i} from 127.0.0.{host}");
     }
     let markers = counter
-        .scan(&counter.config.counter_table)
+        .tables
+        .scan(counter.tables.counter_table())
         .await
         .into_iter()
         .filter(|item| matches!(&item["id"], AttributeValue::S(id) if id.starts_with("seen#")))
@@ -473,7 +343,7 @@ async fn unique_visitors_are_exact_under_concurrency() {
     assert_eq!(totals.len(), usize::from(VISITORS) * EACH);
     let day = visitor_counter::store::day_of(OffsetDateTime::now_utc());
     assert_eq!(
-        counter.count_attr(&format!("day#{day}")).await,
+        counter.tables.count_of(&format!("day#{day}")).await,
         Some(u64::from(VISITORS))
     );
     // Afterwards everyone reads the settled number.
@@ -521,7 +391,7 @@ async fn each_visit_is_logged_with_a_hashed_ip_and_an_expiry() {
         assert_eq!(response.status(), StatusCode::OK);
     }
     let after = OffsetDateTime::now_utc().unix_timestamp();
-    let visits = counter.scan(&counter.config.visits_table).await;
+    let visits = counter.tables.scan(counter.tables.visits_table()).await;
     assert_eq!(visits.len(), 3);
     let s = |item: &HashMap<String, AttributeValue>, k: &str| match &item[k] {
         AttributeValue::S(s) => s.clone(),
@@ -567,7 +437,10 @@ async fn each_visit_is_logged_with_a_hashed_ip_and_an_expiry() {
     // The hash is keyed: another salt gives other hashes for the same IPs.
     let other = Isolated::start(visitor_counter::system_clock()).await;
     other.visit_from(31).await;
-    let other_hash = s(&other.scan(&other.config.visits_table).await[0], "ipHash");
+    let other_hash = s(
+        &other.tables.scan(other.tables.visits_table()).await[0],
+        "ipHash",
+    );
     assert!(!hashes.contains_key(&other_hash));
 }
 
@@ -628,14 +501,14 @@ async fn a_failed_visit_log_write_is_logged_and_the_visit_still_counted() {
     let counter = Isolated::start_with(visitor_counter::system_clock(), Some(&missing)).await;
     assert_eq!(counter.visit_from(41).await, (1, 1));
     assert_eq!(counter.visit_from(41).await, (2, 1));
-    assert_eq!(counter.count_attr("total").await, Some(2));
+    assert_eq!(counter.tables.count_of("total").await, Some(2));
     let logs = capture.text();
     let lines: Vec<_> = logs
         .lines()
         .filter(|l| l.contains("visit log write failed") && l.contains(&missing))
         .collect();
     assert_eq!(lines.len(), 2, "{logs}");
-    assert_salt_not_logged(&logs, &counter.day_salt().await);
+    assert_salt_not_logged(&logs, &counter.tables.salt(&today()).await);
 }
 
 /// A counted view through `app` from `ip`: a browser on the site.
@@ -655,20 +528,18 @@ async fn browser_view(app: &axum::Router, ip: &str) -> http::StatusCode {
 #[tokio::test]
 async fn the_visitor_salt_never_reaches_a_log_line() {
     let (capture, _guard) = Capture::start();
-    let config = config(None);
-    tracing::info!(config = ?config.counter, "config loaded");
-    let dynamo = testkit::client(dynamodb_local());
-    config.create_tables(&dynamo).await;
+    let counter = Counter::new().await;
+    tracing::info!(config = ?counter.config, "config loaded");
     // Counted views: the day's salt is made, stored, read and used.
-    let app = config.router(dynamo.clone());
+    let app = counter.router(counter.client.clone());
     for ip in ["203.0.113.1", "203.0.113.2"] {
         assert_eq!(browser_view(&app, ip).await, 200);
     }
     // And the failure paths log too: no DynamoDB behind this one.
-    let broken = config.router(testkit::client(&testkit::unreachable_endpoint()));
+    let broken = counter.router(testkit::client(&testkit::unreachable_endpoint()));
     assert_eq!(browser_view(&broken, "203.0.113.3").await, 503);
 
-    let salt = Isolated::salt_in(&dynamo, &config).await;
+    let salt = counter.salt(&today()).await;
     let logs = capture.text();
     assert!(
         logs.contains("config loaded") && logs.contains("request"),
@@ -698,10 +569,9 @@ async fn invoke(router: &axum::Router, event: &Value) -> (u16, http::HeaderMap, 
 
 #[tokio::test]
 async fn api_gateway_events_count_by_source_ip_through_the_lambda_adapter() {
-    let dynamo = patient_client();
-    let config = config(None);
-    config.create_tables(&dynamo).await;
-    let router = config.router_with_clock(dynamo, fixed_clock(OffsetDateTime::now_utc()));
+    let router = Counter::new()
+        .await
+        .app(fixed_clock(OffsetDateTime::now_utc()));
     let get = event("visitorcount-get.json");
     assert_eq!(get["requestContext"]["stage"], "Prod");
     assert_eq!(get["requestContext"]["resourcePath"], "/visitorcount");
@@ -792,9 +662,8 @@ async fn an_add_whose_answer_is_lost_is_not_retried() {
     // Timing-sensitive (300 ms attempts through a slow proxy): never beside
     // the load tests, which can stall DynamoDB Local past an attempt.
     let _heavy = heavy().await;
-    let direct = patient_client();
-    let config = config(None);
-    config.create_tables(&direct).await;
+    let counter = Counter::new().await;
+    let direct = counter.client.clone();
     let upstream: SocketAddr = dynamodb_local()
         .trim_start_matches("http://")
         .parse()
@@ -815,7 +684,7 @@ async fn an_add_whose_answer_is_lost_is_not_retried() {
             .build(),
     );
     let read = |id: &'static str| {
-        let (direct, table) = (direct.clone(), config.counter_table.clone());
+        let (direct, table) = (direct.clone(), counter.counter_table().to_owned());
         async move {
             let item = direct
                 .get_item()
@@ -834,7 +703,7 @@ async fn an_add_whose_answer_is_lost_is_not_retried() {
     // once per attempt.
     let plain = slow
         .update_item()
-        .table_name(&config.counter_table)
+        .table_name(counter.counter_table())
         .key("id", AttributeValue::S("control".into()))
         .update_expression("ADD #c :one")
         .expression_attribute_names("#c", "count")
@@ -854,7 +723,7 @@ async fn an_add_whose_answer_is_lost_is_not_retried() {
 
     // The counter's ADD is tried once: the visitor gets a 503, the view is
     // counted once.
-    let router = config.router(slow);
+    let router = counter.router(slow);
     let response = router
         .oneshot(
             http::Request::get("/visitorcount")

@@ -5,6 +5,7 @@
 mod util;
 
 mod counter;
+mod counter_fixture;
 mod counter_views;
 mod events;
 mod faults;
