@@ -134,6 +134,14 @@ impl Template {
         env
     }
 
+    /// Every function's API routes, as [`Template::routes`] gives them.
+    pub fn api_routes(&self) -> BTreeSet<(String, String)> {
+        self.functions()
+            .into_iter()
+            .flat_map(|(_, f)| Self::routes(f))
+            .collect()
+    }
+
     /// A function's API routes as `(METHOD, path)`, e.g. `("GET", "/resume/{id}")`.
     pub fn routes(function: &Value) -> BTreeSet<(String, String)> {
         function

@@ -663,7 +663,6 @@ async fn an_add_whose_answer_is_lost_is_not_retried() {
     // the load tests, which can stall DynamoDB Local past an attempt.
     let _heavy = heavy().await;
     let counter = Counter::new().await;
-    let direct = counter.client.clone();
     let upstream: SocketAddr = dynamodb_local()
         .trim_start_matches("http://")
         .parse()
@@ -684,19 +683,8 @@ async fn an_add_whose_answer_is_lost_is_not_retried() {
             .build(),
     );
     let read = |id: &'static str| {
-        let (direct, table) = (direct.clone(), counter.counter_table().to_owned());
-        async move {
-            let item = direct
-                .get_item()
-                .table_name(table)
-                .key("id", AttributeValue::S(id.into()))
-                .consistent_read(true)
-                .send()
-                .await
-                .unwrap()
-                .item;
-            item.and_then(|i| i.get("count").cloned())
-        }
+        let counter = counter.clone();
+        async move { counter.item(id).await.and_then(|i| i.get("count").cloned()) }
     };
 
     // The hazard is real: a plain ADD with the SDK's standard retries lands

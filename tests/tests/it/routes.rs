@@ -14,16 +14,6 @@ use iac_checks::{contract_routes, Template};
 use serde_json::Value;
 use tower::ServiceExt;
 
-/// (METHOD, path) of every API event in template.yaml.
-fn template_routes() -> BTreeSet<(String, String)> {
-    let template = Template::load().unwrap();
-    template
-        .functions()
-        .into_iter()
-        .flat_map(|(_, f)| Template::routes(f))
-        .collect()
-}
-
 /// The status and JSON body `app` answers `method` on `path` with.
 async fn probe(app: &axum::Router, method: &Method, path: &str) -> (StatusCode, Value) {
     let request = http::Request::builder()
@@ -50,7 +40,7 @@ async fn the_routers_serve_exactly_the_template_and_contract_routes() {
     // as API Gateway does (tests/it/sigv4.rs covers it).
     let settings = local_api::Settings::from_args(["local-api", "--no-iam-auth"]).unwrap();
     let app = local_api::app(&settings, client);
-    let template = template_routes();
+    let template = Template::load().unwrap().api_routes();
     let contract = contract_routes().unwrap();
     assert!(!template.is_empty() && !contract.is_empty());
     let paths: BTreeSet<&String> = template.iter().chain(&contract).map(|(_, p)| p).collect();
