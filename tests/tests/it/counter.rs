@@ -3,9 +3,9 @@
 //!
 //! Tests of the stack (`stack()`) speak HTTP to the local API or `API_URL`.
 //! Tests that need exact numbers run the counter's own router, on fresh
-//! tables in DynamoDB Local, so that no other test's visits mix in: over a
-//! real socket with `local_api::serve` (as the local API does), or through
-//! the Lambda adapter with API Gateway events (as the Lambda does).
+//! tables in DynamoDB Local, so that no other test's visits mix in, over a
+//! real socket with `local_api::serve` (as the local API does). Through the
+//! Lambda adapter, with API Gateway events: tests/it/events.rs.
 
 use std::collections::{BTreeSet, HashMap, HashSet};
 use std::io::Write;
@@ -25,16 +25,16 @@ use tower::ServiceExt;
 use visitor_counter::Clock;
 
 use crate::counter_fixture::Counter;
-use crate::util::{dynamodb_local, heavy, http, stack, unique_id, workspace_root};
+use crate::util::{dynamodb_local, heavy, http, stack, unique_id};
 
-const ALLOWED_ORIGIN: &str = "http://localhost:8080";
-const FOREIGN_ORIGIN: &str = "https://evil.example";
+pub(crate) const ALLOWED_ORIGIN: &str = "http://localhost:8080";
+pub(crate) const FOREIGN_ORIGIN: &str = "https://evil.example";
 
 // ---------------------------------------------------------------- helpers
 
 /// `{"count": n, "unique_today": m, "counted": true}` with both numbers
 /// JSON integers: a counted view's answer.
-fn counts(body: &str) -> (u64, u64) {
+pub(crate) fn counts(body: &str) -> (u64, u64) {
     let value: Value = serde_json::from_str(body).unwrap_or_else(|e| panic!("{e}: {body}"));
     let object = value.as_object().unwrap_or_else(|| panic!("{body}"));
     assert_eq!(object.len(), 3, "{body}");
@@ -62,7 +62,7 @@ async fn visit_stack(origin: Option<&str>) -> reqwest::Response {
     req.send().await.unwrap()
 }
 
-fn fixed_clock(at: OffsetDateTime) -> Clock {
+pub(crate) fn fixed_clock(at: OffsetDateTime) -> Clock {
     Arc::new(move || at)
 }
 
@@ -546,88 +546,6 @@ async fn the_visitor_salt_never_reaches_a_log_line() {
         "nothing was logged: {logs}"
     );
     assert_salt_not_logged(&logs, &salt);
-}
-
-// ------------------------------------------- the Lambda path, with events
-
-fn event(name: &str) -> Value {
-    let path = workspace_root().join("events").join(name);
-    serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap()
-}
-
-async fn invoke(router: &axum::Router, event: &Value) -> (u16, http::HeaderMap, String) {
-    let request = lambda_http::request::from_str(&event.to_string()).unwrap();
-    let response = platform::lambda::service(router.clone(), &Default::default())
-        .oneshot(request)
-        .await
-        .unwrap();
-    let status = response.status().as_u16();
-    let headers = response.headers().clone();
-    let bytes = response.into_body().collect().await.unwrap().to_bytes();
-    (status, headers, String::from_utf8(bytes.to_vec()).unwrap())
-}
-
-#[tokio::test]
-async fn api_gateway_events_count_by_source_ip_through_the_lambda_adapter() {
-    let router = Counter::new()
-        .await
-        .app(fixed_clock(OffsetDateTime::now_utc()));
-    let get = event("visitorcount-get.json");
-    assert_eq!(get["requestContext"]["stage"], "Prod");
-    assert_eq!(get["requestContext"]["resourcePath"], "/visitorcount");
-
-    // The event as recorded: allowed origin, a count, CORS, no-store.
-    let (status, headers, body) = invoke(&router, &get).await;
-    assert_eq!(status, 200, "{body}");
-    assert_eq!(counts(&body), (1, 1));
-    assert_eq!(headers["cache-control"], "no-store");
-    assert_eq!(headers["access-control-allow-origin"], ALLOWED_ORIGIN);
-
-    // Visitors are told apart by sourceIp, never by X-Forwarded-For.
-    let script = [
-        ("203.0.113.7", "198.51.100.1", 1),
-        ("203.0.113.8", "203.0.113.7", 2),
-        ("2001:db8::1", "203.0.113.7", 3),
-        ("203.0.113.8", "198.51.100.2", 3),
-        ("::ffff:203.0.113.7", "198.51.100.3", 3),
-        ("2001:db8::1", "2001:db8::2", 3),
-        ("2001:db8::2", "2001:db8::1", 4),
-    ];
-    for (i, (source_ip, forwarded, unique)) in script.into_iter().enumerate() {
-        let mut e = get.clone();
-        e["requestContext"]["identity"]["sourceIp"] = source_ip.into();
-        e["headers"]["X-Forwarded-For"] = forwarded.into();
-        e["multiValueHeaders"]["X-Forwarded-For"] = serde_json::json!([forwarded]);
-        let (status, _, body) = invoke(&router, &e).await;
-        assert_eq!(status, 200, "{body}");
-        assert_eq!(counts(&body), (i as u64 + 2, unique), "{source_ip}");
-    }
-
-    // A foreign origin: refused, as over HTTP, without CORS headers.
-    let mut foreign = get.clone();
-    foreign["headers"]["Origin"] = FOREIGN_ORIGIN.into();
-    foreign["multiValueHeaders"]["Origin"] = serde_json::json!([FOREIGN_ORIGIN]);
-    let (status, headers, body) = invoke(&router, &foreign).await;
-    assert_eq!(status, 403, "{body}");
-    assert!(!headers.contains_key("access-control-allow-origin"));
-
-    // The preflight event: answered with the allow headers...
-    let options = event("visitorcount-options.json");
-    assert_eq!(options["httpMethod"], "OPTIONS");
-    let (status, headers, _) = invoke(&router, &options).await;
-    assert!((200..300).contains(&status), "{status}");
-    assert_eq!(headers["access-control-allow-origin"], ALLOWED_ORIGIN);
-    assert!(headers["access-control-allow-methods"]
-        .to_str()
-        .unwrap()
-        .contains("GET"));
-    // ...but not for a foreign origin.
-    let mut foreign = options.clone();
-    foreign["headers"]["Origin"] = FOREIGN_ORIGIN.into();
-    foreign["multiValueHeaders"]["Origin"] = serde_json::json!([FOREIGN_ORIGIN]);
-    let (_, headers, _) = invoke(&router, &foreign).await;
-    assert!(!headers.contains_key("access-control-allow-origin"));
-    assert!(!headers.contains_key("access-control-allow-methods"));
 }
 
 // ------------------------------------------ an ADD is never applied twice

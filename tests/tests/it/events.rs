@@ -6,8 +6,10 @@
 //! new event file fails until it is listed, and an event that stops working
 //! fails too.
 //!
-//! Also here: what lambda_http and the routers make of the stage in an
-//! event's path, with `AWS_LAMBDA_HTTP_IGNORE_STAGE_IN_PATH` unset and set.
+//! Also here: the counter's visitors told apart by the event's `sourceIp`
+//! (variants of `visitorcount-get.json`), and what lambda_http and the
+//! routers make of the stage in an event's path, with
+//! `AWS_LAMBDA_HTTP_IGNORE_STAGE_IN_PATH` unset and set.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::process::Command;
@@ -22,9 +24,12 @@ use platform::config::HttpConfig;
 use platform::dynamo::{MANAGER_TABLE, RESUME_TABLE};
 use resume::ResumeConfig;
 use serde_json::Value;
+use time::OffsetDateTime;
 use tower::ServiceExt;
 use visitor_counter::CounterConfig;
 
+use crate::counter::{counts, fixed_clock, ALLOWED_ORIGIN, FOREIGN_ORIGIN};
+use crate::counter_fixture::Counter;
 use crate::util::{dynamodb_local, workspace_root};
 
 /// Each event file and the status it must get, in the order they run: the
@@ -340,6 +345,84 @@ fn check_manager_table_answer(file: &str, answer: &Answer) {
         "items-get.json" => assert_eq!(answer.json()["id"], "event-item-2", "{file}"),
         _ => {}
     }
+}
+
+// ------------------------------------- the counter, told apart by sourceIp
+
+/// `event` through `router` as the Lambda runtime runs it.
+async fn invoke(router: &axum::Router, event: &Value) -> (u16, http::HeaderMap, String) {
+    let request = lambda_http::request::from_str(&event.to_string()).unwrap();
+    let response = platform::lambda::service(router.clone(), &Default::default())
+        .oneshot(request)
+        .await
+        .unwrap();
+    let status = response.status().as_u16();
+    let headers = response.headers().clone();
+    let bytes = response.into_body().collect().await.unwrap().to_bytes();
+    (status, headers, String::from_utf8(bytes.to_vec()).unwrap())
+}
+
+#[tokio::test]
+async fn api_gateway_events_count_by_source_ip_through_the_lambda_adapter() {
+    let router = Counter::new()
+        .await
+        .app(fixed_clock(OffsetDateTime::now_utc()));
+    let (_, get) = read_event("visitorcount-get.json");
+    assert_eq!(get["requestContext"]["stage"], "Prod");
+    assert_eq!(get["requestContext"]["resourcePath"], "/visitorcount");
+
+    // The event as recorded: allowed origin, a count, CORS, no-store.
+    let (status, headers, body) = invoke(&router, &get).await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(counts(&body), (1, 1));
+    assert_eq!(headers["cache-control"], "no-store");
+    assert_eq!(headers["access-control-allow-origin"], ALLOWED_ORIGIN);
+
+    // Visitors are told apart by sourceIp, never by X-Forwarded-For.
+    let script = [
+        ("203.0.113.7", "198.51.100.1", 1),
+        ("203.0.113.8", "203.0.113.7", 2),
+        ("2001:db8::1", "203.0.113.7", 3),
+        ("203.0.113.8", "198.51.100.2", 3),
+        ("::ffff:203.0.113.7", "198.51.100.3", 3),
+        ("2001:db8::1", "2001:db8::2", 3),
+        ("2001:db8::2", "2001:db8::1", 4),
+    ];
+    for (i, (source_ip, forwarded, unique)) in script.into_iter().enumerate() {
+        let mut e = get.clone();
+        e["requestContext"]["identity"]["sourceIp"] = source_ip.into();
+        e["headers"]["X-Forwarded-For"] = forwarded.into();
+        e["multiValueHeaders"]["X-Forwarded-For"] = serde_json::json!([forwarded]);
+        let (status, _, body) = invoke(&router, &e).await;
+        assert_eq!(status, 200, "{body}");
+        assert_eq!(counts(&body), (i as u64 + 2, unique), "{source_ip}");
+    }
+
+    // A foreign origin: refused, as over HTTP, without CORS headers.
+    let mut foreign = get.clone();
+    foreign["headers"]["Origin"] = FOREIGN_ORIGIN.into();
+    foreign["multiValueHeaders"]["Origin"] = serde_json::json!([FOREIGN_ORIGIN]);
+    let (status, headers, body) = invoke(&router, &foreign).await;
+    assert_eq!(status, 403, "{body}");
+    assert!(!headers.contains_key("access-control-allow-origin"));
+
+    // The preflight event: answered with the allow headers...
+    let (_, options) = read_event("visitorcount-options.json");
+    assert_eq!(options["httpMethod"], "OPTIONS");
+    let (status, headers, _) = invoke(&router, &options).await;
+    assert!((200..300).contains(&status), "{status}");
+    assert_eq!(headers["access-control-allow-origin"], ALLOWED_ORIGIN);
+    assert!(headers["access-control-allow-methods"]
+        .to_str()
+        .unwrap()
+        .contains("GET"));
+    // ...but not for a foreign origin.
+    let mut foreign = options.clone();
+    foreign["headers"]["Origin"] = FOREIGN_ORIGIN.into();
+    foreign["multiValueHeaders"]["Origin"] = serde_json::json!([FOREIGN_ORIGIN]);
+    let (_, headers, _) = invoke(&router, &foreign).await;
+    assert!(!headers.contains_key("access-control-allow-origin"));
+    assert!(!headers.contains_key("access-control-allow-methods"));
 }
 
 // ------------------------------------------------- the stage in the path
