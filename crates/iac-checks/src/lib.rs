@@ -8,7 +8,6 @@
 //! `{"Fn::GetAtt": [X, Arn]}`) are read too.
 
 use std::collections::{BTreeMap, BTreeSet};
-use std::path::{Path, PathBuf};
 
 use platform::config::{from_pairs, ConfigError};
 use platform::dynamo::{Recovery, TableSpec};
@@ -35,13 +34,38 @@ pub fn settings_from<T: clap::Args + clap::FromArgMatches>(
     from_pairs::<T>(&pairs)
 }
 
-/// The workspace root (where template.yaml lives).
-pub fn workspace_root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .ancestors()
-        .nth(2)
-        .map(Path::to_path_buf)
-        .unwrap_or_else(|| PathBuf::from("../.."))
+/// The workspace root (where template.yaml lives): the test support's.
+pub use testkit::workspace_root;
+
+/// The methods the contract may document on a path, as OpenAPI spells them.
+pub const CONTRACT_METHODS: [&str; 5] = ["get", "post", "put", "delete", "patch"];
+
+/// docs/openapi.yaml, the API's contract.
+pub fn openapi() -> Result<Value, String> {
+    let path = workspace_root().join("docs/openapi.yaml");
+    let text = std::fs::read_to_string(&path)
+        .map_err(|e| format!("cannot read {}: {e}", path.display()))?;
+    serde_norway::from_str(&text).map_err(|e| format!("docs/openapi.yaml: {e}"))
+}
+
+/// The `(method, path)` pairs the contract documents, e.g. `("get",
+/// "/resume/{id}")` (methods in lower case).
+pub fn contract_routes() -> Result<BTreeSet<(String, String)>, String> {
+    let doc = openapi()?;
+    let paths = doc["paths"].as_mapping().ok_or("openapi.yaml: no paths")?;
+    let mut routes = BTreeSet::new();
+    for (path, item) in paths {
+        let path = path
+            .as_str()
+            .ok_or("openapi.yaml: a path is not a string")?;
+        for (method, _) in item.as_mapping().into_iter().flatten() {
+            let method = method.as_str().unwrap_or_default();
+            if CONTRACT_METHODS.contains(&method) {
+                routes.insert((method.to_owned(), path.to_owned()));
+            }
+        }
+    }
+    Ok(routes)
 }
 
 /// A parsed template.
@@ -108,6 +132,14 @@ impl Template {
             }
         }
         env
+    }
+
+    /// Every function's API routes, as [`Template::routes`] gives them.
+    pub fn api_routes(&self) -> BTreeSet<(String, String)> {
+        self.functions()
+            .into_iter()
+            .flat_map(|(_, f)| Self::routes(f))
+            .collect()
     }
 
     /// A function's API routes as `(METHOD, path)`, e.g. `("GET", "/resume/{id}")`.
@@ -295,102 +327,120 @@ pub fn is_table_variable(var: &str) -> bool {
 /// project's table standards (on-demand, SSE; PITR and retained, or
 /// neither, as the spec's [`Recovery`] says).
 pub fn table_problems(spec: &TableSpec, resource: &Value) -> Vec<String> {
-    let mut problems = Vec::new();
-    let mut check = |ok: bool, what: String| {
-        if !ok {
-            problems.push(format!("{}: {what}", spec.resource));
-        }
-    };
     let props = resource.get("Properties").cloned().unwrap_or(Value::Null);
-    check(
-        resource.get("Type").and_then(Value::as_str) == Some("AWS::DynamoDB::Table"),
-        "is not an AWS::DynamoDB::Table".into(),
-    );
+    let is_table = resource.get("Type").and_then(Value::as_str) == Some("AWS::DynamoDB::Table");
+    let mut problems: Vec<String> = unless(is_table, "is not an AWS::DynamoDB::Table".into())
+        .into_iter()
+        .collect();
+    problems.extend(key_problems(spec, &props));
+    problems.extend(ttl_problem(spec, &props));
+    problems.extend(standards_problems(spec, resource, &props));
+    problems
+        .into_iter()
+        .map(|p| format!("{}: {p}", spec.resource))
+        .collect()
+}
 
+/// `what` when the check is not `ok`.
+fn unless(ok: bool, what: String) -> Option<String> {
+    (!ok).then_some(what)
+}
+
+/// The key schema and attribute definitions against the spec's keys.
+fn key_problems(spec: &TableSpec, props: &Value) -> Vec<String> {
     let mut want_keys = vec![(spec.partition_key, "HASH")];
     want_keys.extend(spec.sort_key.map(|k| (k, "RANGE")));
-    let key_schema: Vec<(String, String)> = props
-        .get("KeySchema")
-        .and_then(Value::as_sequence)
-        .into_iter()
-        .flatten()
+    let listed = |key: &str| {
+        props
+            .get(key)
+            .and_then(Value::as_sequence)
+            .into_iter()
+            .flatten()
+    };
+    let key_schema: Vec<(String, String)> = listed("KeySchema")
         .map(|k| (str_at(k, "AttributeName"), str_at(k, "KeyType")))
         .collect();
     let want_schema: Vec<(String, String)> = want_keys
         .iter()
         .map(|(k, t)| (k.name.to_owned(), (*t).to_owned()))
         .collect();
-    check(
-        key_schema == want_schema,
-        format!("KeySchema is {key_schema:?}, domain says {want_schema:?}"),
-    );
-
-    let defs: BTreeSet<(String, String)> = props
-        .get("AttributeDefinitions")
-        .and_then(Value::as_sequence)
-        .into_iter()
-        .flatten()
+    let defs: BTreeSet<(String, String)> = listed("AttributeDefinitions")
         .map(|d| (str_at(d, "AttributeName"), str_at(d, "AttributeType")))
         .collect();
     let want_defs: BTreeSet<(String, String)> = want_keys
         .iter()
         .map(|(k, _)| (k.name.to_owned(), k.kind.to_owned()))
         .collect();
-    check(
-        defs == want_defs,
-        format!("AttributeDefinitions are {defs:?}, domain says {want_defs:?}"),
-    );
+    [
+        unless(
+            key_schema == want_schema,
+            format!("KeySchema is {key_schema:?}, domain says {want_schema:?}"),
+        ),
+        unless(
+            defs == want_defs,
+            format!("AttributeDefinitions are {defs:?}, domain says {want_defs:?}"),
+        ),
+    ]
+    .into_iter()
+    .flatten()
+    .collect()
+}
 
-    let ttl = props.get("TimeToLiveSpecification");
-    let ttl_attr = ttl
+/// The enabled TTL attribute against the spec's.
+fn ttl_problem(spec: &TableSpec, props: &Value) -> Option<String> {
+    let ttl_attr = props
+        .get("TimeToLiveSpecification")
         .filter(|t| t.get("Enabled").and_then(Value::as_bool) == Some(true))
         .and_then(|t| t.get("AttributeName"))
         .and_then(Value::as_str);
-    check(
+    unless(
         ttl_attr == spec.ttl_attribute,
         format!(
             "TTL attribute is {ttl_attr:?}, domain says {:?}",
             spec.ttl_attribute
         ),
-    );
+    )
+}
 
-    check(
-        props.get("BillingMode").and_then(Value::as_str) == Some("PAY_PER_REQUEST"),
-        "BillingMode is not PAY_PER_REQUEST".into(),
-    );
+/// On-demand billing, SSE, no fixed name, and point-in-time recovery with
+/// a retained table, or neither, as the spec's [`Recovery`] says.
+fn standards_problems(spec: &TableSpec, resource: &Value, props: &Value) -> Vec<String> {
     let (pitr, kept) = match spec.recovery {
         Recovery::PointInTime => (true, "Retain"),
         Recovery::None => (false, "Delete"),
     };
-    let pitr_on = props
-        .get("PointInTimeRecoverySpecification")
-        .and_then(|p| p.get("PointInTimeRecoveryEnabled"))
-        .and_then(Value::as_bool)
-        == Some(true);
-    check(
-        pitr_on == pitr,
-        format!("point-in-time recovery is {pitr_on}, domain says {pitr}"),
-    );
-    check(
+    let flag = |section: &str, key: &str| {
         props
-            .get("SSESpecification")
-            .and_then(|p| p.get("SSEEnabled"))
+            .get(section)
+            .and_then(|p| p.get(key))
             .and_then(Value::as_bool)
-            == Some(true),
-        "SSE is off".into(),
+            == Some(true)
+    };
+    let pitr_on = flag(
+        "PointInTimeRecoverySpecification",
+        "PointInTimeRecoveryEnabled",
     );
+    let mut problems = vec![
+        unless(
+            props.get("BillingMode").and_then(Value::as_str) == Some("PAY_PER_REQUEST"),
+            "BillingMode is not PAY_PER_REQUEST".into(),
+        ),
+        unless(
+            pitr_on == pitr,
+            format!("point-in-time recovery is {pitr_on}, domain says {pitr}"),
+        ),
+        unless(flag("SSESpecification", "SSEEnabled"), "SSE is off".into()),
+    ];
     for policy in ["DeletionPolicy", "UpdateReplacePolicy"] {
         // Absent means Delete to CloudFormation; say it anyway.
-        check(
-            resource.get(policy).and_then(Value::as_str) == Some(kept),
-            format!("{policy} is not {kept}"),
-        );
+        let stated = resource.get(policy).and_then(Value::as_str) == Some(kept);
+        problems.push(unless(stated, format!("{policy} is not {kept}")));
     }
-    check(
+    problems.push(unless(
         props.get("TableName").is_none(),
         "has a fixed TableName (stages would collide)".into(),
-    );
-    problems
+    ));
+    problems.into_iter().flatten().collect()
 }
 
 fn str_at(v: &Value, key: &str) -> String {

@@ -412,9 +412,10 @@ fn is_salt_setting(name: &str) -> bool {
 
 #[test]
 fn no_salt_or_secret_is_configured_or_resolved() {
-    // Issue 13: the salt is random per day and lives in a table of its own
-    // with a TTL; no Secrets Manager secret, no salt variable but the
-    // table's name.
+    // The salt is random per day and lives in a table of its own with a
+    // TTL, so yesterday's hashes cannot be linked to today's and no long-lived
+    // secret exists to leak: no Secrets Manager secret, no salt variable but
+    // the table's name.
     let t = template();
     assert!(t.of_type("AWS::SecretsManager::Secret").is_empty());
     for (id, function) in t.functions() {

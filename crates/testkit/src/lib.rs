@@ -4,9 +4,12 @@
 //! - [`ddb`]: the one DynamoDB Local launcher (also the `dynamodb-local`
 //!   command the scripts run);
 //! - [`dynamodb_local`]: this test process's shared DynamoDB Local;
-//! - [`ClientBuilder`] / [`client`]: the one SDK client tests build.
+//! - [`ClientBuilder`] / [`client`]: the one SDK client tests build;
+//! - [`fixtures`]: constants and paths tests share ([`BROWSER_USER_AGENT`],
+//!   [`workspace_root`]).
 
 pub mod ddb;
+pub mod fixtures;
 
 use std::sync::{Mutex, OnceLock};
 
@@ -14,7 +17,8 @@ use aws_sdk_dynamodb::config::retry::RetryConfig;
 use aws_sdk_dynamodb::config::{Credentials, Region};
 use aws_sdk_dynamodb::Client;
 
-pub use ddb::{workspace_root, DynamoDbLocal, Storage};
+pub use ddb::{DynamoDbLocal, Storage};
+pub use fixtures::{workspace_root, BROWSER_USER_AGENT};
 
 /// Keeps the shared DynamoDB Local alive for the life of the test process.
 static SHARED: Mutex<Option<DynamoDbLocal>> = Mutex::new(None);

@@ -3,9 +3,9 @@
 //!
 //! Tests of the stack (`stack()`) speak HTTP to the local API or `API_URL`.
 //! Tests that need exact numbers run the counter's own router, on fresh
-//! tables in DynamoDB Local, so that no other test's visits mix in: over a
-//! real socket with `local_api::serve` (as the local API does), or through
-//! the Lambda adapter with API Gateway events (as the Lambda does).
+//! tables in DynamoDB Local, so that no other test's visits mix in, over a
+//! real socket with `local_api::serve` (as the local API does). Through the
+//! Lambda adapter, with API Gateway events: tests/it/events.rs.
 
 use std::collections::{BTreeSet, HashMap, HashSet};
 use std::io::Write;
@@ -14,32 +14,27 @@ use std::sync::atomic::{AtomicI64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use aws_sdk_dynamodb::types::{AttributeValue, Select};
+use aws_sdk_dynamodb::types::AttributeValue;
 use aws_sdk_dynamodb::Client;
 use http_body_util::BodyExt;
-use platform::config::{from_pairs, HttpConfig};
-use platform::dynamo::VISITS_TABLE;
 use reqwest::{header, StatusCode};
 use serde_json::Value;
+use testkit::BROWSER_USER_AGENT;
 use time::OffsetDateTime;
 use tower::ServiceExt;
-use visitor_counter::{Clock, CounterConfig};
+use visitor_counter::Clock;
 
-use crate::util::{dynamodb_local, heavy, http, patient_client, stack, unique_id, workspace_root};
+use crate::counter_fixture::Counter;
+use crate::util::{dynamodb_local, heavy, http, stack, unique_id};
 
-const ALLOWED_ORIGIN: &str = "http://localhost:8080";
-const FOREIGN_ORIGIN: &str = "https://evil.example";
+pub(crate) const ALLOWED_ORIGIN: &str = "http://localhost:8080";
+pub(crate) const FOREIGN_ORIGIN: &str = "https://evil.example";
 
 // ---------------------------------------------------------------- helpers
 
-/// A browser's User-Agent: a view counts only from a browser on the site
-/// (issue 13; reqwest sends none, which counts as a bot).
-pub const BROWSER: &str =
-    "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/126.0.0.0 Safari/537.36";
-
 /// `{"count": n, "unique_today": m, "counted": true}` with both numbers
 /// JSON integers: a counted view's answer.
-fn counts(body: &str) -> (u64, u64) {
+pub(crate) fn counts(body: &str) -> (u64, u64) {
     let value: Value = serde_json::from_str(body).unwrap_or_else(|e| panic!("{e}: {body}"));
     let object = value.as_object().unwrap_or_else(|| panic!("{body}"));
     assert_eq!(object.len(), 3, "{body}");
@@ -60,47 +55,39 @@ fn counts(body: &str) -> (u64, u64) {
 async fn visit_stack(origin: Option<&str>) -> reqwest::Response {
     let mut req = http()
         .get(stack().url("/visitorcount"))
-        .header(header::USER_AGENT, BROWSER);
+        .header(header::USER_AGENT, BROWSER_USER_AGENT);
     if let Some(origin) = origin {
         req = req.header(header::ORIGIN, origin);
     }
     req.send().await.unwrap()
 }
 
-fn fixed_clock(at: OffsetDateTime) -> Clock {
+pub(crate) fn fixed_clock(at: OffsetDateTime) -> Clock {
     Arc::new(move || at)
 }
 
 /// The counter's router on its own fresh tables, served on a free port.
 struct Isolated {
     base: String,
-    dynamo: Client,
-    config: Config,
+    tables: Counter,
 }
 
 impl Isolated {
     async fn start(clock: Clock) -> Self {
-        Self::start_with(clock, None).await
+        Self::serve(Counter::new().await, clock).await
     }
 
     /// `visits_table`: a name to use instead of a fresh table (it is not created).
     async fn start_with(clock: Clock, visits_table: Option<&str>) -> Self {
-        let dynamo = patient_client();
-        let config = config(visits_table);
-        for (spec, name) in config.counter.tables() {
-            if spec != VISITS_TABLE || visits_table.is_none() {
-                spec.ensure(&dynamo, name).await.unwrap();
-            }
-        }
-        let app = config.router_with_clock(dynamo.clone(), clock);
+        Self::serve(Counter::with_visits_table(visits_table).await, clock).await
+    }
+
+    async fn serve(tables: Counter, clock: Clock) -> Self {
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let base = format!("http://{}", listener.local_addr().unwrap());
+        let app = tables.app(clock);
         tokio::spawn(local_api::serve(listener, app, std::future::pending()));
-        Self {
-            base,
-            dynamo,
-            config,
-        }
+        Self { base, tables }
     }
 
     fn url(&self) -> String {
@@ -119,135 +106,13 @@ impl Isolated {
         assert_eq!(response.status(), StatusCode::OK);
         counts(&response.text().await.unwrap())
     }
-
-    /// Today's salt, as stored in the salts table.
-    async fn day_salt(&self) -> Vec<u8> {
-        let item = self
-            .dynamo
-            .get_item()
-            .table_name(self.config.counter.salts_table.as_str())
-            .key(
-                "id",
-                AttributeValue::S(visitor_counter::store::salt_id(&today())),
-            )
-            .consistent_read(true)
-            .send()
-            .await
-            .unwrap()
-            .item
-            .expect("a salt for today");
-        match item.get(visitor_counter::store::SALT_ATTR) {
-            Some(AttributeValue::B(blob)) => blob.as_ref().to_vec(),
-            other => panic!("salt is {other:?}"),
-        }
-    }
-
-    async fn count_attr(&self, id: &str) -> Option<u64> {
-        let item = self
-            .dynamo
-            .get_item()
-            .table_name(&self.config.counter_table)
-            .key("id", AttributeValue::S(id.into()))
-            .consistent_read(true)
-            .send()
-            .await
-            .unwrap()
-            .item?;
-        match item.get("count") {
-            Some(AttributeValue::N(n)) => Some(n.parse().unwrap()),
-            other => panic!("{id}: count is {other:?}"),
-        }
-    }
-
-    async fn scan(&self, table: &str) -> Vec<HashMap<String, AttributeValue>> {
-        let mut items = Vec::new();
-        let mut start = None;
-        loop {
-            let page = self
-                .dynamo
-                .scan()
-                .table_name(table)
-                .set_exclusive_start_key(start)
-                .send()
-                .await
-                .unwrap();
-            items.extend(page.items.unwrap_or_default());
-            start = page.last_evaluated_key;
-            if start.is_none() {
-                return items;
-            }
-        }
-    }
-
-    async fn count_items(&self, table: &str) -> usize {
-        let mut total = 0;
-        let mut start = None;
-        loop {
-            let page = self
-                .dynamo
-                .scan()
-                .table_name(table)
-                .select(Select::Count)
-                .set_exclusive_start_key(start)
-                .send()
-                .await
-                .unwrap();
-            total += page.count as usize;
-            start = page.last_evaluated_key;
-            if start.is_none() {
-                return total;
-            }
-        }
-    }
-}
-
-/// The counter's settings for one test, read as the Lambda reads them.
-struct Config {
-    counter_table: String,
-    visits_table: String,
-    counter: CounterConfig,
-    http: HttpConfig,
-}
-
-impl Config {
-    /// Creates the counter's tables under this test's names.
-    async fn create_tables(&self, client: &Client) {
-        for (spec, name) in self.counter.tables() {
-            spec.ensure(client, name).await.unwrap();
-        }
-    }
-
-    fn router(&self, client: Client) -> axum::Router {
-        visitor_counter::router(&self.counter, &self.http, client)
-    }
-
-    fn router_with_clock(&self, client: Client, clock: Clock) -> axum::Router {
-        visitor_counter::router_with_clock(&self.counter, &self.http, client, clock)
-    }
-}
-
-fn config(visits_table: Option<&str>) -> Config {
-    let counter = unique_id("counter");
-    let visits = visits_table.map_or_else(|| unique_id("visits"), str::to_owned);
-    let config: CounterConfig = from_pairs(&[
-        ("COUNTER_TABLE", counter.as_str()),
-        ("VISITS_TABLE", visits.as_str()),
-        ("SALTS_TABLE", unique_id("salts").as_str()),
-    ])
-    .unwrap();
-    Config {
-        counter_table: config.counter_table.to_string(),
-        visits_table: config.visits_table.to_string(),
-        counter: config,
-        http: from_pairs(&[("ALLOWED_ORIGINS", ALLOWED_ORIGIN)]).unwrap(),
-    }
 }
 
 fn client_from(host: u8) -> reqwest::Client {
     reqwest::Client::builder()
         .local_address(IpAddr::V4(Ipv4Addr::new(127, 0, 0, host)))
         // A browser on the site: its views count.
-        .user_agent(BROWSER)
+        .user_agent(BROWSER_USER_AGENT)
         .default_headers(reqwest::header::HeaderMap::from_iter([(
             header::ORIGIN,
             reqwest::header::HeaderValue::from_static(ALLOWED_ORIGIN),
@@ -289,8 +154,9 @@ async fn the_count_grows_with_cors_headers_for_an_allowed_origin() {
 
 #[tokio::test]
 async fn a_foreign_origin_is_refused_without_cors_headers() {
-    // Issue 13: a view from another site is refused with 403 (it used to be
-    // counted, without CORS headers).
+    // A view from another site is refused with 403: counting it would let
+    // any page inflate the count, and the browser could not read the answer
+    // anyway.
     let response = visit_stack(Some(FOREIGN_ORIGIN)).await;
     assert_eq!(response.status(), StatusCode::FORBIDDEN);
     assert!(!response
@@ -360,7 +226,7 @@ async fn a_thousand_concurrent_requests_raise_the_count_by_exactly_a_thousand() 
     let counter = Isolated::start(visitor_counter::system_clock()).await;
     let client = reqwest::Client::builder()
         .timeout(Duration::from_secs(120))
-        .user_agent(BROWSER)
+        .user_agent(BROWSER_USER_AGENT)
         .build()
         .unwrap();
     let started = std::time::Instant::now();
@@ -389,14 +255,18 @@ async fn a_thousand_concurrent_requests_raise_the_count_by_exactly_a_thousand() 
     let elapsed = started.elapsed();
     // Distinct, and exactly 1..=N: nothing lost, nothing doubled.
     assert_eq!(seen, (1..=N).collect::<BTreeSet<_>>());
-    assert_eq!(counter.count_attr("total").await, Some(N));
+    assert_eq!(counter.tables.count_of("total").await, Some(N));
     assert_eq!(
-        counter.count_items(&counter.config.visits_table).await,
+        counter
+            .tables
+            .scan(counter.tables.visits_table())
+            .await
+            .len(),
         N as usize
     );
     // All from 127.0.0.1: one visitor.
     assert_eq!(
-        counter.count_attr(&format!("day#{}", today())).await,
+        counter.tables.count_of(&format!("day#{}", today())).await,
         Some(1)
     );
     eprintln!("{N} concurrent requests in {elapsed:?}");
@@ -425,7 +295,8 @@ async fn unique_visitors_follow_a_scripted_mix_of_new_and_repeat_visitors() {
         assert_eq!(unique_today, unique, "visit {i} from 127.0.0.{host}");
     }
     let markers = counter
-        .scan(&counter.config.counter_table)
+        .tables
+        .scan(counter.tables.counter_table())
         .await
         .into_iter()
         .filter(|item| matches!(&item["id"], AttributeValue::S(id) if id.starts_with("seen#")))
@@ -472,7 +343,7 @@ async fn unique_visitors_are_exact_under_concurrency() {
     assert_eq!(totals.len(), usize::from(VISITORS) * EACH);
     let day = visitor_counter::calendar::day_of(OffsetDateTime::now_utc());
     assert_eq!(
-        counter.count_attr(&format!("day#{day}")).await,
+        counter.tables.count_of(&format!("day#{day}")).await,
         Some(u64::from(VISITORS))
     );
     // Afterwards everyone reads the settled number.
@@ -503,8 +374,9 @@ async fn each_visit_is_logged_with_a_hashed_ip_and_an_expiry() {
     let counter = Isolated::start(visitor_counter::system_clock()).await;
     let long_agent = format!("TestBrowser/1.0 {}", "x".repeat(600));
     let before = OffsetDateTime::now_utc().unix_timestamp();
-    // The visitor is the IP with the User-Agent, hashed (issue 13, as
-    // Plausible does): .31 twice with one browser, .32 with another.
+    // The visitor is the IP with the User-Agent, hashed with the day's salt
+    // (as Plausible does), so no IP is stored: .31 twice with one browser,
+    // .32 with another.
     for (host, agent) in [
         (31, long_agent.as_str()),
         (31, long_agent.as_str()),
@@ -519,7 +391,7 @@ async fn each_visit_is_logged_with_a_hashed_ip_and_an_expiry() {
         assert_eq!(response.status(), StatusCode::OK);
     }
     let after = OffsetDateTime::now_utc().unix_timestamp();
-    let visits = counter.scan(&counter.config.visits_table).await;
+    let visits = counter.tables.scan(counter.tables.visits_table()).await;
     assert_eq!(visits.len(), 3);
     let s = |item: &HashMap<String, AttributeValue>, k: &str| match &item[k] {
         AttributeValue::S(s) => s.clone(),
@@ -565,18 +437,22 @@ async fn each_visit_is_logged_with_a_hashed_ip_and_an_expiry() {
     // The hash is keyed: another salt gives other hashes for the same IPs.
     let other = Isolated::start(visitor_counter::system_clock()).await;
     other.visit_from(31).await;
-    let other_hash = s(&other.scan(&other.config.visits_table).await[0], "ipHash");
+    let other_hash = s(
+        &other.tables.scan(other.tables.visits_table()).await[0],
+        "ipHash",
+    );
     assert!(!hashes.contains_key(&other_hash));
 }
 
-/// Log lines of this test process, for checking what was logged.
-static LOGS: Mutex<Vec<u8>> = Mutex::new(Vec::new());
+// ------------------------------------------------------------- logs
 
-struct Capture;
+/// A `tracing` writer that keeps everything written to it.
+#[derive(Clone, Default)]
+struct Capture(Arc<Mutex<Vec<u8>>>);
 
 impl Write for Capture {
     fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-        LOGS.lock().unwrap().extend_from_slice(buf);
+        self.0.lock().unwrap().extend_from_slice(buf);
         Ok(buf.len())
     }
     fn flush(&mut self) -> std::io::Result<()> {
@@ -584,111 +460,92 @@ impl Write for Capture {
     }
 }
 
+impl Capture {
+    /// Captures this thread's log lines at DEBUG (what staging runs with,
+    /// samconfig.toml `LogLevel=DEBUG`), as JSON lines as in Lambda, until
+    /// the guard drops. Tests on a current-thread runtime log on this thread
+    /// only, so tests running beside them do not mix in.
+    fn start() -> (Self, tracing::subscriber::DefaultGuard) {
+        let capture = Self::default();
+        let writer = capture.clone();
+        let subscriber = tracing_subscriber::fmt()
+            .with_max_level(tracing::Level::DEBUG)
+            .with_writer(move || writer.clone())
+            .json()
+            .finish();
+        (capture, tracing::subscriber::set_default(subscriber))
+    }
+
+    fn text(&self) -> String {
+        String::from_utf8_lossy(&self.0.lock().unwrap()).into_owned()
+    }
+}
+
+/// The salt is in `logs` in none of its spellings.
+fn assert_salt_not_logged(logs: &str, salt: &[u8]) {
+    use base64::Engine;
+    let hex: String = salt.iter().map(|b| format!("{b:02x}")).collect();
+    let b64 = base64::engine::general_purpose::STANDARD.encode(salt);
+    assert!(!logs.contains(&hex), "the salt was logged (hex)");
+    assert!(!logs.contains(&b64), "the salt was logged (base64)");
+    assert!(
+        !logs.contains(&*String::from_utf8_lossy(salt)),
+        "the salt was logged"
+    );
+}
+
 #[tokio::test]
 async fn a_failed_visit_log_write_is_logged_and_the_visit_still_counted() {
-    let _ = tracing_subscriber::fmt()
-        .with_writer(|| Capture)
-        .with_ansi(false)
-        .try_init();
+    let (capture, _guard) = Capture::start();
     let missing = unique_id("no-such-visits-table");
     let counter = Isolated::start_with(visitor_counter::system_clock(), Some(&missing)).await;
     assert_eq!(counter.visit_from(41).await, (1, 1));
     assert_eq!(counter.visit_from(41).await, (2, 1));
-    assert_eq!(counter.count_attr("total").await, Some(2));
-    let logs = String::from_utf8_lossy(&LOGS.lock().unwrap()).into_owned();
+    assert_eq!(counter.tables.count_of("total").await, Some(2));
+    let logs = capture.text();
     let lines: Vec<_> = logs
         .lines()
         .filter(|l| l.contains("visit log write failed") && l.contains(&missing))
         .collect();
     assert_eq!(lines.len(), 2, "{logs}");
-    // The day's salt never reaches the logs, in any spelling.
-    let salt = counter.day_salt().await;
-    let hex: String = salt.iter().map(|b| format!("{b:02x}")).collect();
-    assert!(!logs.contains(&hex), "the salt is in the logs");
-    assert!(!logs.contains(&String::from_utf8_lossy(&salt).into_owned()));
+    assert_salt_not_logged(&logs, &counter.tables.salt(&today()).await);
 }
 
-// ------------------------------------------- the Lambda path, with events
-
-fn event(name: &str) -> Value {
-    let path = workspace_root().join("events").join(name);
-    serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap()
-}
-
-async fn invoke(router: &axum::Router, event: &Value) -> (u16, http::HeaderMap, String) {
-    let request = lambda_http::request::from_str(&event.to_string()).unwrap();
-    let response = platform::lambda::service(router.clone(), &Default::default())
-        .oneshot(request)
-        .await
+/// A counted view through `app` from `ip`: a browser on the site.
+async fn browser_view(app: &axum::Router, ip: &str) -> http::StatusCode {
+    let mut request = http::Request::get("/visitorcount")
+        .header("origin", ALLOWED_ORIGIN)
+        .header("user-agent", BROWSER_USER_AGENT)
+        .body(axum::body::Body::empty())
         .unwrap();
-    let status = response.status().as_u16();
-    let headers = response.headers().clone();
-    let bytes = response.into_body().collect().await.unwrap().to_bytes();
-    (status, headers, String::from_utf8(bytes.to_vec()).unwrap())
+    let peer: SocketAddr = format!("{ip}:40000").parse().unwrap();
+    request
+        .extensions_mut()
+        .insert(axum::extract::ConnectInfo(peer));
+    app.clone().oneshot(request).await.unwrap().status()
 }
 
 #[tokio::test]
-async fn api_gateway_events_count_by_source_ip_through_the_lambda_adapter() {
-    let dynamo = patient_client();
-    let config = config(None);
-    config.create_tables(&dynamo).await;
-    let router = config.router_with_clock(dynamo, fixed_clock(OffsetDateTime::now_utc()));
-    let get = event("visitorcount-get.json");
-    assert_eq!(get["requestContext"]["stage"], "Prod");
-    assert_eq!(get["requestContext"]["resourcePath"], "/visitorcount");
-
-    // The event as recorded: allowed origin, a count, CORS, no-store.
-    let (status, headers, body) = invoke(&router, &get).await;
-    assert_eq!(status, 200, "{body}");
-    assert_eq!(counts(&body), (1, 1));
-    assert_eq!(headers["cache-control"], "no-store");
-    assert_eq!(headers["access-control-allow-origin"], ALLOWED_ORIGIN);
-
-    // Visitors are told apart by sourceIp, never by X-Forwarded-For.
-    let script = [
-        ("203.0.113.7", "198.51.100.1", 1),
-        ("203.0.113.8", "203.0.113.7", 2),
-        ("2001:db8::1", "203.0.113.7", 3),
-        ("203.0.113.8", "198.51.100.2", 3),
-        ("::ffff:203.0.113.7", "198.51.100.3", 3),
-        ("2001:db8::1", "2001:db8::2", 3),
-        ("2001:db8::2", "2001:db8::1", 4),
-    ];
-    for (i, (source_ip, forwarded, unique)) in script.into_iter().enumerate() {
-        let mut e = get.clone();
-        e["requestContext"]["identity"]["sourceIp"] = source_ip.into();
-        e["headers"]["X-Forwarded-For"] = forwarded.into();
-        e["multiValueHeaders"]["X-Forwarded-For"] = serde_json::json!([forwarded]);
-        let (status, _, body) = invoke(&router, &e).await;
-        assert_eq!(status, 200, "{body}");
-        assert_eq!(counts(&body), (i as u64 + 2, unique), "{source_ip}");
+async fn the_visitor_salt_never_reaches_a_log_line() {
+    let (capture, _guard) = Capture::start();
+    let counter = Counter::new().await;
+    tracing::info!(config = ?counter.config, "config loaded");
+    // Counted views: the day's salt is made, stored, read and used.
+    let app = counter.router(counter.client.clone());
+    for ip in ["203.0.113.1", "203.0.113.2"] {
+        assert_eq!(browser_view(&app, ip).await, 200);
     }
+    // And the failure paths log too: no DynamoDB behind this one.
+    let broken = counter.router(testkit::client(&testkit::unreachable_endpoint()));
+    assert_eq!(browser_view(&broken, "203.0.113.3").await, 503);
 
-    // A foreign origin: refused (issue 13), without CORS headers.
-    let mut foreign = get.clone();
-    foreign["headers"]["Origin"] = FOREIGN_ORIGIN.into();
-    foreign["multiValueHeaders"]["Origin"] = serde_json::json!([FOREIGN_ORIGIN]);
-    let (status, headers, body) = invoke(&router, &foreign).await;
-    assert_eq!(status, 403, "{body}");
-    assert!(!headers.contains_key("access-control-allow-origin"));
-
-    // The preflight event: answered with the allow headers...
-    let options = event("visitorcount-options.json");
-    assert_eq!(options["httpMethod"], "OPTIONS");
-    let (status, headers, _) = invoke(&router, &options).await;
-    assert!((200..300).contains(&status), "{status}");
-    assert_eq!(headers["access-control-allow-origin"], ALLOWED_ORIGIN);
-    assert!(headers["access-control-allow-methods"]
-        .to_str()
-        .unwrap()
-        .contains("GET"));
-    // ...but not for a foreign origin.
-    let mut foreign = options.clone();
-    foreign["headers"]["Origin"] = FOREIGN_ORIGIN.into();
-    foreign["multiValueHeaders"]["Origin"] = serde_json::json!([FOREIGN_ORIGIN]);
-    let (_, headers, _) = invoke(&router, &foreign).await;
-    assert!(!headers.contains_key("access-control-allow-origin"));
-    assert!(!headers.contains_key("access-control-allow-methods"));
+    let salt = counter.salt(&today()).await;
+    let logs = capture.text();
+    assert!(
+        logs.contains("config loaded") && logs.contains("request"),
+        "nothing was logged: {logs}"
+    );
+    assert_salt_not_logged(&logs, &salt);
 }
 
 // ------------------------------------------ an ADD is never applied twice
@@ -723,9 +580,7 @@ async fn an_add_whose_answer_is_lost_is_not_retried() {
     // Timing-sensitive (300 ms attempts through a slow proxy): never beside
     // the load tests, which can stall DynamoDB Local past an attempt.
     let _heavy = heavy().await;
-    let direct = patient_client();
-    let config = config(None);
-    config.create_tables(&direct).await;
+    let counter = Counter::new().await;
     let upstream: SocketAddr = dynamodb_local()
         .trim_start_matches("http://")
         .parse()
@@ -746,26 +601,15 @@ async fn an_add_whose_answer_is_lost_is_not_retried() {
             .build(),
     );
     let read = |id: &'static str| {
-        let (direct, table) = (direct.clone(), config.counter_table.clone());
-        async move {
-            let item = direct
-                .get_item()
-                .table_name(table)
-                .key("id", AttributeValue::S(id.into()))
-                .consistent_read(true)
-                .send()
-                .await
-                .unwrap()
-                .item;
-            item.and_then(|i| i.get("count").cloned())
-        }
+        let counter = counter.clone();
+        async move { counter.item(id).await.and_then(|i| i.get("count").cloned()) }
     };
 
     // The hazard is real: a plain ADD with the SDK's standard retries lands
     // once per attempt.
     let plain = slow
         .update_item()
-        .table_name(&config.counter_table)
+        .table_name(counter.counter_table())
         .key("id", AttributeValue::S("control".into()))
         .update_expression("ADD #c :one")
         .expression_attribute_names("#c", "count")
@@ -785,12 +629,12 @@ async fn an_add_whose_answer_is_lost_is_not_retried() {
 
     // The counter's ADD is tried once: the visitor gets a 503, the view is
     // counted once.
-    let router = config.router(slow);
+    let router = counter.router(slow);
     let response = router
         .oneshot(
             http::Request::get("/visitorcount")
                 .header(header::ORIGIN, ALLOWED_ORIGIN)
-                .header(header::USER_AGENT, BROWSER)
+                .header(header::USER_AGENT, BROWSER_USER_AGENT)
                 .body(String::new())
                 .unwrap(),
         )

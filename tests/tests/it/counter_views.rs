@@ -1,7 +1,8 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // tests: fail loudly
-//! The visitor counter against DynamoDB Local (issue 13): what counts as a
-//! view, what a private view writes, the salt of the day, the history, and
-//! exact counts under concurrency.
+//! The visitor counter against DynamoDB Local: what counts as a view (a
+//! browser on the site; not a bot, a prefetch or another site's page), what
+//! a private view writes, the salt of the day, the history, and exact counts
+//! under concurrency.
 //!
 //! Against the binary's shared DynamoDB Local (testkit), each test with its
 //! own tables, calling the counter's router in-process with a pinned clock.
@@ -16,27 +17,23 @@ use std::net::SocketAddr;
 use std::sync::{Arc, Mutex};
 
 use aws_sdk_dynamodb::types::AttributeValue;
-use aws_sdk_dynamodb::Client;
 use axum::body::Body;
 use axum::extract::ConnectInfo;
 use axum::Router;
 use http::{header, Request, StatusCode};
 use http_body_util::BodyExt;
-use platform::config::{from_pairs, HttpConfig};
 use serde_json::Value;
 use time::macros::datetime;
 use time::{Duration as Days, OffsetDateTime};
 use tower::ServiceExt;
-use visitor_counter::CounterConfig;
+
+use crate::counter_fixture::{string as s, Counter, Item};
 
 // ---------------------------------------------------------------- helpers
 
+/// The site whose views count: one of the fixture's allowed origins.
 const SITE: &str = "https://me.example";
-const CHROME: &str = "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/126.0.0.0 Safari/537.36";
-
-fn client() -> Client {
-    crate::util::patient_client()
-}
+const CHROME: &str = testkit::BROWSER_USER_AGENT;
 
 /// A pinned, movable clock.
 #[derive(Clone)]
@@ -55,111 +52,7 @@ impl TestClock {
     }
 }
 
-/// One counter "instance" (its own salt cache) over a test's own tables.
-#[derive(Clone)]
-struct Counter {
-    client: Client,
-    config: CounterConfig,
-    http: HttpConfig,
-}
-
-impl Counter {
-    async fn new() -> Self {
-        let client = client();
-        let suffix = uuid::Uuid::new_v4().simple().to_string();
-        let config: CounterConfig = from_pairs(&[
-            ("COUNTER_TABLE", &format!("counter-{suffix}")),
-            ("VISITS_TABLE", &format!("visits-{suffix}")),
-            ("SALTS_TABLE", &format!("salts-{suffix}")),
-        ])
-        .unwrap();
-        for (spec, name) in config.tables() {
-            spec.ensure(&client, name).await.unwrap();
-        }
-        let http =
-            from_pairs(&[("ALLOWED_ORIGINS", &format!("{SITE},http://localhost:8080"))]).unwrap();
-        Self {
-            client,
-            config,
-            http,
-        }
-    }
-
-    /// A fresh instance (router, salt cache) on the same tables.
-    fn app(&self, clock: &TestClock) -> Router {
-        visitor_counter::router_with_clock(
-            &self.config,
-            &self.http,
-            self.client.clone(),
-            clock.clock(),
-        )
-    }
-
-    async fn scan(&self, table: &str) -> Vec<HashMap<String, AttributeValue>> {
-        let mut items = Vec::new();
-        let mut start = None;
-        loop {
-            let out = self
-                .client
-                .scan()
-                .table_name(table)
-                .consistent_read(true)
-                .set_exclusive_start_key(start)
-                .send()
-                .await
-                .unwrap();
-            items.extend(out.items.unwrap_or_default());
-            start = out.last_evaluated_key;
-            if start.is_none() {
-                return items;
-            }
-        }
-    }
-
-    async fn counters(&self) -> Vec<HashMap<String, AttributeValue>> {
-        self.scan(self.config.counter_table.as_str()).await
-    }
-
-    async fn visits(&self) -> Vec<HashMap<String, AttributeValue>> {
-        self.scan(self.config.visits_table.as_str()).await
-    }
-
-    async fn ids(&self) -> HashSet<String> {
-        self.counters().await.iter().map(|i| s(&i["id"])).collect()
-    }
-
-    /// The ids (days) in the salts table.
-    async fn salt_days(&self) -> Vec<String> {
-        let salts = self.scan(self.config.salts_table.as_str()).await;
-        salts.iter().map(|i| s(&i["id"])).collect()
-    }
-
-    /// An item of the counter table.
-    async fn item(&self, id: &str) -> Option<HashMap<String, AttributeValue>> {
-        self.item_in(self.config.counter_table.as_str(), id).await
-    }
-
-    async fn item_in(&self, table: &str, id: &str) -> Option<HashMap<String, AttributeValue>> {
-        self.client
-            .get_item()
-            .table_name(table)
-            .key("id", AttributeValue::S(id.into()))
-            .consistent_read(true)
-            .send()
-            .await
-            .unwrap()
-            .item
-    }
-}
-
-fn s(v: &AttributeValue) -> String {
-    match v {
-        AttributeValue::S(s) | AttributeValue::N(s) => s.clone(),
-        other => panic!("not a string or number: {other:?}"),
-    }
-}
-
-fn n(item: &HashMap<String, AttributeValue>, attr: &str) -> u64 {
+fn n(item: &Item, attr: &str) -> u64 {
     item.get(attr).map_or(0, |v| s(v).parse().unwrap())
 }
 
@@ -203,7 +96,7 @@ fn day_end(t: OffsetDateTime, days_after: i64) -> i64 {
 async fn uncounted_requests_answer_the_numbers_and_write_nothing() {
     let counter = Counter::new().await;
     let clock = TestClock::at(datetime!(2099-06-01 10:00 UTC));
-    let app = counter.app(&clock);
+    let app = counter.app(clock.clock());
     // Two real views first, so the numbers are not zero.
     for ip in ["10.0.0.1", "10.0.0.2"] {
         let (status, _, body) = call(&app, view(ip)).await;
@@ -313,7 +206,7 @@ async fn uncounted_requests_answer_the_numbers_and_write_nothing() {
 async fn gpc_and_dnt_views_count_but_write_nothing_personal() {
     let counter = Counter::new().await;
     let clock = TestClock::at(datetime!(2099-06-02 10:00 UTC));
-    let app = counter.app(&clock);
+    let app = counter.app(clock.clock());
     let (_, _, body) = call(&app, view("10.0.0.1")).await;
     assert_eq!(body["unique_today"], 1);
     let visits_before = counter.visits().await.len();
@@ -363,7 +256,7 @@ async fn the_salt_changes_at_the_utc_day_boundary_and_expired_salts_are_deleted(
     let counter = Counter::new().await;
     let before = datetime!(2099-06-03 23:59:59 UTC);
     let clock = TestClock::at(before);
-    let app = counter.app(&clock);
+    let app = counter.app(clock.clock());
     // The same visitor twice on the 3rd, once on the 4th.
     call(&app, view("10.0.0.7")).await;
     let (_, _, body) = call(&app, view("10.0.0.7")).await;
@@ -382,7 +275,7 @@ async fn the_salt_changes_at_the_utc_day_boundary_and_expired_salts_are_deleted(
         .item_in(salts, "2099-06-04")
         .await
         .expect("the 4th's salt");
-    let bytes = |item: &HashMap<String, AttributeValue>| match &item["salt"] {
+    let bytes = |item: &Item| match &item["salt"] {
         AttributeValue::B(b) => b.as_ref().to_vec(),
         other => panic!("salt is not binary: {other:?}"),
     };
@@ -416,7 +309,7 @@ async fn the_salt_changes_at_the_utc_day_boundary_and_expired_salts_are_deleted(
     // Once the 3rd's has expired, the first view of the 5th deletes it
     // rather than wait for TTL (which DynamoDB Local does not run for 2099).
     clock.set(datetime!(2099-06-05 00:00:01 UTC));
-    call(&counter.app(&clock), view("10.0.0.8")).await;
+    call(&counter.app(clock.clock()), view("10.0.0.8")).await;
     assert_eq!(
         counter.salt_days().await.len(),
         2,
@@ -433,7 +326,7 @@ async fn concurrent_first_requests_of_a_day_agree_on_one_salt() {
     // 24 instances, each with an empty salt cache, see the same visitor at once.
     let mut tasks = tokio::task::JoinSet::new();
     for _ in 0..24 {
-        let app = counter.app(&clock);
+        let app = counter.app(clock.clock());
         tasks.spawn(async move { call(&app, view("10.0.0.42")).await });
     }
     while let Some(done) = tasks.join_next().await {
@@ -463,7 +356,7 @@ async fn concurrent_first_requests_of_a_day_agree_on_one_salt() {
 async fn stats_cover_a_range_with_missing_days_and_revalidate() {
     let counter = Counter::new().await;
     let clock = TestClock::at(datetime!(2099-02-27 12:00 UTC));
-    let app = counter.app(&clock);
+    let app = counter.app(clock.clock());
     // The 27th: 3 views by 2 visitors; the 1st of March: 1 view; the 28th
     // and the 2nd: nothing.
     for ip in ["10.0.0.1", "10.0.0.1", "10.0.0.2"] {
@@ -569,7 +462,7 @@ async fn a_thousand_concurrent_counted_views_are_exact() {
     let _heavy = crate::util::heavy().await;
     let counter = Counter::new().await;
     let clock = TestClock::at(datetime!(2099-06-06 12:00 UTC));
-    let app = counter.app(&clock);
+    let app = counter.app(clock.clock());
     // All at once, at most 64 in flight: more and DynamoDB Local itself
     // times out waiting for its lock on the hot items (real DynamoDB would
     // serve them), which is a fault of the emulator, not of the counter.

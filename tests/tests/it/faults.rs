@@ -1,24 +1,145 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // test code
-//! Fault injection: DynamoDB Local is killed (SIGKILL) in the middle of a
-//! burst of counter and manager requests, then started again.
+//! DynamoDB failing, and what callers see.
 //!
-//! - Every answer is a 200 or a JSON 503: no 500, no internals, no panic.
-//! - No request hangs beyond the SDK's operation timeout.
-//! - The same server process recovers on its own once DynamoDB is back.
-//! - Nothing acknowledged is lost: every count that got a 200 is within the
-//!   final count, and every item whose create got a 200 is still there.
+//! - Unreachable: every route of the three routers that needs DynamoDB
+//!   answers a 503 JSON error with `Retry-After`, never a 500 or a panic,
+//!   and shows no connection details. (How DynamoDB's own error codes,
+//!   throttling and server faults, map to statuses is unit-tested in
+//!   `platform::error`.)
+//! - Killed (SIGKILL) in the middle of a burst of counter and manager
+//!   requests, then started again: every answer is a 200 or a JSON 503, no
+//!   request hangs beyond the SDK's operation timeout, the same server
+//!   process recovers on its own once DynamoDB is back, and nothing
+//!   acknowledged is lost (every count that got a 200 is within the final
+//!   count, every item whose create got a 200 is still there).
 //!
-//! This test always builds its own stack (it has to kill its database), so
-//! it runs the same way with or without `API_URL`.
+//! Both build their own routers and database, so they run the same way with
+//! or without `API_URL`.
 
 use std::collections::BTreeSet;
 use std::net::SocketAddr;
 use std::time::{Duration, Instant};
 
+use axum::body::Body;
+use axum::Router;
+use http::{header, Request, StatusCode};
+use http_body_util::BodyExt;
+use platform::config::{from_pairs, HttpConfig};
 use serde_json::{json, Value};
-use testkit::{ClientBuilder, DynamoDbLocal, Storage};
+use testkit::{ClientBuilder, DynamoDbLocal, Storage, BROWSER_USER_AGENT};
+use tower::ServiceExt;
 
 use crate::util::{heavy, http, local_settings};
+
+// ------------------------------------------------- DynamoDB unreachable
+
+/// The three routers, each with a client whose endpoint refuses
+/// connections (no retries, so that the failures come fast).
+fn unreachable_routers() -> [Router; 3] {
+    let client = ClientBuilder::new(testkit::unreachable_endpoint())
+        .no_retries()
+        .build();
+    let http: HttpConfig = from_pairs(&[("ALLOWED_ORIGINS", SITE)]).unwrap();
+    let resume: resume::ResumeConfig =
+        from_pairs(&[("RESUME_TABLE", "resume-test"), ("RESUME_ID", "example")]).unwrap();
+    let manager: dynamodbmanager::ManagerConfig =
+        from_pairs(&[("MANAGER_TABLE", "manager-unit")]).unwrap();
+    let counter: visitor_counter::CounterConfig = from_pairs(&[
+        ("COUNTER_TABLE", "counter"),
+        ("VISITS_TABLE", "visits"),
+        ("SALTS_TABLE", "salts"),
+    ])
+    .unwrap();
+    [
+        resume::router(&resume, &http, client.clone()),
+        visitor_counter::router(&counter, &http, client.clone()),
+        dynamodbmanager::router(&manager, &http, client),
+    ]
+}
+
+/// One request per route, operation and kind of view that needs DynamoDB,
+/// for the router at that index of [`unreachable_routers`].
+fn requests_needing_dynamodb() -> Vec<(usize, Request<Body>)> {
+    let get = |uri: &str| Request::get(uri).body(Body::empty()).unwrap();
+    let view = |agent: &str| {
+        Request::get("/visitorcount")
+            .header(header::ORIGIN, SITE)
+            .header(header::USER_AGENT, agent)
+            .body(Body::empty())
+            .unwrap()
+    };
+    let manager = |body: &str| {
+        let request = Request::post("/dynamodbmanager")
+            .header(header::CONTENT_TYPE, "application/json")
+            .body(Body::from(body.to_owned()));
+        (2, request.unwrap())
+    };
+    vec![
+        (0, get("/resume")),
+        (0, get("/resume/example")),
+        // A counted view, and an uncounted one: it still needs the numbers.
+        (1, view(BROWSER_USER_AGENT)),
+        (1, view("curl/8.5.0")),
+        (1, get("/visitorcount/stats")),
+        manager(r#"{"operation":"create","payload":{"Item":{"id":"a"}}}"#),
+        manager(r#"{"operation":"read","payload":{"Key":{"id":"a"}}}"#),
+        manager(
+            r#"{"operation":"update","payload":{"Key":{"id":"a"},"UpdateExpression":"SET v = :v","ExpressionAttributeValues":{":v":1}}}"#,
+        ),
+        manager(r#"{"operation":"delete","payload":{"Key":{"id":"a"}}}"#),
+        manager(r#"{"operation":"list","payload":{}}"#),
+        (2, get("/items")),
+        (2, get("/items/a")),
+        (2, Request::put("/items/a").body(Body::from("{}")).unwrap()),
+        (2, Request::delete("/items/a").body(Body::empty()).unwrap()),
+    ]
+}
+
+/// A clean 503: the JSON error, with its request id, and no internals
+/// (connection details stay in the logs).
+fn assert_clean_503(body: &Value, what: &str) {
+    assert_eq!(body["error"], "service_unavailable", "{what}: {body}");
+    assert!(body["requestId"].is_string(), "{what}: {body}");
+    let text = body.to_string();
+    for leak in ["127.0.0.1", "dispatch", "connect", "Connection refused"] {
+        assert!(!text.contains(leak), "{what}: leaked {leak}: {text}");
+    }
+}
+
+#[tokio::test]
+async fn an_unreachable_dynamodb_is_a_clean_503_on_every_route() {
+    let routers = unreachable_routers();
+    for (router, request) in requests_needing_dynamodb() {
+        let what = format!(
+            "{} {} {:?}",
+            request.method(),
+            request.uri(),
+            request.headers()
+        );
+        let response = routers[router].clone().oneshot(request).await.unwrap();
+        assert_eq!(response.status(), StatusCode::SERVICE_UNAVAILABLE, "{what}");
+        assert_eq!(response.headers()[header::RETRY_AFTER], "1", "{what}");
+        let body = response.into_body().collect().await.unwrap().to_bytes();
+        assert_clean_503(&serde_json::from_slice(&body).unwrap(), &what);
+    }
+}
+
+#[tokio::test]
+async fn ping_and_echo_need_no_database() {
+    let [_, _, manager] = unreachable_routers();
+    for (body, answer) in [
+        (r#"{"operation":"ping"}"#, r#""pong""#),
+        (r#"{"operation":"echo","payload":{"a":1}}"#, r#"{"a":1}"#),
+    ] {
+        let request = Request::post("/dynamodbmanager").body(Body::from(body));
+        let response = manager.clone().oneshot(request.unwrap()).await.unwrap();
+        assert_eq!(response.status(), StatusCode::OK, "{body}");
+        let bytes = response.into_body().collect().await.unwrap().to_bytes();
+        assert_eq!(bytes, answer.as_bytes(), "{body}");
+    }
+}
+
+// ------------------------------------------------- DynamoDB killed
 
 fn start_server(endpoint: String) -> SocketAddr {
     let settings = local_settings("faults", SITE);
@@ -60,7 +181,7 @@ async fn count(base: &str) -> Outcome {
     let response = http()
         .get(format!("{base}/visitorcount"))
         .header(reqwest::header::ORIGIN, SITE)
-        .header(reqwest::header::USER_AGENT, crate::counter::BROWSER)
+        .header(reqwest::header::USER_AGENT, BROWSER_USER_AGENT)
         .send()
         .await
         .unwrap();
@@ -144,13 +265,7 @@ async fn killing_dynamodb_mid_burst_gives_503s_then_recovers_without_losing_data
             200 => ok += 1,
             503 => {
                 unavailable += 1;
-                assert_eq!(o.body["error"], "service_unavailable", "{o:?}");
-                assert!(o.body["requestId"].is_string(), "{o:?}");
-                let text = o.body.to_string();
-                assert!(
-                    !text.contains("127.0.0.1") && !text.contains("dispatch"),
-                    "{o:?}"
-                );
+                assert_clean_503(&o.body, &format!("{o:?}"));
             }
             _ => panic!("unexpected answer {o:?}"),
         }

@@ -5,12 +5,15 @@
 mod util;
 
 mod counter;
+mod counter_fixture;
 mod counter_views;
+mod events;
 mod faults;
 mod gate;
 mod hostile;
 mod manager;
 mod resume;
+mod routes;
 mod sigv4;
 mod smoke;
 mod tables;

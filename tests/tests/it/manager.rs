@@ -1,12 +1,14 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // test code
 //! The dynamodbmanager API over HTTP, against DynamoDB Local (or a deployed
 //! stage with `API_URL`): every operation of `POST /dynamodbmanager`, the
-//! REST `/items` routes, and every client error of issue 4.
+//! REST `/items` routes, and every client error (4xx) the README's error
+//! table lists, each with the JSON error the Python original answered with a
+//! 500.
 //!
 //! Each test uses ids of its own and deletes what it wrote, so the suite can
-//! run against a shared stage. Throttling (429) and an unreachable DynamoDB
-//! (503) cannot be produced by DynamoDB Local; they are tested in
-//! `crates/dynamodbmanager/tests/faults.rs`.
+//! run against a shared stage. Throttling (429) cannot be produced by
+//! DynamoDB Local (its mapping is unit-tested in `platform::error`); an
+//! unreachable DynamoDB (503) is tested in `tests/it/faults.rs`.
 
 use crate::util::{http, stack, unique_id};
 use reqwest::{header, StatusCode};

@@ -33,11 +33,6 @@ pub struct Tables {
     pub resume: String,
     /// The dynamodbmanager Lambda's table (`MANAGER_TABLE`).
     pub manager: String,
-    /// The visitor counter's tables (`COUNTER_TABLE`, `VISITS_TABLE`).
-    #[allow(dead_code)]
-    pub counter: String,
-    #[allow(dead_code)]
-    pub visits: String,
 }
 
 static STACK: OnceLock<Stack> = OnceLock::new();
@@ -61,8 +56,6 @@ pub fn stack() -> &'static Stack {
             tables: Tables {
                 resume: std::env::var("RESUME_TABLE").unwrap_or_default(),
                 manager: std::env::var("MANAGER_TABLE").unwrap_or_default(),
-                counter: std::env::var("COUNTER_TABLE").unwrap_or_default(),
-                visits: std::env::var("VISITS_TABLE").unwrap_or_default(),
             },
         },
         _ => start_local(),
@@ -329,8 +322,6 @@ fn start_local() -> Stack {
     let tables = Tables {
         resume: settings.resume.table.to_string(),
         manager: settings.manager.table.to_string(),
-        counter: settings.counter.counter_table.to_string(),
-        visits: settings.counter.visits_table.to_string(),
     };
     let example = std::fs::read_to_string(workspace_root().join("data/resume.json"))
         .expect("data/resume.json");
