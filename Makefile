@@ -112,7 +112,7 @@ browser-test: deps ## Headless Chromium (Debian's, installed if missing) checks 
 
 # --- template.yaml: checks, sam build, sam local (README "Deploy") ------------
 
-iac-check: venv deps ## sam validate --lint, cfn-lint, and the template/events tests (crates/iac-checks)
+iac-check: venv ## sam validate --lint, cfn-lint, and the static checks of crates/iac-checks
 	CARGO="$(CARGO)" scripts/iac-check.sh
 
 build: venv ## sam build via cargo-lambda (ARCH=arm64|x86_64; unset: arm64 if its Rust target is installed)

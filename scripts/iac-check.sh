@@ -2,9 +2,10 @@
 # `make iac-check`: the template's checks.
 #   1. sam validate --lint   (SAM transform + cfn-lint through SAM)
 #   2. cfn-lint template.yaml
-#   3. the Rust tests in crates/iac-checks: least-privilege policies, table key
-#      schemas equal to platform::dynamo::TABLES, env.json and samconfig.toml,
-#      and every file in events/ sent through its function (DynamoDB Local).
+#   3. the Rust tests in crates/iac-checks, static only: least-privilege
+#      policies, table key schemas equal to platform::dynamo::TABLES, env.json,
+#      samconfig.toml, events/ and docs/openapi.yaml against the code, and the
+#      crates' layout (same modules, no import cycles).
 # Run through make, which puts .venv/bin (SAM CLI, cfn-lint) on PATH.
 set -euo pipefail
 cd "$(dirname "$0")/.."

@@ -42,11 +42,12 @@ fn expected_grants() -> BTreeMap<&'static str, BTreeSet<Grant>> {
         (
             "VisitorCounterFunction",
             // crates/visitor-counter/src/store.rs: ADD on the total and the
-            // day's counts, a conditional put of the seen-today marker, a read
-            // of the day's count, removing a marker whose count failed, and the
-            // history (BatchGetItem); one put per visit into the log.
-            // src/salt.rs: the day's salt (conditional put, read) and deleting
-            // an expired one, in a table of their own. No secret.
+            // day's item, a read of the visitor's marker and of the day, the
+            // new-visitor transaction (its Put and Update are authorized as
+            // PutItem and UpdateItem), and the history (BatchGetItem); one
+            // put per visit into the log. src/store/salts.rs: the day's salt
+            // (conditional put, read) and deleting an expired one, in a table
+            // of their own. No secret.
             [
                 on(
                     get_att("CounterTable"),
@@ -54,7 +55,6 @@ fn expected_grants() -> BTreeMap<&'static str, BTreeSet<Grant>> {
                         "dynamodb:UpdateItem",
                         "dynamodb:PutItem",
                         "dynamodb:GetItem",
-                        "dynamodb:DeleteItem",
                         "dynamodb:BatchGetItem",
                     ],
                 ),

@@ -218,7 +218,7 @@ mod tests {
 
     #[tokio::test]
     async fn refusals_and_bad_input_are_answered_without_the_database() {
-        let chrome = "Mozilla/5.0 (X11; Linux x86_64) Chrome/126.0.0.0 Safari/537.36";
+        let chrome = testkit::BROWSER_USER_AGENT;
         let (status, body) = call(get(
             ROUTE,
             &[("origin", "https://evil.example"), ("user-agent", chrome)],

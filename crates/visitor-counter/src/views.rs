@@ -165,7 +165,7 @@ pub fn origin_of(url: &str) -> Option<&str> {
 mod tests {
     use super::*;
 
-    const CHROME: &str = "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/126.0.0.0 Safari/537.36";
+    const CHROME: &str = testkit::BROWSER_USER_AGENT;
     const FIREFOX: &str =
         "Mozilla/5.0 (Windows NT 10.0; Win64; x64; rv:128.0) Gecko/20100101 Firefox/128.0";
     const SITE: &str = "https://me.example";
