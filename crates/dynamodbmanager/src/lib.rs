@@ -26,6 +26,7 @@ use axum::extract::FromRef;
 use axum::routing::{get, post};
 use axum::Router;
 use platform::config::HttpConfig;
+use platform::dynamo::Table;
 
 pub use config::ManagerConfig;
 pub use store::Store;
@@ -54,7 +55,7 @@ impl FromRef<AppState> for Arc<ManagerConfig> {
 /// these with the other Lambdas' routes before adding them.
 pub fn routes(config: &ManagerConfig, client: Client) -> Router {
     let state = AppState {
-        store: Store::new(client, config.table.as_str()),
+        store: Store(Table::new(client, config.table.as_str())),
         config: Arc::new(config.clone()),
     };
     Router::new()

@@ -184,23 +184,44 @@ fn allowed_return(
 type Names = Option<HashMap<String, String>>;
 type Values = Option<Map<String, Value>>;
 
-#[derive(Deserialize)]
-#[serde(
-    rename_all = "PascalCase",
-    deny_unknown_fields,
-    expecting = "an object with Item and optional ConditionExpression, ExpressionAttributeNames, ExpressionAttributeValues, ReturnValues"
-)]
-struct CreatePayload {
-    item: Map<String, Value>,
-    #[serde(default)]
-    condition_expression: Option<String>,
-    #[serde(default)]
-    expression_attribute_names: Names,
-    #[serde(default)]
-    expression_attribute_values: Values,
-    #[serde(default, deserialize_with = "return_value")]
-    return_values: Option<ReturnValue>,
+/// The payload of a write (create, update, delete): its own fields, then
+/// the condition, expression attributes and `ReturnValues` all three take.
+/// Unknown fields are refused, with the list serde derives from the fields.
+macro_rules! write_payload {
+    ($name:ident, $expecting:literal, { $($field:ident: $ty:ty),* $(,)? }) => {
+        #[derive(Deserialize)]
+        #[serde(rename_all = "PascalCase", deny_unknown_fields, expecting = $expecting)]
+        struct $name {
+            $($field: $ty,)*
+            #[serde(default)]
+            condition_expression: Option<String>,
+            #[serde(default)]
+            expression_attribute_names: Names,
+            #[serde(default)]
+            expression_attribute_values: Values,
+            #[serde(default, deserialize_with = "return_value")]
+            return_values: Option<ReturnValue>,
+        }
+    };
 }
+
+write_payload!(
+    CreatePayload,
+    "an object with Item and optional ConditionExpression, ExpressionAttributeNames, ExpressionAttributeValues, ReturnValues",
+    { item: Map<String, Value> }
+);
+
+write_payload!(
+    UpdatePayload,
+    "an object with Key, UpdateExpression and optional ConditionExpression, ExpressionAttributeNames, ExpressionAttributeValues, ReturnValues",
+    { key: Map<String, Value>, update_expression: Option<String> }
+);
+
+write_payload!(
+    DeletePayload,
+    "an object with Key and optional ConditionExpression, ExpressionAttributeNames, ExpressionAttributeValues, ReturnValues",
+    { key: Map<String, Value> }
+);
 
 #[derive(Deserialize)]
 #[serde(
@@ -216,44 +237,6 @@ struct ReadPayload {
     expression_attribute_names: Names,
     #[serde(default)]
     consistent_read: Option<bool>,
-}
-
-#[derive(Deserialize)]
-#[serde(
-    rename_all = "PascalCase",
-    deny_unknown_fields,
-    expecting = "an object with Key, UpdateExpression and optional ConditionExpression, ExpressionAttributeNames, ExpressionAttributeValues, ReturnValues"
-)]
-struct UpdatePayload {
-    key: Map<String, Value>,
-    #[serde(default)]
-    update_expression: Option<String>,
-    #[serde(default)]
-    condition_expression: Option<String>,
-    #[serde(default)]
-    expression_attribute_names: Names,
-    #[serde(default)]
-    expression_attribute_values: Values,
-    #[serde(default, deserialize_with = "return_value")]
-    return_values: Option<ReturnValue>,
-}
-
-#[derive(Deserialize)]
-#[serde(
-    rename_all = "PascalCase",
-    deny_unknown_fields,
-    expecting = "an object with Key and optional ConditionExpression, ExpressionAttributeNames, ExpressionAttributeValues, ReturnValues"
-)]
-struct DeletePayload {
-    key: Map<String, Value>,
-    #[serde(default)]
-    condition_expression: Option<String>,
-    #[serde(default)]
-    expression_attribute_names: Names,
-    #[serde(default)]
-    expression_attribute_values: Values,
-    #[serde(default, deserialize_with = "return_value")]
-    return_values: Option<ReturnValue>,
 }
 
 #[derive(Default, Deserialize)]

@@ -4,7 +4,6 @@
 //! Callers hand in checked commands and get back items; shaping the answer
 //! is theirs.
 
-use aws_sdk_dynamodb::Client;
 use model::item::Item;
 use platform::dynamo::Table;
 use platform::ApiResult;
@@ -28,29 +27,18 @@ fn non_empty(attrs: Option<Item>) -> Option<Item> {
 
 /// Reads and writes one table.
 #[derive(Clone, Debug)]
-pub struct Store {
-    table: Table,
-}
+pub struct Store(pub Table);
 
 impl Store {
-    /// The store on `client`'s table `table` (`MANAGER_TABLE`).
-    pub fn new(client: Client, table: impl Into<String>) -> Self {
-        Self {
-            table: Table::new(client, table),
-        }
-    }
-
     /// The same client on another table (the manager's `tableName`).
     pub fn on_table(&self, table: &str) -> Self {
-        Self {
-            table: self.table.sibling(table),
-        }
+        Self(self.0.sibling(table))
     }
 
     /// `create` (and `PUT /items/{id}`): put_item. The returned attributes, if any.
     pub async fn create(&self, c: Create) -> ApiResult<Option<Item>> {
         let out = self
-            .table
+            .0
             .put_item()
             .set_item(Some(c.item))
             .set_condition_expression(c.condition_expression)
@@ -66,7 +54,7 @@ impl Store {
     /// still finds the item, as `{}`.
     pub async fn read(&self, r: Read) -> ApiResult<Option<Item>> {
         let out = self
-            .table
+            .0
             .get_item()
             .set_key(Some(r.key))
             .set_projection_expression(r.projection_expression)
@@ -80,7 +68,7 @@ impl Store {
     /// `update`: update_item. The returned attributes, if any.
     pub async fn update(&self, u: Update) -> ApiResult<Option<Item>> {
         let out = self
-            .table
+            .0
             .update_item()
             .set_key(Some(u.key))
             .set_update_expression(u.update_expression)
@@ -96,7 +84,7 @@ impl Store {
     /// `delete` (and `DELETE /items/{id}`): delete_item. The returned attributes, if any.
     pub async fn delete(&self, d: Delete) -> ApiResult<Option<Item>> {
         let out = self
-            .table
+            .0
             .delete_item()
             .set_key(Some(d.key))
             .set_condition_expression(d.condition_expression)
@@ -111,7 +99,7 @@ impl Store {
     /// `list` (and `GET /items`): one scan page.
     pub async fn scan(&self, l: List) -> ApiResult<Page> {
         let out = self
-            .table
+            .0
             .scan()
             .limit(l.limit)
             .set_exclusive_start_key(l.exclusive_start_key)

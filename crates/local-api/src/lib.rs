@@ -143,7 +143,9 @@ pub async fn seed(client: Client, table: &str, id: &str, json: &str) -> anyhow::
     let id = ResumeId::parse(id).context("invalid resume id")?;
     let doc: Value = serde_json::from_str(json).context("the file is not valid JSON")?;
     let resume = model::resume::validate(&doc)?;
-    resume::Store::new(client, table).put(&id, &doc).await?;
+    resume::Store(platform::dynamo::Table::new(client, table))
+        .put(&id, &doc)
+        .await?;
     Ok(resume
         .basics
         .and_then(|b| b.name)

@@ -12,6 +12,7 @@ use axum::extract::FromRef;
 use axum::routing::get;
 use axum::Router;
 use platform::config::HttpConfig;
+use platform::dynamo::Table;
 
 pub use config::ResumeConfig;
 pub use store::Store;
@@ -39,7 +40,7 @@ impl FromRef<AppState> for handlers::DefaultId {
 /// these with the other Lambdas' routes before adding them.
 pub fn routes(config: &ResumeConfig, client: Client) -> Router {
     let state = AppState {
-        store: Store::new(client, config.table.as_str()),
+        store: Store(Table::new(client, config.table.as_str())),
         default_id: handlers::DefaultId(config.default_id.clone()),
     };
     Router::new()

@@ -4,7 +4,6 @@
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use aws_sdk_dynamodb::types::AttributeValue;
-use aws_sdk_dynamodb::Client;
 use model::item;
 use model::resume::ResumeId;
 use platform::dynamo::{Table, RESUME_TABLE};
@@ -17,24 +16,15 @@ pub const DOCUMENT_ATTR: &str = "resume";
 /// The key attribute of the resume table.
 const KEY: &str = RESUME_TABLE.partition_key.name;
 
-/// Reads and writes resume documents.
+/// Reads and writes resume documents in `RESUME_TABLE`.
 #[derive(Clone, Debug)]
-pub struct Store {
-    table: Table,
-}
+pub struct Store(pub Table);
 
 impl Store {
-    /// The store on `client`'s table `table` (`RESUME_TABLE`).
-    pub fn new(client: Client, table: impl Into<String>) -> Self {
-        Self {
-            table: Table::new(client, table),
-        }
-    }
-
     /// The document stored under `id`, if any.
     pub async fn get(&self, id: &ResumeId) -> ApiResult<Option<Value>> {
         let output = self
-            .table
+            .0
             .get_item()
             .key(KEY, AttributeValue::S(id.to_string()))
             .send()
@@ -59,7 +49,7 @@ impl Store {
             .duration_since(UNIX_EPOCH)
             .map(|d| d.as_secs())
             .unwrap_or_default();
-        self.table
+        self.0
             .put_item()
             .item(KEY, AttributeValue::S(id.to_string()))
             .item(DOCUMENT_ATTR, document)
