@@ -99,62 +99,62 @@ fn tagged(map: &Map<String, Value>, path: &str) -> Result<Option<AttributeValue>
         return Ok(None);
     };
     let path = &child(path, tag);
-    let list = |inner: &Value| -> Result<Vec<Value>, ItemError> {
-        match inner {
-            Value::Array(items) if !items.is_empty() => Ok(items.clone()),
-            Value::Array(_) => Err(err(path, "a set cannot be empty")),
-            other => Err(err(path, format!("expected an array, got {}", kind(other)))),
-        }
-    };
-    let blob = |v: &Value, path: &str| -> Result<Blob, ItemError> {
-        match v {
-            Value::String(s) => BASE64
-                .decode(s)
-                .map(Blob::new)
-                .map_err(|_| err(path, "expected base64 text")),
-            other => Err(err(
-                path,
-                format!("expected base64 text, got {}", kind(other)),
-            )),
-        }
-    };
     Ok(Some(match tag.as_str() {
         "$B" => AttributeValue::B(blob(inner, path)?),
-        "$SS" => AttributeValue::Ss(
-            list(inner)?
-                .iter()
-                .enumerate()
-                .map(|(i, v)| match v {
-                    Value::String(s) => Ok(s.clone()),
-                    other => Err(err(
-                        &format!("{path}[{i}]"),
-                        format!("expected a string, got {}", kind(other)),
-                    )),
-                })
-                .collect::<Result<_, _>>()?,
-        ),
-        "$NS" => AttributeValue::Ns(
-            list(inner)?
-                .iter()
-                .enumerate()
-                .map(|(i, v)| match v {
-                    Value::Number(n) => Ok(n.to_string()),
-                    other => Err(err(
-                        &format!("{path}[{i}]"),
-                        format!("expected a number, got {}", kind(other)),
-                    )),
-                })
-                .collect::<Result<_, _>>()?,
-        ),
-        "$BS" => AttributeValue::Bs(
-            list(inner)?
-                .iter()
-                .enumerate()
-                .map(|(i, v)| blob(v, &format!("{path}[{i}]")))
-                .collect::<Result<_, _>>()?,
-        ),
+        "$SS" => AttributeValue::Ss(set_of(inner, path, string_member)?),
+        "$NS" => AttributeValue::Ns(set_of(inner, path, number_member)?),
+        "$BS" => AttributeValue::Bs(set_of(inner, path, blob)?),
         _ => return Ok(None),
     }))
+}
+
+/// The members of the set at `path` (a non-empty array), each converted by
+/// `member` with its own path (`path[i]`).
+fn set_of<T>(
+    inner: &Value,
+    path: &str,
+    member: impl Fn(&Value, &str) -> Result<T, ItemError>,
+) -> Result<Vec<T>, ItemError> {
+    let items = match inner {
+        Value::Array(items) if !items.is_empty() => items,
+        Value::Array(_) => return Err(err(path, "a set cannot be empty")),
+        other => return Err(err(path, format!("expected an array, got {}", kind(other)))),
+    };
+    items
+        .iter()
+        .enumerate()
+        .map(|(i, v)| member(v, &format!("{path}[{i}]")))
+        .collect()
+}
+
+/// A binary value: base64 text.
+fn blob(v: &Value, path: &str) -> Result<Blob, ItemError> {
+    match v {
+        Value::String(s) => BASE64
+            .decode(s)
+            .map(Blob::new)
+            .map_err(|_| err(path, "expected base64 text")),
+        other => Err(err(
+            path,
+            format!("expected base64 text, got {}", kind(other)),
+        )),
+    }
+}
+
+/// A member of a string set.
+fn string_member(v: &Value, path: &str) -> Result<String, ItemError> {
+    match v {
+        Value::String(s) => Ok(s.clone()),
+        other => Err(err(path, format!("expected a string, got {}", kind(other)))),
+    }
+}
+
+/// A member of a number set, digit for digit.
+fn number_member(v: &Value, path: &str) -> Result<String, ItemError> {
+    match v {
+        Value::Number(n) => Ok(n.to_string()),
+        other => Err(err(path, format!("expected a number, got {}", kind(other)))),
+    }
 }
 
 /// An item as a plain JSON object.
