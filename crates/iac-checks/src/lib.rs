@@ -358,9 +358,12 @@ pub fn table_problems(spec: &TableSpec, resource: &Value) -> Vec<String> {
         props.get("BillingMode").and_then(Value::as_str) == Some("PAY_PER_REQUEST"),
         "BillingMode is not PAY_PER_REQUEST".into(),
     );
-    let (pitr, kept) = match spec.recovery {
-        Recovery::PointInTime => (true, "Retain"),
-        Recovery::None => (false, "Delete"),
+    // Kept tables: retained on stack deletion and replacement, but deleted
+    // when the create that made them rolls back (RetainExceptOnCreate exists
+    // for DeletionPolicy only), so a failed first deploy leaves no orphans.
+    let (pitr, deletion, replace) = match spec.recovery {
+        Recovery::PointInTime => (true, "RetainExceptOnCreate", "Retain"),
+        Recovery::None => (false, "Delete", "Delete"),
     };
     let pitr_on = props
         .get("PointInTimeRecoverySpecification")
@@ -379,7 +382,10 @@ pub fn table_problems(spec: &TableSpec, resource: &Value) -> Vec<String> {
             == Some(true),
         "SSE is off".into(),
     );
-    for policy in ["DeletionPolicy", "UpdateReplacePolicy"] {
+    for (policy, kept) in [
+        ("DeletionPolicy", deletion),
+        ("UpdateReplacePolicy", replace),
+    ] {
         // Absent means Delete to CloudFormation; say it anyway.
         check(
             resource.get(policy).and_then(Value::as_str) == Some(kept),
@@ -492,7 +498,7 @@ mod tests {
     };
 
     const GOOD_TABLE: &str = "Type: AWS::DynamoDB::Table
-DeletionPolicy: Retain
+DeletionPolicy: RetainExceptOnCreate
 UpdateReplacePolicy: Retain
 Properties:
   BillingMode: PAY_PER_REQUEST
@@ -534,8 +540,13 @@ Properties:
             ),
             ("SSEEnabled: true", "SSEEnabled: false", "SSE"),
             (
-                "DeletionPolicy: Retain",
+                "DeletionPolicy: RetainExceptOnCreate",
                 "DeletionPolicy: Delete",
+                "DeletionPolicy",
+            ),
+            (
+                "DeletionPolicy: RetainExceptOnCreate",
+                "DeletionPolicy: Retain",
                 "DeletionPolicy",
             ),
             ("UpdateReplacePolicy: Retain\n", "", "UpdateReplacePolicy"),
@@ -580,10 +591,13 @@ Properties:
                 "{expect}: {problems:?}"
             );
         }
-        let disposable = GOOD_TABLE.replace("Retain", "Delete").replace(
-            "PointInTimeRecoveryEnabled: true",
-            "PointInTimeRecoveryEnabled: false",
-        );
+        let disposable = GOOD_TABLE
+            .replace("RetainExceptOnCreate", "Delete")
+            .replace("Retain", "Delete")
+            .replace(
+                "PointInTimeRecoveryEnabled: true",
+                "PointInTimeRecoveryEnabled: false",
+            );
         assert_eq!(
             table_problems(&spec, &yaml(&disposable)),
             Vec::<String>::new()
