@@ -4,8 +4,9 @@
   scripts/stack-preflight.py --stack-name NAME --region R [--role-arn ARN]
 
 A create that fails leaves the stack in ROLLBACK_COMPLETE. CloudFormation
-takes no change set for such a stack (sam deploy would send an update and be
-refused), so every later run of the pipeline would fail the same way. Such a
+takes no change set for such a stack: sam deploy counts it as existing
+(samcli/lib/deploy/deployer.py, has_stack: only REVIEW_IN_PROGRESS counts as
+absent) and sends an update change set, which is refused. So every later run of the pipeline would fail the same way. Such a
 stack holds nothing (its resources were deleted by the rollback; the tables
 are RetainExceptOnCreate, so none is kept), and the only way on is to delete
 it. This script says so and deletes it (with the stack's execution role, if

@@ -18,6 +18,7 @@ import sys
 import tempfile
 import tomllib
 import unittest
+import unittest.mock
 import zipfile
 
 import yaml
@@ -258,11 +259,10 @@ class Findings(unittest.TestCase):
             self.assertIn("no region", run.stderr)
         # The SAM CLI itself (botocore) does not read AWS_REGION: what the docs must not claim.
         import botocore.session
-        session = botocore.session.Session()
         with unittest.mock.patch.dict(os.environ, {"AWS_REGION": "eu-west-1", "HOME": "/nonexistent"}, clear=False):
             os.environ.pop("AWS_DEFAULT_REGION", None)
+            os.environ.pop("AWS_PROFILE", None)
             self.assertIsNone(botocore.session.Session().get_config_variable("region"))
-        del session
 
     # 9 -----------------------------------------------------------------
     def test_09_the_readme_answers_every_guided_prompt(self):
@@ -326,8 +326,6 @@ class Findings(unittest.TestCase):
         self.assertEqual(statement["Principal"], {"Service": "cloudformation.amazonaws.com"})
         self.assertNotIn("Condition", statement)
 
-
-import unittest.mock  # noqa: E402  (used by test_08)
 
 if __name__ == "__main__":
     unittest.main()
