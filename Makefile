@@ -78,8 +78,10 @@ actionlint: venv ## Lint .github/workflows (actionlint, with shellcheck on run: 
 	$(VENV_BIN)/shellcheck -x scripts/stack-outputs.sh scripts/lib/*.sh scripts/sam-local.sh scripts/sam-local-test.sh .github/scripts/*.sh \
 		scripts/build-artifact.sh scripts/deploy.sh scripts/rehearse-deploy.sh
 
-deploy-role-check: venv ## cfn-lint deploy/github-oidc-role.yaml (the GitHub OIDC deploy roles)
+deploy-role-check: venv ## cfn-lint deploy/github-oidc-role.yaml; its execution role against every handler permission; scripts/tests
 	$(VENV_BIN)/cfn-lint deploy/github-oidc-role.yaml
+	$(VENV_BIN)/python3 scripts/handler-permissions.py
+	$(VENV_BIN)/python3 -m unittest discover -s scripts/tests -p 'test_*.py'
 
 rehearse-staging: deps ## deploy.yml's staging steps (seed, integration, smoke with API_URL) against a local stack
 	.github/scripts/rehearse-staging.sh
