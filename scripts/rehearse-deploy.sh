@@ -159,7 +159,8 @@ fi
 ddb_port="$(ddb_start_on_free_port "$WORK/ddb.pid" "$WORK/ddb.log")"
 ddb="http://127.0.0.1:$ddb_port"
 # local-api's default table names are env.json's; --create-table makes them all.
-env -u AWS_ENDPOINT_URL_DYNAMODB AWS_ENDPOINT_URL_DYNAMODB="$ddb" RUST_LOG=warn \
+# DynamoDB Local keeps tables per access key and region: the functions' own.
+env AWS_ENDPOINT_URL_DYNAMODB="$ddb" AWS_ACCESS_KEY_ID=local AWS_SECRET_ACCESS_KEY=local RUST_LOG=warn \
     "${CARGO_TARGET_DIR:-target}/debug/local-api" seed --file data/resume.json --create-table >"$WORK/seed.log" 2>&1 ||
     { cat "$WORK/seed.log" >&2; die "seeding DynamoDB Local failed"; }
 
@@ -205,7 +206,7 @@ PY
         cat "$WORK/$name.err" "$WORK/$name.log" >&2
         die "$name's packaged bootstrap did not answer $event with statusCode 200"
     fi
-    log "   $name: $event -> 200 ($("$python" -c 'import json,sys; r=json.load(open(sys.argv[1])); print(f"init {r["init_ms"]:.0f} ms, first invoke {r["first_ms"]:.0f} ms")' "$WORK/$name.json"))"
+    log "   $name: $event -> 200 ($("$python" -c 'import json,sys; r=json.load(open(sys.argv[1])); print("init %.0f ms, first invoke %.0f ms" % (r["init_ms"], r["first_ms"]))' "$WORK/$name.json"))"
 done
 
 # --- 4. offline checks of what CloudFormation will do ---------------------------
