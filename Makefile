@@ -14,7 +14,7 @@ export PATH := $(CURDIR)/$(VENV_BIN):$(PATH)
 .PHONY: build sam-local sam-local-test iac-check
 .PHONY: browser-test
 .PHONY: bench
-.PHONY: actionlint deploy-role-check smoke seed deploy rehearse-staging
+.PHONY: actionlint deploy-role-check smoke seed deploy rehearse-staging rehearse-deploy
 .PHONY: help dev test lint fmt unit integration deps venv clean newman
 
 help: ## List the targets
@@ -23,7 +23,7 @@ help: ## List the targets
 dev: deps ## Run the API on http://127.0.0.1:3000 against a persistent DynamoDB Local
 	@scripts/dev.sh
 
-test: deps lint unit iac-check integration dev-smoke actionlint deploy-role-check rehearse-staging newman browser-test schemathesis ## Everything CI runs: fmt, clippy, unit and integration tests
+test: deps lint unit iac-check integration dev-smoke actionlint deploy-role-check rehearse-staging rehearse-deploy newman browser-test schemathesis ## Everything CI runs: fmt, clippy, unit and integration tests
 
 lint: ## cargo fmt --check and clippy with warnings denied
 	$(CARGO) fmt --all -- --check
@@ -75,10 +75,13 @@ clean: ## Remove build output and local state (keeps node_modules)
 
 actionlint: venv ## Lint .github/workflows (actionlint, with shellcheck on run: blocks)
 	$(VENV_BIN)/actionlint -shellcheck $(CURDIR)/$(VENV_BIN)/shellcheck
-	$(VENV_BIN)/shellcheck -x scripts/stack-outputs.sh scripts/lib/*.sh scripts/sam-local.sh scripts/sam-local-test.sh .github/scripts/*.sh
+	$(VENV_BIN)/shellcheck -x scripts/stack-outputs.sh scripts/lib/*.sh scripts/sam-local.sh scripts/sam-local-test.sh .github/scripts/*.sh \
+		scripts/build-artifact.sh scripts/deploy.sh scripts/rehearse-deploy.sh
 
-deploy-role-check: venv ## cfn-lint deploy/github-oidc-role.yaml (the GitHub OIDC deploy roles)
+deploy-role-check: venv ## cfn-lint deploy/github-oidc-role.yaml; its execution role against every handler permission; scripts/tests
 	$(VENV_BIN)/cfn-lint deploy/github-oidc-role.yaml
+	$(VENV_BIN)/python3 scripts/handler-permissions.py
+	$(VENV_BIN)/python3 -m unittest discover -s scripts/tests -p 'test_*.py'
 
 rehearse-staging: deps ## deploy.yml's staging steps (seed, integration, smoke with API_URL) against a local stack
 	.github/scripts/rehearse-staging.sh
@@ -92,15 +95,22 @@ seed: ## Store data/resume.json as RESUME_ID in RESUME_TABLE (AWS, or AWS_ENDPOI
 # In the pipeline SAM_ARTIFACT_BUCKET and CFN_EXECUTION_ROLE_ARN come from the
 # GitHub environment (deploy/github-oidc-role.yaml); without them (an admin at a
 # laptop) SAM's managed bucket and the caller's own permissions are used.
+# scripts/deploy.sh: region (AWS_REGION/AWS_DEFAULT_REGION/profile) passed as
+# --region, the build checked (scripts/check-build.py), a ROLLBACK_COMPLETE
+# stack deleted first (scripts/stack-preflight.py), then sam deploy.
 CONFIG_ENV ?= staging
 deploy: venv ## Deploy the output of `make build`: make deploy CONFIG_ENV=staging|prod (AWS credentials)
-	@test -f .aws-sam/build/template.yaml || { echo "no .aws-sam/build/template.yaml: run make build first"; exit 1; }
-	@# No --template-file: sam deploy picks the built template itself, and would
-	@# otherwise look for samconfig.toml next to it, in .aws-sam/build.
-	$(VENV_BIN)/sam deploy --config-env $(CONFIG_ENV) \
-		--no-confirm-changeset --no-fail-on-empty-changeset --no-progressbar \
-		$(if $(SAM_ARTIFACT_BUCKET),--no-resolve-s3 --s3-bucket $(SAM_ARTIFACT_BUCKET)) \
-		$(if $(CFN_EXECUTION_ROLE_ARN),--role-arn $(CFN_EXECUTION_ROLE_ARN))
+	CONFIG_ENV="$(CONFIG_ENV)" scripts/deploy.sh
+
+# What the cloud path does that nothing else here runs: the build's artifact
+# round trip (scripts/build-artifact.sh), sam package into S3 on loopback
+# (moto), each packaged zip's bootstrap checked and run on an event, the
+# execution role against every handler permission, cfn-lint of both stacks,
+# the template's Rules. Reuses (or makes) the x86_64 build that .ci/run's
+# sam-local-test also runs.
+rehearse-deploy: venv deps ## Rehearse the deploy offline: artifact round trip, sam package (moto S3), packaged bootstraps run, handler permissions, Rules
+	$(MAKE) --no-print-directory build ARCH=x86_64
+	CARGO="$(CARGO)" scripts/rehearse-deploy.sh
 
 newman: deps ## The Postman collection (postman/) under newman: against BASE_URL if set, else a local stack it starts
 	CARGO="$(CARGO)" scripts/newman.sh

@@ -17,7 +17,9 @@
 #
 #   --config-env ENV  the stack name (and region, if set) of ENV in samconfig.toml
 #   --stack-name NAME the stack name itself
-#   --region R        overrides the region (default: samconfig, then AWS_REGION)
+#   --region R        overrides the region (default: samconfig, then AWS_REGION,
+#                     then AWS_DEFAULT_REGION; passed to sam as --region, since
+#                     the SAM CLI itself does not read AWS_REGION)
 #   --github          also append the lines to $GITHUB_ENV, and api_url=... to
 #                     $GITHUB_OUTPUT, for the following steps of the job
 #                     (then an ApiUrl output is required)
@@ -107,6 +109,7 @@ PY
     [[ -n "$region" ]] || region="$config_region"
 fi
 
+[[ -n "$region" ]] || region="${AWS_REGION:-${AWS_DEFAULT_REGION:-}}"
 args=(list stack-outputs --stack-name "$stack_name" --output json)
 [[ -z "$region" ]] || args+=(--region "$region")
 json="$(SAM_CLI_TELEMETRY=0 "$sam" "${args[@]}")" ||

@@ -405,9 +405,12 @@ fn ttl_problem(spec: &TableSpec, props: &Value) -> Option<String> {
 /// On-demand billing, SSE, no fixed name, and point-in-time recovery with
 /// a retained table, or neither, as the spec's [`Recovery`] says.
 fn standards_problems(spec: &TableSpec, resource: &Value, props: &Value) -> Vec<String> {
-    let (pitr, kept) = match spec.recovery {
-        Recovery::PointInTime => (true, "Retain"),
-        Recovery::None => (false, "Delete"),
+    // Kept tables: retained on stack deletion and replacement, but deleted
+    // when the create that made them rolls back (RetainExceptOnCreate exists
+    // for DeletionPolicy only), so a failed first deploy leaves no orphans.
+    let (pitr, deletion, replace) = match spec.recovery {
+        Recovery::PointInTime => (true, "RetainExceptOnCreate", "Retain"),
+        Recovery::None => (false, "Delete", "Delete"),
     };
     let flag = |section: &str, key: &str| {
         props
@@ -431,7 +434,10 @@ fn standards_problems(spec: &TableSpec, resource: &Value, props: &Value) -> Vec<
         ),
         unless(flag("SSESpecification", "SSEEnabled"), "SSE is off".into()),
     ];
-    for policy in ["DeletionPolicy", "UpdateReplacePolicy"] {
+    for (policy, kept) in [
+        ("DeletionPolicy", deletion),
+        ("UpdateReplacePolicy", replace),
+    ] {
         // Absent means Delete to CloudFormation; say it anyway.
         let stated = resource.get(policy).and_then(Value::as_str) == Some(kept);
         problems.push(unless(stated, format!("{policy} is not {kept}")));
@@ -542,7 +548,7 @@ mod tests {
     };
 
     const GOOD_TABLE: &str = "Type: AWS::DynamoDB::Table
-DeletionPolicy: Retain
+DeletionPolicy: RetainExceptOnCreate
 UpdateReplacePolicy: Retain
 Properties:
   BillingMode: PAY_PER_REQUEST
@@ -584,8 +590,13 @@ Properties:
             ),
             ("SSEEnabled: true", "SSEEnabled: false", "SSE"),
             (
-                "DeletionPolicy: Retain",
+                "DeletionPolicy: RetainExceptOnCreate",
                 "DeletionPolicy: Delete",
+                "DeletionPolicy",
+            ),
+            (
+                "DeletionPolicy: RetainExceptOnCreate",
+                "DeletionPolicy: Retain",
                 "DeletionPolicy",
             ),
             ("UpdateReplacePolicy: Retain\n", "", "UpdateReplacePolicy"),
@@ -630,10 +641,13 @@ Properties:
                 "{expect}: {problems:?}"
             );
         }
-        let disposable = GOOD_TABLE.replace("Retain", "Delete").replace(
-            "PointInTimeRecoveryEnabled: true",
-            "PointInTimeRecoveryEnabled: false",
-        );
+        let disposable = GOOD_TABLE
+            .replace("RetainExceptOnCreate", "Delete")
+            .replace("Retain", "Delete")
+            .replace(
+                "PointInTimeRecoveryEnabled: true",
+                "PointInTimeRecoveryEnabled: false",
+            );
         assert_eq!(
             table_problems(&spec, &yaml(&disposable)),
             Vec::<String>::new()

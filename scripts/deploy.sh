@@ -1,0 +1,75 @@
+#!/usr/bin/env bash
+# `make deploy CONFIG_ENV=staging|prod|default`: deploys the output of
+# `make build` (or of scripts/build-artifact.sh unpack) with sam deploy.
+#
+#   1. Region: AWS_REGION, else AWS_DEFAULT_REGION, else the profile's region,
+#      passed to sam as --region. The SAM CLI (botocore) itself reads only
+#      AWS_DEFAULT_REGION and the profile, not AWS_REGION.
+#   2. The build: scripts/check-build.py refuses a bootstrap that is not an
+#      executable (0755) ELF for the template's architecture, naming it.
+#   3. The stack: scripts/stack-preflight.py deletes it first if a failed first
+#      create left it in ROLLBACK_COMPLETE (CloudFormation cannot update that).
+#   4. sam deploy --config-env ENV, never asking; in the pipeline with the
+#      GitHub environment's bucket and execution role:
+#        SAM_ARTIFACT_BUCKET     --s3-bucket (else SAM's managed bucket)
+#        CFN_EXECUTION_ROLE_ARN  --role-arn  (else the caller's permissions)
+#
+# DEPLOY_DRY_RUN=1 prints the sam command after 1 and stops (for tests).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+PROG="$(basename "$0")"
+die() {
+    echo "$PROG: error: $*" >&2
+    exit 1
+}
+
+config_env="${CONFIG_ENV:-staging}"
+python=.venv/bin/python3
+sam=.venv/bin/sam
+[[ -x "$python" && -x "$sam" ]] || die "no .venv: run this as 'make deploy' (which installs it)"
+
+region="${AWS_REGION:-${AWS_DEFAULT_REGION:-}}"
+if [[ -z "$region" ]]; then
+    region="$("$python" -c 'import boto3; print(boto3.Session().region_name or "")' 2>/dev/null || true)"
+fi
+[[ -n "$region" ]] || die "no region: set AWS_REGION (or AWS_DEFAULT_REGION, or a region in your AWS profile)"
+
+stack_name="$("$python" - "$config_env" <<'PY'
+import sys, tomllib
+env = sys.argv[1]
+with open("samconfig.toml", "rb") as f:
+    config = tomllib.load(f)
+section = config.get(env) or sys.exit(f"samconfig.toml has no config-env '{env}'")
+for command in ("deploy", "global"):
+    name = section.get(command, {}).get("parameters", {}).get("stack_name")
+    if name:
+        print(name)
+        break
+else:
+    sys.exit(f"samconfig.toml: no stack_name for config-env '{env}'")
+PY
+)" || die "cannot read the stack name of config-env '$config_env'"
+
+# No --template-file: sam deploy picks the built template itself, and would
+# otherwise look for samconfig.toml next to it, in .aws-sam/build.
+cmd=("$sam" deploy --config-env "$config_env" --region "$region"
+    --no-confirm-changeset --no-fail-on-empty-changeset --no-progressbar)
+[[ -z "${SAM_ARTIFACT_BUCKET:-}" ]] || cmd+=(--no-resolve-s3 --s3-bucket "$SAM_ARTIFACT_BUCKET")
+[[ -z "${CFN_EXECUTION_ROLE_ARN:-}" ]] || cmd+=(--role-arn "$CFN_EXECUTION_ROLE_ARN")
+
+echo "$PROG: $stack_name in $region (config-env $config_env)"
+if [[ -n "${DEPLOY_DRY_RUN:-}" ]]; then
+    printf '%q ' "${cmd[@]}"
+    echo
+    exit 0
+fi
+
+"$python" scripts/check-build.py .aws-sam/build || exit 1
+
+preflight=("$python" scripts/stack-preflight.py --stack-name "$stack_name" --region "$region")
+[[ -z "${CFN_EXECUTION_ROLE_ARN:-}" ]] || preflight+=(--role-arn "$CFN_EXECUTION_ROLE_ARN")
+"${preflight[@]}"
+
+export SAM_CLI_TELEMETRY=0
+"${cmd[@]}"

@@ -1,0 +1,229 @@
+#!/usr/bin/env bash
+# `make rehearse-deploy` (part of `make test`): what deploy.yml and a first
+# deploy do that nothing else here runs, with the real tools, on this machine.
+# Needs the x86_64 build in .aws-sam/build (the make target builds it first).
+#
+#   1. The artifact round trip, as deploy.yml runs it: scripts/build-artifact.sh
+#      pack, the tar handed over the way download-artifact writes files (0644),
+#      unpack into a fresh folder, scripts/check-build.py (what `make deploy`
+#      runs). A negative control: the build copied as download-artifact would
+#      deliver a folder (every file 0644) must be refused.
+#   2. sam package of the unpacked build into S3 on loopback (moto_server),
+#      as sam deploy uploads it; then each packaged zip fetched back: bootstrap
+#      present, mode 0755, an ELF for the template's architecture.
+#      Then `sam deploy --guided` in that checkout, every prompt answered from
+#      the README's table (scripts/rehearse-guided.py).
+#   3. Each bootstrap unzipped as Lambda does (modes from the zip) and run
+#      under the project's Runtime API emulator (crates/bench, lambda-bench
+#      invoke) on one of its events/, against DynamoDB Local: statusCode 200.
+#   4. The offline checks of what CloudFormation will do: the execution role
+#      against every handler permission (scripts/handler-permissions.py), the
+#      scripts' and templates' unit tests (scripts/tests: Rules, deletion
+#      policies, alarms, base path, lifecycle, trust, region, preflight),
+#      cfn-lint of both stacks, and the packaged template through the SAM
+#      transform with its Rules intact.
+#
+# All traffic stays on loopback. Logs are kept in /tmp on failure.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+ROOT="$PWD"
+
+PROG="$(basename "$0")"
+log() { echo "$PROG: $*"; }
+die() {
+    echo "$PROG: error: $*" >&2
+    exit 1
+}
+
+python="$ROOT/.venv/bin/python3"
+[[ -x "$python" && -x .venv/bin/sam && -x .venv/bin/moto_server ]] ||
+    die "no .venv with sam and moto: run this as 'make rehearse-deploy'"
+[[ -f .aws-sam/build/template.yaml ]] || die "no .aws-sam/build: run make build ARCH=x86_64 first"
+
+started=$SECONDS
+WORK="$(mktemp -d /tmp/rehearse-deploy.XXXXXX)"
+MOTO_PID=""
+ok=""
+
+# shellcheck source=scripts/lib/local-stack.sh
+source scripts/lib/local-stack.sh
+cleanup() {
+    if [[ -n "$MOTO_PID" ]]; then
+        kill "$MOTO_PID" 2>/dev/null || true
+        wait "$MOTO_PID" 2>/dev/null || true
+    fi
+    if [[ -f "$WORK/ddb.pid" ]]; then
+        "$(local_stack_ddb_bin)" stop --pid-file "$WORK/ddb.pid" >/dev/null 2>&1 || true
+    fi
+    if [[ -n "$ok" ]]; then
+        rm -rf "$WORK"
+    else
+        echo "$PROG: failed; logs and files kept in $WORK" >&2
+    fi
+}
+trap cleanup EXIT
+
+# No real AWS anywhere: dummy credentials, no profile, one region.
+export AWS_ACCESS_KEY_ID=rehearsal AWS_SECRET_ACCESS_KEY=rehearsal AWS_REGION=us-east-1 AWS_DEFAULT_REGION=us-east-1
+unset AWS_PROFILE AWS_SESSION_TOKEN AWS_ENDPOINT_URL AWS_ENDPOINT_URL_S3 AWS_ENDPOINT_URL_DYNAMODB
+export SAM_CLI_TELEMETRY=0 AWS_EC2_METADATA_DISABLED=true
+
+# The architecture the build was made for (scripts/sam-build.sh pins it).
+arch="$(sed -n '/^  Architecture:$/,/Default:/s/^    Default: *//p' .aws-sam/build/template.yaml | head -n 1)"
+[[ "$arch" == x86_64 || "$arch" == arm64 ]] || die "cannot read the build's Architecture default ('$arch')"
+
+# --- 1. the artifact round trip ---------------------------------------------
+log "1. artifact round trip (scripts/build-artifact.sh, as deploy.yml's jobs run it)"
+scripts/build-artifact.sh pack "$WORK/sam-build.tar"
+# download-artifact writes what it downloads with mode 0644, whatever it was.
+mkdir -p "$WORK/download" "$WORK/checkout/.aws-sam"
+cp "$WORK/sam-build.tar" "$WORK/download/sam-build.tar"
+chmod 0644 "$WORK/download/sam-build.tar"
+SAM_BUILD_DIR="$WORK/checkout/.aws-sam/build" scripts/build-artifact.sh unpack "$WORK/download/sam-build.tar"
+"$python" scripts/check-build.py "$WORK/checkout/.aws-sam/build"
+
+# Negative control: the build uploaded as a folder comes back all 0644.
+cp -r .aws-sam/build "$WORK/as-folder"
+find "$WORK/as-folder" -type f -exec chmod 0644 {} +
+if "$python" scripts/check-build.py "$WORK/as-folder" 2>"$WORK/as-folder.err"; then
+    die "check-build accepted a build whose bootstraps are 0644"
+fi
+grep -q "bootstrap has mode 0644" "$WORK/as-folder.err" || { cat "$WORK/as-folder.err" >&2; die "check-build refused the 0644 build for another reason"; }
+log "   a build delivered as a folder (0644) is refused: $(head -n 1 "$WORK/as-folder.err")"
+
+# --- 2. sam package into S3 on loopback ---------------------------------------
+log "2. sam package into S3 on loopback (moto_server)"
+moto_port="$("$python" -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')"
+.venv/bin/moto_server -H 127.0.0.1 -p "$moto_port" >"$WORK/moto.log" 2>&1 &
+MOTO_PID=$!
+S3="http://127.0.0.1:$moto_port"
+for _ in $(seq 1 300); do
+    curl -s -o /dev/null "$S3/moto-api/" && break
+    kill -0 "$MOTO_PID" 2>/dev/null || { cat "$WORK/moto.log" >&2; die "moto_server exited"; }
+    sleep 0.1
+done
+curl -s -o /dev/null "$S3/moto-api/" || die "moto_server did not answer on $S3 within 30 s"
+bucket=rehearse-deploy-artifacts
+"$python" - "$S3" "$bucket" <<'PY'
+import sys, boto3
+boto3.client("s3", endpoint_url=sys.argv[1]).create_bucket(Bucket=sys.argv[2])
+PY
+# The same packaging sam deploy does before it creates the change set, with
+# the staging config-env's prefix.
+(cd "$WORK/checkout" && cp "$ROOT/samconfig.toml" . &&
+    AWS_ENDPOINT_URL_S3="$S3" "$ROOT/.venv/bin/sam" package \
+        --template-file .aws-sam/build/template.yaml --s3-bucket "$bucket" \
+        --s3-prefix resume-backend-staging --output-template-file "$WORK/packaged.yaml" \
+        >"$WORK/sam-package.log" 2>&1) || { cat "$WORK/sam-package.log" >&2; die "sam package failed"; }
+
+# Fetch each function's zip back from S3, as Lambda will.
+mapfile -t functions < <("$python" - "$S3" "$WORK/packaged.yaml" "$WORK/zips" <<'PY'
+import os, sys, boto3
+from cfnlint.decode import decode
+endpoint, packaged, out = sys.argv[1:]
+template, matches = decode(packaged)
+assert not matches, matches
+s3 = boto3.client("s3", endpoint_url=endpoint)
+os.makedirs(out, exist_ok=True)
+for name, resource in sorted(template["Resources"].items()):
+    if resource["Type"] != "AWS::Serverless::Function":
+        continue
+    uri = resource["Properties"]["CodeUri"]
+    assert isinstance(uri, str) and uri.startswith("s3://"), f"{name}: CodeUri {uri!r} is not an S3 URI"
+    bucket, key = uri[5:].split("/", 1)
+    path = os.path.join(out, f"{name}.zip")
+    s3.download_file(bucket, key, path)
+    print(f"{name}\t{path}\t{uri}")
+PY
+)
+((${#functions[@]} == 3)) || die "expected 3 packaged functions, got ${#functions[@]}"
+for line in "${functions[@]}"; do
+    IFS=$'\t' read -r name zip uri <<<"$line"
+    "$python" scripts/check-build.py --zip "$zip" --arch "$arch"
+    log "   $name: $uri: bootstrap 0755, $arch ELF"
+done
+
+# The README's guided first deploy, prompt by prompt, in that checkout: every
+# prompt must have its answer in the README's table, and SAM must get past
+# them all (moto stands in for S3 and CloudFormation behind the prompts).
+log "   sam deploy --guided, answered from the README's Deploy table (scripts/rehearse-guided.py)"
+AWS_ENDPOINT_URL="$S3" "$python" scripts/rehearse-guided.py --cwd "$WORK/checkout" -- \
+    "$ROOT/.venv/bin/sam" deploy --guided || die "the guided deploy's prompts are not all answered by the README"
+
+# --- 3. each packaged bootstrap serves an event ------------------------------
+log "3. each packaged bootstrap, unzipped as Lambda does, serves an event (lambda-bench invoke)"
+if [[ "$arch" != "$(uname -m | sed 's/aarch64/arm64/')" ]]; then
+    die "the build is $arch, this machine $(uname -m): build ARCH=x86_64 for the rehearsal"
+fi
+"${CARGO:-cargo}" build --quiet --locked -p bench -p local-api -p testkit
+ddb_port="$(ddb_start_on_free_port "$WORK/ddb.pid" "$WORK/ddb.log")"
+ddb="http://127.0.0.1:$ddb_port"
+# local-api's default table names are env.json's; --create-table makes them all.
+# DynamoDB Local keeps tables per access key and region: the functions' own.
+env AWS_ENDPOINT_URL_DYNAMODB="$ddb" AWS_ACCESS_KEY_ID=local AWS_SECRET_ACCESS_KEY=local RUST_LOG=warn \
+    "${CARGO_TARGET_DIR:-target}/debug/local-api" seed --file data/resume.json --create-table >"$WORK/seed.log" 2>&1 ||
+    { cat "$WORK/seed.log" >&2; die "seeding DynamoDB Local failed"; }
+
+declare -A EVENT=([ResumeFunction]=resume-get.json [VisitorCounterFunction]=visitorcount-get.json
+    [DynamoDbManagerFunction]=dynamodbmanager-ping.json)
+for line in "${functions[@]}"; do
+    IFS=$'\t' read -r name zip _ <<<"$line"
+    dir="$WORK/task/$name"
+    # Lambda unpacks the zip into /var/task with the modes the zip records.
+    "$python" - "$zip" "$dir" <<'PY'
+import os, sys, zipfile
+zip_path, out = sys.argv[1:]
+with zipfile.ZipFile(zip_path) as z:
+    for info in z.infolist():
+        path = z.extract(info, out)
+        mode = info.external_attr >> 16
+        if mode:
+            os.chmod(path, mode & 0o7777)
+PY
+    env_args=()
+    while IFS= read -r kv; do env_args+=(--env "$kv"); done < <("$python" - "$name" "$ddb" <<'PY'
+import json, sys
+name, endpoint = sys.argv[1:]
+env = json.load(open("env.json"))
+values = dict(env.get("Parameters", {}), **env[name])
+values.update({
+    "AWS_ENDPOINT_URL_DYNAMODB": endpoint,
+    "AWS_LAMBDA_FUNCTION_NAME": name, "AWS_LAMBDA_FUNCTION_MEMORY_SIZE": "128",
+    "AWS_LAMBDA_FUNCTION_VERSION": "$LATEST", "AWS_LAMBDA_LOG_GROUP_NAME": f"/aws/lambda/{name}",
+    "AWS_LAMBDA_LOG_STREAM_NAME": "rehearsal", "AWS_LAMBDA_LOG_FORMAT": "JSON",
+    "AWS_LAMBDA_LOG_LEVEL": "INFO", "AWS_REGION": "us-east-1", "AWS_DEFAULT_REGION": "us-east-1",
+    "AWS_ACCESS_KEY_ID": "local", "AWS_SECRET_ACCESS_KEY": "local", "TZ": ":UTC",
+    "LAMBDA_TASK_ROOT": "/var/task",
+})
+for k, v in values.items():
+    print(f"{k}={v}")
+PY
+)
+    event="events/${EVENT[$name]}"
+    if ! timeout 120 "${CARGO_TARGET_DIR:-target}/debug/lambda-bench" invoke --event "$event" --invokes 0 \
+        --expect-status 200 --log "$WORK/$name.log" --cwd "$dir" "${env_args[@]}" -- "$dir/bootstrap" \
+        >"$WORK/$name.json" 2>"$WORK/$name.err"; then
+        cat "$WORK/$name.err" "$WORK/$name.log" >&2
+        die "$name's packaged bootstrap did not answer $event with statusCode 200"
+    fi
+    log "   $name: $event -> 200 ($("$python" -c 'import json,sys; r=json.load(open(sys.argv[1])); print("init %.0f ms, first invoke %.0f ms" % (r["init_ms"], r["first_ms"]))' "$WORK/$name.json"))"
+done
+
+# --- 4. offline checks of what CloudFormation will do ---------------------------
+log "4. handler permissions, unit tests, cfn-lint of both stacks, Rules"
+"$python" scripts/handler-permissions.py
+"$python" -m unittest discover -s scripts/tests -p 'test_*.py'
+.venv/bin/cfn-lint template.yaml deploy/github-oidc-role.yaml
+"$python" - "$WORK/packaged.yaml" <<'PY'
+import importlib.util, json, pathlib, sys
+spec = importlib.util.spec_from_file_location("hp", "scripts/handler-permissions.py")
+hp = importlib.util.module_from_spec(spec)
+spec.loader.exec_module(hp)
+packaged = hp.load_template(pathlib.Path(sys.argv[1]))
+transformed = hp.sam_transform(packaged)
+assert transformed.get("Rules") == packaged.get("Rules") and transformed.get("Rules"), "the SAM transform dropped the Rules"
+print("rehearse-deploy.sh:    the packaged template transforms with its Rules intact:", ", ".join(transformed["Rules"]))
+PY
+
+ok=1
+log "done in $((SECONDS - started)) s"
