@@ -212,7 +212,12 @@ struct Started {
     init: Duration,
 }
 
-async fn start(args: &InvokeArgs) -> anyhow::Result<Started> {
+/// The runtime's command: only PATH inherited, the emulator's address, the
+/// function's environment, output appended to the log.
+fn runtime_command(
+    args: &InvokeArgs,
+    emulator: &Emulator,
+) -> anyhow::Result<tokio::process::Command> {
     let (program, program_args) = args
         .command
         .split_first()
@@ -222,8 +227,6 @@ async fn start(args: &InvokeArgs) -> anyhow::Result<Started> {
         .append(true)
         .open(&args.log)
         .with_context(|| format!("cannot open {}", args.log.display()))?;
-
-    let emulator = Emulator::start().await?;
     let mut command = tokio::process::Command::new(program);
     command
         .args(program_args)
@@ -243,11 +246,16 @@ async fn start(args: &InvokeArgs) -> anyhow::Result<Started> {
     if let Some(dir) = &args.cwd {
         command.current_dir(dir);
     }
+    Ok(command)
+}
 
+async fn start(args: &InvokeArgs) -> anyhow::Result<Started> {
+    let emulator = Emulator::start().await?;
+    let mut command = runtime_command(args, &emulator)?;
     let spawned = Instant::now();
     let mut child = command
         .spawn()
-        .with_context(|| format!("cannot start {program}"))?;
+        .with_context(|| format!("cannot start {:?}", args.command.first()))?;
     let pid = child.id().context("the runtime exited at once")?;
     // Right after exec: the process has run for microseconds outside its
     // cgroup at most (a pre-exec hook would need `unsafe`).
@@ -282,6 +290,73 @@ fn median_ms(v: &[Duration]) -> f64 {
     summarize(v).p50
 }
 
+/// The statuses the invokes answered, each checked against the expected ones.
+struct Tally<'a> {
+    expect: &'a [u16],
+    statuses: Vec<(u16, usize)>,
+}
+
+impl Tally<'_> {
+    fn record(&mut self, i: usize, outcome: &Outcome) -> anyhow::Result<()> {
+        let (code, body) = status_of(outcome).with_context(|| format!("invoke {i}"))?;
+        if !self.expect.contains(&code) {
+            anyhow::bail!(
+                "invoke {i}: statusCode {code}, expected one of {:?}: {}",
+                self.expect,
+                String::from_utf8_lossy(&body[..body.len().min(500)])
+            );
+        }
+        match self.statuses.iter_mut().find(|(c, _)| *c == code) {
+            Some((_, n)) => *n += 1,
+            None => self.statuses.push((code, 1)),
+        }
+        Ok(())
+    }
+}
+
+/// What the cold starts measured, and the last process, still running.
+struct ColdStarts {
+    inits: Vec<Duration>,
+    firsts: Vec<Duration>,
+    first_body_prefix: String,
+    rss_after_init_kb: Option<u64>,
+    last: Started,
+}
+
+/// Each cold start a fresh process that starts and serves `event`; the last
+/// one stays for the warm invokes.
+async fn cold_starts(
+    args: &InvokeArgs,
+    event: &Bytes,
+    tally: &mut Tally<'_>,
+) -> anyhow::Result<ColdStarts> {
+    let (mut inits, mut firsts) = (Vec::new(), Vec::new());
+    for n in 1..=args.cold_starts.max(1) {
+        let mut s = start(args).await?;
+        let rss_after_init_kb = proc_status_kb(s.pid, "VmRSS");
+        let first = s.emulator.invoke(event.clone(), INVOKE_TIMEOUT).await?;
+        tally.record(0, &first.outcome)?;
+        inits.push(s.init);
+        firsts.push(first.latency);
+        if n == args.cold_starts.max(1) {
+            let (Outcome::Response(b) | Outcome::Error(b)) = &first.outcome;
+            let first_body_prefix = String::from_utf8_lossy(&b[..b.len().min(240)]).into_owned();
+            return Ok(ColdStarts {
+                inits,
+                firsts,
+                first_body_prefix,
+                rss_after_init_kb,
+                last: s,
+            });
+        }
+        let _ = s.child.start_kill();
+        let _ = s.child.wait().await;
+    }
+    anyhow::bail!("no cold start")
+}
+
+const INVOKE_TIMEOUT: Duration = Duration::from_secs(30);
+
 async fn invoke(args: InvokeArgs) -> anyhow::Result<InvokeReport> {
     let events: Vec<Bytes> = args
         .events
@@ -294,73 +369,35 @@ async fn invoke(args: InvokeArgs) -> anyhow::Result<InvokeReport> {
         .collect::<anyhow::Result<_>>()?;
     std::fs::File::create(&args.log)
         .with_context(|| format!("cannot create {}", args.log.display()))?;
-
-    let timeout = Duration::from_secs(30);
-    let mut statuses: Vec<(u16, usize)> = Vec::new();
-    let mut count = |code: u16| match statuses.iter_mut().find(|(c, _)| *c == code) {
-        Some((_, n)) => *n += 1,
-        None => statuses.push((code, 1)),
+    let first_event = events.first().context("no event given")?;
+    let mut tally = Tally {
+        expect: &args.expect_status,
+        statuses: Vec::new(),
     };
-    let check = |i: usize, outcome: &Outcome| -> anyhow::Result<u16> {
-        let (code, body) = status_of(outcome).with_context(|| format!("invoke {i}"))?;
-        if !args.expect_status.contains(&code) {
-            anyhow::bail!(
-                "invoke {i}: statusCode {code}, expected one of {:?}: {}",
-                args.expect_status,
-                String::from_utf8_lossy(&body[..body.len().min(500)])
-            );
-        }
-        Ok(code)
-    };
-
     let loadavg_before = loadavg();
-    // Cold starts: each a fresh process that starts and serves one event;
-    // the last one stays for the warm invokes.
-    let mut inits = Vec::new();
-    let mut firsts = Vec::new();
-    let mut first_body_prefix = String::new();
-    let mut rss_after_init_kb = None;
-    let mut started = None;
-    for n in 0..args.cold_starts.max(1) {
-        let mut s = start(&args).await?;
-        rss_after_init_kb = proc_status_kb(s.pid, "VmRSS");
-        let first = s.emulator.invoke(events[0].clone(), timeout).await?;
-        count(check(0, &first.outcome)?);
-        inits.push(s.init);
-        firsts.push(first.latency);
-        let (Outcome::Response(b) | Outcome::Error(b)) = &first.outcome;
-        first_body_prefix = String::from_utf8_lossy(&b[..b.len().min(240)]).into_owned();
-        if n + 1 == args.cold_starts.max(1) {
-            started = Some(s);
-        } else {
-            let _ = s.child.start_kill();
-            let _ = s.child.wait().await;
-        }
-    }
-    let mut s = started.context("no cold start")?;
-
+    let cold = cold_starts(&args, first_event, &mut tally).await?;
+    let mut s = cold.last;
     let mut warm = Vec::with_capacity(args.invokes);
     for i in 1..=args.invokes {
         let event = events[i % events.len()].clone();
-        let done = s.emulator.invoke(event, timeout).await?;
-        count(check(i, &done.outcome)?);
+        let done = s.emulator.invoke(event, INVOKE_TIMEOUT).await?;
+        tally.record(i, &done.outcome)?;
         warm.push(done.latency);
     }
     let peak_rss_kb = proc_status_kb(s.pid, "VmHWM");
     let loadavg_after = loadavg();
     let _ = s.child.start_kill();
     let _ = s.child.wait().await;
-
     Ok(InvokeReport {
-        init_ms: median_ms(&inits),
-        first_ms: median_ms(&firsts),
-        init_all_ms: inits.iter().copied().map(ms).collect(),
-        first_all_ms: firsts.iter().copied().map(ms).collect(),
+        init_ms: median_ms(&cold.inits),
+        first_ms: median_ms(&cold.firsts),
+        init_all_ms: cold.inits.iter().copied().map(ms).collect(),
+        first_all_ms: cold.firsts.iter().copied().map(ms).collect(),
         warm: summarize(&warm),
-        rss_after_init_kb,
+        rss_after_init_kb: cold.rss_after_init_kb,
         peak_rss_kb,
-        statuses,
-        first_body_prefix,
+        statuses: tally.statuses,
+        first_body_prefix: cold.first_body_prefix,
         loadavg_before,
         loadavg_after,
     })
