@@ -1,4 +1,4 @@
-"""The pre-deploy review's findings (issue 20), as checks of the files that
+"""The pre-deploy review's findings (what would break a first deploy), as checks of the files that
 CloudFormation, the SAM CLI and GitHub Actions will act on.
 
 Run by `make rehearse-deploy` (`python -m unittest discover -s scripts/tests`).

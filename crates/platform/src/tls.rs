@@ -9,7 +9,7 @@
 //! the bundle file's certificates only. Without a usable bundle file it is
 //! not used, and the SDK default stays.
 //!
-//! Measured against the alternative (issue 11, item 7) with `make bench`,
+//! Measured against the alternative (the SDK default plus `SSL_CERT_FILE`) with `make bench`,
 //! DynamoDB Local behind TLS, on one build: this client vs the SDK default
 //! reading the same bundle through `SSL_CERT_FILE`. Init + first invoke, ms,
 //! per function (resume, counter, manager): 785/892/765 vs 935/850/803 with

@@ -261,7 +261,7 @@ async fn local_only_curl_aws_sigv4_is_accepted_and_plain_curl_refused() {
 }
 
 // ---------------------------------------------------------------------------
-// The gate decides as API Gateway's AWS_IAM does (issue 23), checked with
+// The gate decides as API Gateway's AWS_IAM does (same skew, scope, hosts, presigned URLs), checked with
 // signers that are not the gate's own: botocore, aws-sigv4's own API, curl.
 
 /// Signs with botocore (`sigv4_botocore.py`, run by the `python3` on PATH:
