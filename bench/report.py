@@ -142,7 +142,7 @@ def share_label(share):
 
 
 def targets(per, name, share):
-    """(function, label, value, target, met) rows for issue 15's targets."""
+    """(function, label, value, target, met) rows for the performance targets (README "Performance")."""
     r = per["rust"]
     rows = []
     for base in BASELINES:
