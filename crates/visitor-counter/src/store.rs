@@ -186,27 +186,26 @@ impl Store {
     /// returning the day's unique visitors when they are known to count
     /// this one (or, for a private view, as they stand).
     async fn count_in_day(&self, day: &str, person: &Person, now: OffsetDateTime) -> Option<u64> {
-        let seen = match person {
+        match person {
             Person::Private => return self.add_day_view(day).await.map(|d| d.uniques),
             Person::Unknown => {
                 self.add_day_view(day).await;
                 return None;
             }
-            Person::Known { seen, visitor } => {
-                if *seen {
-                    true
-                } else {
-                    match self.count_new_visitor(day, &visitor.ip_hash, now).await {
-                        NewVisitor::Counted => return self.read_day(day).await,
-                        NewVisitor::AlreadySeen => true,
-                        NewVisitor::Failed => false,
-                    }
+            Person::Known { seen: true, .. } => {}
+            Person::Known { visitor, .. } => {
+                match self.count_new_visitor(day, &visitor.ip_hash, now).await {
+                    NewVisitor::Counted => return self.read_day(day).await,
+                    NewVisitor::AlreadySeen => {}
+                    // It may have been applied: adding the view again could
+                    // put the history above the total, so the history may
+                    // miss this view instead.
+                    NewVisitor::Failed => return None,
                 }
             }
-        };
-        let day_item = self.add_day_view(day).await;
+        }
         // A marker that exists was written with the visitor's count.
-        day_item.filter(|_| seen).map(|d| d.uniques)
+        self.add_day_view(day).await.map(|d| d.uniques)
     }
 
     /// One transaction: the visitor's seen-today marker, if absent, and
