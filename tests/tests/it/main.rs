@@ -10,6 +10,7 @@ mod faults;
 mod gate;
 mod hostile;
 mod manager;
+mod metrics;
 mod resume;
 mod sigv4;
 mod smoke;
