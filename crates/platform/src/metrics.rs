@@ -169,8 +169,17 @@ fn namespace() -> &'static str {
 fn to_stdout() -> bool {
     static ON: OnceLock<bool> = OnceLock::new();
     *ON.get_or_init(|| {
-        crate::telemetry::in_lambda() || std::env::var("METRICS_STDOUT").is_ok_and(|v| v == "1")
+        stdout_wanted(
+            crate::telemetry::in_lambda(),
+            std::env::var("METRICS_STDOUT").ok().as_deref(),
+        )
     })
+}
+
+/// Lines go to stdout in Lambda, or locally with `METRICS_STDOUT=1`: never
+/// into `make dev`'s readable log by default.
+fn stdout_wanted(in_lambda: bool, metrics_stdout: Option<&str>) -> bool {
+    in_lambda || metrics_stdout == Some("1")
 }
 
 fn now_millis() -> u64 {
@@ -311,6 +320,14 @@ mod tests {
                 assert!(r[name.as_str().unwrap()].is_string());
             }
         }
+    }
+
+    #[test]
+    fn lines_reach_stdout_in_lambda_or_when_asked_only() {
+        assert!(stdout_wanted(true, None));
+        assert!(stdout_wanted(false, Some("1")));
+        assert!(!stdout_wanted(false, None));
+        assert!(!stdout_wanted(false, Some("0")));
     }
 
     #[tokio::test]
