@@ -153,3 +153,50 @@ async fn requests_not_counted_emit_their_reason() {
         );
     }
 }
+
+/// A DynamoDB stand-in on loopback that throttles every request, closing
+/// each connection after its answer.
+async fn always_throttling() -> String {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let endpoint = format!("http://{}", listener.local_addr().unwrap());
+    tokio::spawn(async move {
+        let body = r#"{"__type":"com.amazonaws.dynamodb.v20120810#ThrottlingException","message":"Rate of requests exceeds the allowed throughput."}"#;
+        let answer = format!(
+            "HTTP/1.1 400 Bad Request\r\nContent-Type: application/x-amz-json-1.0\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+            body.len()
+        );
+        while let Ok((mut socket, _)) = listener.accept().await {
+            let mut buf = vec![0u8; 64 * 1024];
+            let _ = socket.read(&mut buf).await;
+            let _ = socket.write_all(answer.as_bytes()).await;
+            let _ = socket.shutdown().await;
+        }
+    });
+    endpoint
+}
+
+#[tokio::test]
+async fn a_throttled_call_counts_its_retries_and_throttles() {
+    let endpoint = always_throttling().await;
+    let base = testkit::ClientBuilder::new(endpoint).build();
+    let retry = aws_sdk_dynamodb::config::retry::RetryConfig::standard()
+        .with_max_attempts(3)
+        .with_initial_backoff(std::time::Duration::from_millis(1));
+    let conf = base
+        .config()
+        .to_builder()
+        .retry_config(retry)
+        .interceptor(platform::dynamo::metrics::CallMetrics)
+        .build();
+    let client = Client::from_conf(conf);
+    let key = aws_sdk_dynamodb::types::AttributeValue::S("x".into());
+    let (result, records) =
+        platform::metrics::capture(client.get_item().table_name("t").key("id", key).send()).await;
+    assert!(result.is_err(), "every attempt was throttled");
+    let calls = with_metric(&records, names::DYNAMODB_THROTTLES);
+    assert_eq!(calls.len(), 1, "{records:?}");
+    assert_eq!(calls[0]["Operation"], "GetItem");
+    assert_eq!(calls[0][names::DYNAMODB_THROTTLES], 3.0);
+    assert_eq!(calls[0][names::DYNAMODB_RETRIES], 2.0);
+}
