@@ -23,7 +23,7 @@ help: ## List the targets
 dev: deps ## Run the API on http://127.0.0.1:3000 against a persistent DynamoDB Local
 	@scripts/dev.sh
 
-test: deps lint unit iac-check integration dev-smoke actionlint deploy-role-check rehearse-staging rehearse-deploy newman browser-test schemathesis ## Everything CI runs: fmt, clippy, unit and integration tests
+test: deps lint unit iac-check integration dev-smoke actionlint deploy-role-check rehearse-staging rehearse-deploy newman browser-test schemathesis deny ## Everything CI runs: fmt, clippy, unit and integration tests
 
 lint: ## cargo fmt --check and clippy with warnings denied
 	$(CARGO) fmt --all -- --check
@@ -140,3 +140,30 @@ sam-local: venv deps build ## sam local start-api on :3000 against DynamoDB Loca
 
 sam-local-test: venv deps ## The output of `make build` under sam local: integration tests and one invoke per function (Docker)
 	CARGO="$(CARGO)" scripts/sam-local-test.sh
+
+# --- Supply chain (deny.toml, README "Operating it") --------------------------
+# cargo-deny and cargo-cyclonedx come from crates.io, installed (pinned,
+# --locked) into ~/.cargo/bin when missing.
+
+CARGO_DENY_VERSION := 0.20.2
+CARGO_CYCLONEDX_VERSION := 0.5.7
+SBOM_DIR ?= target/sbom
+
+.PHONY: deny deny-advisories sbom tools-deny tools-cyclonedx
+
+tools-deny:
+	@$(CARGO) deny --version 2>/dev/null | grep -qF '$(CARGO_DENY_VERSION)' || \
+		$(CARGO) install --locked cargo-deny --version $(CARGO_DENY_VERSION)
+
+tools-cyclonedx:
+	@$(CARGO) cyclonedx --version 2>/dev/null | grep -qF '$(CARGO_CYCLONEDX_VERSION)' || \
+		$(CARGO) install --locked cargo-cyclonedx --version $(CARGO_CYCLONEDX_VERSION)
+
+deny: tools-deny ## Licences, bans and sources of every dependency (deny.toml), offline
+	$(CARGO) deny --offline --locked check licenses bans sources
+
+deny-advisories: tools-deny ## RustSec advisories of every dependency (fetches the advisory database; CI runs it)
+	$(CARGO) deny --locked check advisories
+
+sbom: tools-cyclonedx ## CycloneDX SBOM (JSON) of each Lambda bootstrap into SBOM_DIR (default target/sbom)
+	scripts/sbom.sh "$(SBOM_DIR)"

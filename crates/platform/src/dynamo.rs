@@ -12,6 +12,8 @@ use aws_sdk_dynamodb::types::{
 };
 use aws_sdk_dynamodb::Client;
 
+pub mod metrics;
+
 /// Per-attempt and whole-operation timeouts. The operation timeout stays well
 /// below the functions' Lambda timeout, so a slow DynamoDB becomes a 503.
 pub const ATTEMPT_TIMEOUT: Duration = Duration::from_millis(1500);
@@ -22,7 +24,15 @@ pub const CONNECT_TIMEOUT: Duration = Duration::from_secs(1);
 /// honours `AWS_ENDPOINT_URL_DYNAMODB` (or `AWS_ENDPOINT_URL`), which is how
 /// the local stack points it at DynamoDB Local.
 pub async fn client() -> Client {
-    Client::new(&sdk_config().await)
+    with_metrics(&sdk_config().await)
+}
+
+/// A client of `config` that records each call's metrics ([`metrics`]).
+pub fn with_metrics(config: &aws_config::SdkConfig) -> Client {
+    let config = aws_sdk_dynamodb::config::Builder::from(config)
+        .interceptor(metrics::CallMetrics)
+        .build();
+    Client::from_conf(config)
 }
 
 /// The AWS configuration every SDK client of the project is built from:

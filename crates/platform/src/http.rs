@@ -122,11 +122,41 @@ pub fn finish(routes: Router, cors: &AllowedOrigins) -> Router {
             .layer(SetRequestIdLayer::x_request_id(request_id::PreferAws))
             .layer(PropagateRequestIdLayer::x_request_id())
             .layer(trace)
+            .layer(from_fn(request_metrics))
             .layer(from_fn(json_errors))
             .layer(from_fn_with_state(cors.clone(), refuse_foreign_preflight))
             .layer(cors.layer())
             .layer(axum::extract::DefaultBodyLimit::max(BODY_LIMIT)),
     )
+}
+
+/// Records each answered request as metrics (crate::metrics): by route
+/// (method and path template) and status class. Routes are a fixed set, so
+/// an unknown method or path does not make a new metric.
+async fn request_metrics(req: Request, next: Next) -> Response {
+    let start = std::time::Instant::now();
+    let route = route_of(&req);
+    let response = next.run(req).await;
+    crate::metrics::request(
+        &route,
+        response.status(),
+        crate::metrics::millis_since(start),
+    );
+    response
+}
+
+/// `GET /resume/{id}`: the matched route's template, or `unmatched`.
+fn route_of(req: &Request) -> String {
+    let method = match *req.method() {
+        // Preflights are one route: CORS answers them all alike.
+        Method::OPTIONS => return "OPTIONS *".to_owned(),
+        Method::GET | Method::POST | Method::PUT | Method::DELETE => req.method().as_str(),
+        _ => "OTHER",
+    };
+    match req.extensions().get::<axum::extract::MatchedPath>() {
+        Some(path) => format!("{method} {}", path.as_str()),
+        None => "unmatched".to_owned(),
+    }
 }
 
 async fn no_such_route() -> ApiError {
@@ -207,6 +237,9 @@ async fn json_error(response: Response, request_id: String) -> Response {
 
 /// `response` with `body`, given the request's id, as its content.
 fn with_error_body(response: Response, mut body: ErrorBody, request_id: String) -> Response {
+    // In the request's span (its id): the saved query "errors by code"
+    // (template.yaml) groups these.
+    tracing::info!(error_code = body.error, "answered with an error");
     body.request_id = request_id;
     let bytes = serde_json::to_vec(&body).unwrap_or_default();
     let (mut parts, _) = response.into_parts();

@@ -42,6 +42,8 @@ pub fn service(
 
 /// Serves `router` for API Gateway events until the runtime stops.
 pub async fn run(router: Router, http: &HttpConfig) -> Result<(), lambda_http::Error> {
+    // Init is over: the state is built, the first event not yet read.
+    crate::metrics::cold_start();
     lambda_http::run(service(router, &http.base_path)).await
 }
 

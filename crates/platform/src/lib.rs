@@ -5,6 +5,7 @@
 //!   CORS, the body cap), applied by [`http::finish`];
 //! - [`lambda`]: the adapter from API Gateway events to a router;
 //! - [`telemetry`]: logging, as Lambda's `LoggingConfig` asks for it;
+//! - [`metrics`]: CloudWatch Embedded Metric Format lines on stdout;
 //! - [`dynamo`]: the DynamoDB client (timeouts, retries, TLS) and the key
 //!   schemas of the project's tables;
 //! - [`config`]: validated setting types that each Lambda's settings use;
@@ -18,6 +19,7 @@ pub mod dynamo;
 pub mod error;
 pub mod http;
 pub mod lambda;
+pub mod metrics;
 pub mod request_id;
 pub mod telemetry;
 pub mod tls;

@@ -17,6 +17,8 @@ use tracing_subscriber::EnvFilter;
 /// Installs the global subscriber. Safe to call more than once locally (the
 /// first one stays); in Lambda call it once, at start-up.
 pub fn init() {
+    // The cold start's init time is measured from here (crate::metrics).
+    crate::metrics::process_start();
     if in_lambda() {
         lambda_http::tracing::init_default_subscriber();
         return;

@@ -7,6 +7,7 @@ use axum::response::{IntoResponse, Response};
 use axum::Json;
 use http::{header, HeaderMap, HeaderValue};
 use platform::http::AllowedOrigins;
+use platform::metrics;
 use platform::{ApiError, ApiResult};
 use serde::Serialize;
 
@@ -64,17 +65,21 @@ pub async fn visitor_count(
     let now = clock();
     let (counts, counted) = match views::classify(req.headers(), &origins) {
         Verdict::Refuse => {
+            not_counted(FOREIGN_ORIGIN);
             return Err(ApiError::Forbidden(
                 "this origin may not count views".into(),
-            ))
+            ));
         }
         Verdict::Skip(why) => {
             tracing::debug!(reason = why.as_str(), "not counted");
+            not_counted(why.as_str());
             (store.current(now).await?, false)
         }
         Verdict::Count { private } => {
             let sender = visitor::Sender::from_request(&req);
-            (store.record(&sender, private, now).await?, true)
+            let counts = store.record(&sender, private, now).await?;
+            metrics::view_counted(private);
+            (counts, true)
         }
     };
     let body = CountBody {
@@ -87,6 +92,15 @@ pub async fn visitor_count(
         HeaderValue::from_static(CACHE_CONTROL),
     )];
     Ok((no_store, Json(body)).into_response())
+}
+
+/// The `Reason` of a request refused for its foreign `Origin`; the other
+/// reasons are [`views::Skip::as_str`].
+pub const FOREIGN_ORIGIN: &str = "foreign_origin";
+
+/// Counts a request of the counter route that is not a view, by `reason`.
+fn not_counted(reason: &str) {
+    metrics::view_not_counted(reason);
 }
 
 /// `days`, from the query's pairs: absent means the default.

@@ -12,6 +12,7 @@ mod faults;
 mod gate;
 mod hostile;
 mod manager;
+mod metrics;
 mod resume;
 mod routes;
 mod sigv4;
