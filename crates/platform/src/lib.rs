@@ -16,6 +16,7 @@
 pub mod conditional;
 pub mod config;
 pub mod dynamo;
+pub mod environment;
 pub mod error;
 pub mod http;
 pub mod lambda;

@@ -170,7 +170,7 @@ fn to_stdout() -> bool {
     static ON: OnceLock<bool> = OnceLock::new();
     *ON.get_or_init(|| {
         stdout_wanted(
-            crate::telemetry::in_lambda(),
+            crate::environment::in_lambda(),
             std::env::var("METRICS_STDOUT").ok().as_deref(),
         )
     })

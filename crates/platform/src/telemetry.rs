@@ -19,7 +19,7 @@ use tracing_subscriber::EnvFilter;
 pub fn init() {
     // The cold start's init time is measured from here (crate::metrics).
     crate::metrics::process_start();
-    if in_lambda() {
+    if crate::environment::in_lambda() {
         lambda_http::tracing::init_default_subscriber();
         return;
     }
@@ -35,9 +35,4 @@ pub fn init() {
         .with_ansi(std::io::stdout().is_terminal())
         .compact()
         .try_init();
-}
-
-/// True inside the Lambda execution environment.
-pub fn in_lambda() -> bool {
-    std::env::var_os("AWS_LAMBDA_FUNCTION_NAME").is_some()
 }
