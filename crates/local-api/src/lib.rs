@@ -4,6 +4,7 @@
 //! environment variables, with defaults that suit `make dev`.
 
 pub mod iam;
+pub mod owner;
 pub mod wire;
 
 use std::net::SocketAddr;
@@ -141,13 +142,13 @@ pub async fn ensure_tables(settings: &Settings, client: &Client) -> anyhow::Resu
 /// Returns the resume's name for the caller's message.
 pub async fn seed(client: Client, table: &str, id: &str, json: &str) -> anyhow::Result<String> {
     let id = ResumeId::parse(id).context("invalid resume id")?;
-    let doc: Value = serde_json::from_str(json).context("the file is not valid JSON")?;
-    let resume = model::resume::validate(&doc)?;
+    let doc = owner::checked(json)?;
     resume::Store::new(client, table).put(&id, &doc).await?;
-    Ok(resume
-        .basics
-        .and_then(|b| b.name)
-        .unwrap_or_else(|| "(no basics.name)".into()))
+    Ok(doc
+        .pointer("/basics/name")
+        .and_then(Value::as_str)
+        .unwrap_or("(no basics.name)")
+        .to_owned())
 }
 
 /// Serves `app` on `listener` until `shutdown` resolves. Each request
