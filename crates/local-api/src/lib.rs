@@ -103,19 +103,21 @@ impl Settings {
 }
 
 /// All routes of all Lambdas, finished with the shared layers once. The
-/// manager's routes need a SigV4 signature, as template.yaml's `AWS_IAM`
-/// asks of them in AWS ([`iam`]), unless `--no-iam-auth`.
+/// manager's routes and the resume writes (`PUT`/`DELETE /resume/{id}`)
+/// need a SigV4 signature, as template.yaml's `AWS_IAM` asks of them in AWS
+/// ([`iam`]), unless `--no-iam-auth`.
 pub fn app(settings: &Settings, client: Client) -> Router {
-    let mut manager = dynamodbmanager::routes(&settings.manager, client.clone());
+    let mut signed = dynamodbmanager::routes(&settings.manager, client.clone())
+        .merge(resume::write_routes(&settings.resume, client.clone()));
     if settings.iam.no_iam_auth {
-        tracing::warn!("IAM authorization is off: the manager routes accept unsigned requests");
+        tracing::warn!("IAM authorization is off: the signed routes accept unsigned requests");
     } else {
         let gate = iam::Gate::new(&settings.iam);
-        manager = manager.route_layer(from_fn_with_state(gate, iam::require_sigv4));
+        signed = signed.route_layer(from_fn_with_state(gate, iam::require_sigv4));
     }
     let routes = Router::new()
         .merge(resume::routes(&settings.resume, client.clone()))
-        .merge(manager)
+        .merge(signed)
         .merge(visitor_counter::routes(
             &settings.counter,
             &settings.http.allowed_origins,

@@ -96,6 +96,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             );
             println!("  GET {base}/resume");
             println!("  GET {base}/resume/{{id}}");
+            println!("  PUT|DELETE {base}/resume/{{id}} (signed)");
             println!("  GET {base}/visitorcount");
             println!("  GET {base}/visitorcount/stats?days=30");
             println!("  POST {base}/dynamodbmanager");

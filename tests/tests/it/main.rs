@@ -11,6 +11,7 @@ mod gate;
 mod hostile;
 mod manager;
 mod resume;
+mod resume_write;
 mod sigv4;
 mod smoke;
 mod tables;
