@@ -151,6 +151,15 @@ pub enum Invalid {
     Unavailable(String),
 }
 
+/// Compiles the schema now rather than on the first check (a write
+/// Lambda's init); an error if the vendored schema does not compile.
+pub fn prepare() -> Result<(), Invalid> {
+    VALIDATOR
+        .as_ref()
+        .map(drop)
+        .map_err(|e| Invalid::Unavailable(e.clone()))
+}
+
 /// Parses `text` and checks it with [`validate`]; violations are in the
 /// order of the text and know their offset in it
 /// ([`Violation::line_column`]).
