@@ -40,6 +40,21 @@ fn expected_grants() -> BTreeMap<&'static str, BTreeSet<Grant>> {
                 .collect(),
         ),
         (
+            "ResumeWriteFunction",
+            // crates/resume/src/store.rs: the stored revision before a
+            // conditional write, the write, DELETE.
+            on(
+                get_att("ResumeTable"),
+                &[
+                    "dynamodb:GetItem",
+                    "dynamodb:PutItem",
+                    "dynamodb:DeleteItem",
+                ],
+            )
+            .into_iter()
+            .collect(),
+        ),
+        (
             "VisitorCounterFunction",
             // crates/visitor-counter/src/store.rs: ADD on the total and the
             // day's counts, a conditional put of the seen-today marker, a read
@@ -373,7 +388,7 @@ fn each_function_starts_with_the_environment_the_template_gives_it() {
         // Every function serves HTTP: ALLOWED_ORIGINS too.
         vars.read::<HttpConfig>();
         match id.as_str() {
-            "ResumeFunction" => {
+            "ResumeFunction" | "ResumeWriteFunction" => {
                 let cfg: ResumeConfig = vars.read();
                 assert_eq!(cfg.table.as_str(), "stack-ResumeTable-1A2B3C4D5E6F");
             }
@@ -470,7 +485,9 @@ fn events() -> Vec<Event> {
 
 /// The function an event file's name says it is for, if its prefix says.
 fn function_of_file(file: &str) -> Option<&'static str> {
-    if file.starts_with("resume-") {
+    if file.starts_with("resume-write-") {
+        Some("ResumeWriteFunction")
+    } else if file.starts_with("resume-") {
         Some("ResumeFunction")
     } else if file.starts_with("visitorcount-") {
         Some("VisitorCounterFunction")
@@ -647,7 +664,7 @@ fn env_json_sets_only_declared_variables_and_starts_every_function() {
         // Every function serves HTTP: ALLOWED_ORIGINS too.
         vars.read::<HttpConfig>();
         match id.as_str() {
-            "ResumeFunction" => {
+            "ResumeFunction" | "ResumeWriteFunction" => {
                 vars.read::<ResumeConfig>();
             }
             "DynamoDbManagerFunction" => {
