@@ -66,7 +66,8 @@ async fn a_stress_document_round_trips_through_the_store_exactly() {
         .await
         .unwrap_err();
     assert!(
-        format!("{err:#}").contains("/basics/image (line 36, column 14)"),
+        format!("{err:#}")
+            .contains("/basics/image: null is not of type \"string\" (line 36, column 14)"),
         "{err:#}"
     );
     let key = model::resume::ResumeId::parse(&id).unwrap();
@@ -103,7 +104,10 @@ async fn seed_refuses_what_is_not_a_json_resume() {
     let id = unique_id("bad");
     for (doc, expected) in [
         ("[1, 2]", "top level must be an object"),
-        (r#"{"work": {"name": "x"}}"#, "/work (line 1, column 10)"),
+        (
+            r#"{"work": {"name": "x"}}"#,
+            "/work: {\"name\":\"x\"} is not of type \"array\" (line 1, column 10)",
+        ),
         (
             r#"{"basics": {"profiles": [{"url": 5}]}}"#,
             "/basics/profiles/0/url",

@@ -176,3 +176,39 @@ async fn the_schema_packages_examples_are_accepted_by_put() {
         assert_eq!(delete(&id).await, StatusCode::NO_CONTENT);
     }
 }
+
+#[tokio::test]
+async fn publish_writes_only_what_differs_and_says_what_changed() {
+    use local_api::owner::{publish, Outcome};
+    let stack = stack();
+    let store = resume::Store::new(stack.dynamo().await, stack.tables.resume.as_str());
+    let id = model::resume::ResumeId::parse(&unique_id("publish")).unwrap();
+    let text = |name: &str| doc(name).to_string();
+
+    let dry = publish(&store, &id, &text("A"), true).await.unwrap();
+    assert_eq!(dry, Outcome::Created);
+    assert_eq!(get(id.as_str()).await.status(), StatusCode::NOT_FOUND);
+    let created = publish(&store, &id, &text("A"), false).await.unwrap();
+    assert_eq!(created, Outcome::Created);
+    let before = etag(&get(id.as_str()).await);
+    assert_eq!(
+        publish(&store, &id, &text("A"), false).await.unwrap(),
+        Outcome::Unchanged
+    );
+    assert_eq!(etag(&get(id.as_str()).await), before);
+
+    let updated = publish(&store, &id, &text("B"), false).await.unwrap();
+    assert_eq!(updated, Outcome::Updated(vec!["basics".into()]));
+    assert_eq!(
+        get(id.as_str()).await.json::<Value>().await.unwrap(),
+        doc("B")
+    );
+    let refused = publish(&store, &id, r#"{"basics": {"url": "x"}}"#, false).await;
+    let message = format!("{:#}", refused.unwrap_err());
+    assert!(message.contains("/basics/url: "), "{message}");
+    assert_eq!(
+        get(id.as_str()).await.json::<Value>().await.unwrap(),
+        doc("B")
+    );
+    assert_eq!(delete(id.as_str()).await, StatusCode::NO_CONTENT);
+}
