@@ -39,7 +39,11 @@ async fn default_resume_is_the_seeded_document() {
     assert_eq!(response.status(), StatusCode::OK);
     assert_eq!(response.headers()[header::CONTENT_TYPE], "application/json");
     let body: Value = response.json().await.unwrap();
-    assert_eq!(body, read_json("data/resume.json"));
+    // Locally the stack is seeded with data/resume.json; a deployed stage
+    // serves the owner's resume, whatever it says (smoke checks that one).
+    if stack().is_local() {
+        assert_eq!(body, read_json("data/resume.json"));
+    }
     // Plain JSON Resume, never DynamoDB's typed attribute JSON.
     assert!(body["basics"]["name"].is_string());
 }
