@@ -14,7 +14,7 @@ export PATH := $(CURDIR)/$(VENV_BIN):$(PATH)
 .PHONY: build sam-local sam-local-test iac-check
 .PHONY: browser-test
 .PHONY: bench
-.PHONY: actionlint deploy-role-check smoke seed deploy rehearse-staging rehearse-deploy
+.PHONY: actionlint deploy-role-check smoke seed deploy rehearse-staging rehearse-deploy resume-validate resume-publish
 .PHONY: help dev test lint fmt unit integration deps venv clean newman
 
 help: ## List the targets
@@ -91,6 +91,20 @@ smoke: $(if $(API_URL),,deps) ## Non-destructive smoke subset: against API_URL i
 
 seed: ## Store data/resume.json as RESUME_ID in RESUME_TABLE (AWS, or AWS_ENDPOINT_URL_DYNAMODB)
 	$(CARGO) run --quiet --locked -p local-api -- seed --file data/resume.json
+
+# The owner's resume (README, "Your resume"): RESUME_FILE, or FILE=...
+RESUME_FILE ?= data/resume.json
+FILE ?= $(RESUME_FILE)
+resume-validate: ## Check FILE (default data/resume.json) against the official JSON Resume schema: make resume-validate FILE=...
+	$(CARGO) run --quiet --locked -p local-api -- validate $(FILE)
+
+# The table: RESUME_TABLE if set, else the stack outputs of CONFIG_ENV (AWS
+# credentials); AWS_ENDPOINT_URL_DYNAMODB for DynamoDB Local. ID defaults to
+# RESUME_ID; DRY_RUN=1 only says what would change.
+resume-publish: ## Publish FILE as ID (default RESUME_ID) only if it differs: make resume-publish [CONFIG_ENV=staging|prod] [DRY_RUN=1]
+	@set -e; if [ -z "$${RESUME_TABLE:-}" ] && [ -z "$${AWS_ENDPOINT_URL_DYNAMODB:-}" ]; then \
+	    eval "$$(scripts/stack-outputs.sh --config-env $(CONFIG_ENV) | grep '^RESUME_TABLE=')"; export RESUME_TABLE; fi; \
+	$(CARGO) run --quiet --locked -p local-api -- publish $(FILE) $(if $(ID),--id $(ID)) $(if $(DRY_RUN),--dry-run)
 
 # In the pipeline SAM_ARTIFACT_BUCKET and CFN_EXECUTION_ROLE_ARN come from the
 # GitHub environment (deploy/github-oidc-role.yaml); without them (an admin at a

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Fuzzes the API from docs/openapi.yaml with schemathesis: generated requests
 # for every operation, bounded in number; any 5xx fails the run. Operations
-# with IAM authorization (the manager's) are signed with SigV4
+# with IAM authorization (the manager's, the resume writes) are signed with SigV4
 # (tests/schemathesis/sigv4_hooks.py), so fuzzing reaches the handlers; a
 # second, unsigned pass over them must get only 403s.
 #   scripts/schemathesis.sh               against a local stack it starts itself
@@ -36,7 +36,7 @@ SCHEMATHESIS_SIGV4=sign "$ST" run docs/openapi.yaml --url "$url" \
 
 echo "schemathesis: the secured operations unsigned: only 403s"
 SCHEMATHESIS_SIGV4=none "$ST" run docs/openapi.yaml --url "$url" \
-    --include-path-regex '^/(dynamodbmanager|items)' \
+    --include-path-regex '^/(dynamodbmanager|items|resume/)' \
     --checks not_a_server_error,refused_unsigned \
     --max-examples "${SCHEMATHESIS_UNSIGNED_EXAMPLES:-10}" \
     --seed 1 \

@@ -5,13 +5,13 @@
 #   deploy.yml (staging job)                  here
 #   sam deploy --config-env staging           DynamoDB Local + `local-api serve`, free ports
 #   scripts/stack-outputs.sh --github         the same KEY=VALUE lines, into a GITHUB_ENV file
-#   make seed                                 make seed
+#   make resume-publish                       make resume-publish
 #   make integration  (API_URL set)           make integration  (API_URL set)
 #   make smoke        (production job)        make smoke        (API_URL set)
 #
 # So the suite is proven to pass the way the pipeline runs it: over HTTP
 # against a base URL, with the table names from the environment, after the
-# example resume was seeded by `make seed`.
+# owner's resume was published by `make resume-publish`.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 
@@ -66,7 +66,7 @@ curl -s -o /dev/null "$API_URL/resume" || { echo "local-api did not answer on $A
 echo "rehearse-staging: stack at $API_URL (DynamoDB Local :$ddb_port), tables $stage-*"
 
 # --- the staging job's steps, as deploy.yml runs them ------------------------
-make --no-print-directory seed
+make --no-print-directory resume-publish FILE=data/resume.json
 make --no-print-directory integration
-make --no-print-directory smoke
-echo "rehearse-staging: seed, integration and smoke passed against $API_URL"
+PUBLISHED_RESUME=data/resume.json make --no-print-directory smoke
+echo "rehearse-staging: publish, integration and smoke passed against $API_URL"

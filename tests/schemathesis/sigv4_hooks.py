@@ -1,7 +1,8 @@
 """schemathesis hooks: sign the operations that need IAM authorization.
 
 Loaded through SCHEMATHESIS_HOOKS by scripts/schemathesis.sh. Operations with a
-`security` requirement in docs/openapi.yaml (the manager's routes) are signed
+`security` requirement in docs/openapi.yaml (the manager's routes, PUT and
+DELETE /resume/{id}) are signed
 with AWS Signature Version 4 (botocore's SigV4Auth, service execute-api) over
 the exact bytes `requests` sends, so fuzzing reaches the handlers:
 

@@ -276,6 +276,25 @@ fn manager_methods(t: &Template) -> BTreeSet<(String, String)> {
         .collect()
 }
 
+/// Methods and paths of the signed resume writes (`ResumeWriteFunction`).
+fn resume_write_methods(t: &Template) -> BTreeSet<(String, String)> {
+    let function = t.resource("ResumeWriteFunction").unwrap();
+    api_events(function)
+        .into_iter()
+        .filter(|(method, _, _)| method != "OPTIONS")
+        .map(|(method, path, _)| (method, path))
+        .collect()
+}
+
+/// Every (method, path) that needs a SigV4 signature: the manager's and
+/// the resume writes.
+fn signed_methods(t: &Template) -> BTreeSet<(String, String)> {
+    manager_methods(t)
+        .into_iter()
+        .chain(resume_write_methods(t))
+        .collect()
+}
+
 /// `.../<stage>/METHOD/path` as an execute-api ARN names it (`{id}` -> `*`).
 fn invoke_resource(prefix: &str, method: &str, path: &str) -> String {
     format!("{prefix}/{method}{}", path.replace("{id}", "*"))
@@ -290,7 +309,9 @@ fn the_manager_routes_need_iam_authorization_and_nothing_else_does() {
                 .as_ref()
                 .and_then(|a| a.get("Authorizer"))
                 .and_then(Value::as_str);
-            if name == "DynamoDbManagerFunction" && method != "OPTIONS" {
+            let signed =
+                ["DynamoDbManagerFunction", "ResumeWriteFunction"].contains(&name.as_str());
+            if signed && method != "OPTIONS" {
                 assert_eq!(authorizer, Some("AWS_IAM"), "{method} {path}");
                 // API Gateway calls the function with its own permission, never
                 // with the caller's credentials.
@@ -316,6 +337,13 @@ fn the_manager_routes_need_iam_authorization_and_nothing_else_does() {
             ("PUT".to_owned(), "/items/{id}".to_owned()),
         ])
     );
+    assert_eq!(
+        resume_write_methods(&t),
+        BTreeSet::from([
+            ("DELETE".to_owned(), "/resume/{id}".to_owned()),
+            ("PUT".to_owned(), "/resume/{id}".to_owned()),
+        ])
+    );
     // The contract says the same.
     let openapi = yaml("docs/openapi.yaml");
     for (path, item) in openapi["paths"].as_mapping().unwrap() {
@@ -332,7 +360,7 @@ fn the_manager_routes_need_iam_authorization_and_nothing_else_does() {
             let key = (method.clone(), path.as_str().unwrap().to_owned());
             assert_eq!(
                 secured,
-                manager_methods(&t).contains(&key),
+                signed_methods(&t).contains(&key),
                 "openapi {key:?}"
             );
         }
@@ -414,9 +442,39 @@ fn only_the_staging_deploy_role_may_call_the_manager() {
         .map(sub_text)
         .collect();
     let prefix = "arn:${AWS::Partition}:execute-api:${AWS::Region}:${AWS::AccountId}:*/${AppStage}";
-    let want: BTreeSet<String> = manager_methods(&t)
+    let want: BTreeSet<String> = signed_methods(&t)
         .iter()
         .map(|(method, path)| invoke_resource(prefix, method, path))
         .collect();
     assert_eq!(granted, want);
+}
+
+#[test]
+fn the_resume_writer_policy_names_only_the_resume_writes_of_this_stage() {
+    let t = Template::load().unwrap();
+    let policy = t.resource("ResumeWriterPolicy").unwrap();
+    assert_eq!(policy["Type"].as_str(), Some("AWS::IAM::ManagedPolicy"));
+    let mut all = Vec::new();
+    statements(&policy["Properties"], &mut all);
+    assert_eq!(all.len(), 1, "{all:?}");
+    assert_eq!(all[0]["Effect"].as_str(), Some("Allow"));
+    assert_eq!(texts(all[0].get("Action")), ["execute-api:Invoke"]);
+    let resources: BTreeSet<String> = all[0]["Resource"]
+        .as_sequence()
+        .unwrap()
+        .iter()
+        .map(sub_text)
+        .collect();
+    let prefix =
+        "arn:${AWS::Partition}:execute-api:${AWS::Region}:${AWS::AccountId}:${Api}/${Stage}";
+    let want: BTreeSet<String> = resume_write_methods(&t)
+        .iter()
+        .map(|(method, path)| invoke_resource(prefix, method, path))
+        .collect();
+    assert_eq!(resources, want);
+    let output = &t.root["Outputs"]["ResumeWriterPolicyArn"]["Value"];
+    assert_eq!(
+        iac_checks::Intrinsic::of(output),
+        iac_checks::Intrinsic::Ref("ResumeWriterPolicy".into())
+    );
 }

@@ -40,6 +40,21 @@ fn expected_grants() -> BTreeMap<&'static str, BTreeSet<Grant>> {
                 .collect(),
         ),
         (
+            "ResumeWriteFunction",
+            // crates/resume/src/store.rs: the stored revision before a
+            // conditional write, the write, DELETE.
+            on(
+                get_att("ResumeTable"),
+                &[
+                    "dynamodb:GetItem",
+                    "dynamodb:PutItem",
+                    "dynamodb:DeleteItem",
+                ],
+            )
+            .into_iter()
+            .collect(),
+        ),
+        (
             "VisitorCounterFunction",
             // crates/visitor-counter/src/store.rs: ADD on the total and the
             // day's item, a read of the visitor's marker and of the day, the
@@ -135,15 +150,18 @@ fn each_function_policy_names_only_its_own_tables_and_actions() {
         assert_eq!(granted_tables, env_tables, "{id}");
     }
 
-    // No other IAM policy in the template grants DynamoDB access (the one
-    // managed policy grants execute-api:Invoke on the manager's routes:
-    // security.rs holds it to them).
+    // No other IAM policy in the template grants DynamoDB access (the two
+    // managed policies grant execute-api:Invoke on the manager's routes and
+    // on the resume writes: security.rs holds them to those).
     assert!(
         t.of_type("AWS::IAM::Policy").is_empty(),
         "unexpected AWS::IAM::Policy"
     );
     for (id, policy) in t.of_type("AWS::IAM::ManagedPolicy") {
-        assert_eq!(id, "ManagerInvokePolicy");
+        assert!(
+            ["ManagerInvokePolicy", "ResumeWriterPolicy"].contains(&id.as_str()),
+            "{id}"
+        );
         let text = serde_norway::to_string(policy).unwrap().to_lowercase();
         assert!(!text.contains("dynamodb:"), "{id} grants DynamoDB access");
     }
@@ -375,7 +393,7 @@ fn each_function_starts_with_the_environment_the_template_gives_it() {
         // Every function serves HTTP: ALLOWED_ORIGINS too.
         vars.read::<HttpConfig>();
         match id.as_str() {
-            "ResumeFunction" => {
+            "ResumeFunction" | "ResumeWriteFunction" => {
                 let cfg: ResumeConfig = vars.read();
                 assert_eq!(cfg.table.as_str(), "stack-ResumeTable-1A2B3C4D5E6F");
             }
@@ -473,7 +491,9 @@ fn events() -> Vec<Event> {
 
 /// The function an event file's name says it is for, if its prefix says.
 fn function_of_file(file: &str) -> Option<&'static str> {
-    if file.starts_with("resume-") {
+    if file.starts_with("resume-write-") {
+        Some("ResumeWriteFunction")
+    } else if file.starts_with("resume-") {
         Some("ResumeFunction")
     } else if file.starts_with("visitorcount-") {
         Some("VisitorCounterFunction")
@@ -650,7 +670,7 @@ fn env_json_sets_only_declared_variables_and_starts_every_function() {
         // Every function serves HTTP: ALLOWED_ORIGINS too.
         vars.read::<HttpConfig>();
         match id.as_str() {
-            "ResumeFunction" => {
+            "ResumeFunction" | "ResumeWriteFunction" => {
                 vars.read::<ResumeConfig>();
             }
             "DynamoDbManagerFunction" => {

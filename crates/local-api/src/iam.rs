@@ -1,5 +1,5 @@
 //! The local stand-in for API Gateway's IAM authorization (`AWS_IAM`) on the
-//! dynamodbmanager routes: a request must carry an AWS Signature Version 4
+//! dynamodbmanager routes and the resume writes: a request must carry an AWS Signature Version 4
 //! made with the local credentials, or it is refused before the router sees
 //! it, with the same status and JSON body as the deployed gateway responses
 //! ([`Refusal`]).
@@ -141,7 +141,7 @@ pub struct IamSettings {
     /// The region signatures are scoped to.
     #[arg(long, env = "LOCAL_IAM_REGION", default_value = "us-east-1")]
     pub iam_region: String,
-    /// Serve the manager routes without checking signatures (local only;
+    /// Serve the signed routes without checking signatures (local only;
     /// the deployed API always checks them).
     #[arg(long, env = "LOCAL_IAM_DISABLED", default_value_t = false)]
     pub no_iam_auth: bool,

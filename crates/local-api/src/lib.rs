@@ -4,6 +4,7 @@
 //! environment variables, with defaults that suit `make dev`.
 
 pub mod iam;
+pub mod owner;
 pub mod wire;
 
 use std::net::SocketAddr;
@@ -102,19 +103,21 @@ impl Settings {
 }
 
 /// All routes of all Lambdas, finished with the shared layers once. The
-/// manager's routes need a SigV4 signature, as template.yaml's `AWS_IAM`
-/// asks of them in AWS ([`iam`]), unless `--no-iam-auth`.
+/// manager's routes and the resume writes (`PUT`/`DELETE /resume/{id}`)
+/// need a SigV4 signature, as template.yaml's `AWS_IAM` asks of them in AWS
+/// ([`iam`]), unless `--no-iam-auth`.
 pub fn app(settings: &Settings, client: Client) -> Router {
-    let mut manager = dynamodbmanager::routes(&settings.manager, client.clone());
+    let mut signed = dynamodbmanager::routes(&settings.manager, client.clone())
+        .merge(resume::write_routes(&settings.resume, client.clone()));
     if settings.iam.no_iam_auth {
-        tracing::warn!("IAM authorization is off: the manager routes accept unsigned requests");
+        tracing::warn!("IAM authorization is off: the signed routes accept unsigned requests");
     } else {
         let gate = iam::Gate::new(&settings.iam);
-        manager = manager.route_layer(from_fn_with_state(gate, iam::require_sigv4));
+        signed = signed.route_layer(from_fn_with_state(gate, iam::require_sigv4));
     }
     let routes = Router::new()
         .merge(resume::routes(&settings.resume, client.clone()))
-        .merge(manager)
+        .merge(signed)
         .merge(visitor_counter::routes(
             &settings.counter,
             &settings.http.allowed_origins,
@@ -141,15 +144,15 @@ pub async fn ensure_tables(settings: &Settings, client: &Client) -> anyhow::Resu
 /// Returns the resume's name for the caller's message.
 pub async fn seed(client: Client, table: &str, id: &str, json: &str) -> anyhow::Result<String> {
     let id = ResumeId::parse(id).context("invalid resume id")?;
-    let doc: Value = serde_json::from_str(json).context("the file is not valid JSON")?;
-    let resume = model::resume::validate(&doc)?;
+    let doc = owner::checked(json)?;
     resume::Store(platform::dynamo::Table::new(client, table))
         .put(&id, &doc)
         .await?;
-    Ok(resume
-        .basics
-        .and_then(|b| b.name)
-        .unwrap_or_else(|| "(no basics.name)".into()))
+    Ok(doc
+        .pointer("/basics/name")
+        .and_then(Value::as_str)
+        .unwrap_or("(no basics.name)")
+        .to_owned())
 }
 
 /// Serves `app` on `listener` until `shutdown` resolves. Each request

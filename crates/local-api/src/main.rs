@@ -21,6 +21,27 @@ struct Cli {
 enum Command {
     /// Serve every route (the default).
     Serve,
+    /// Check JSON Resume files with the API's own validator: prints
+    /// `file: /pointer: message (line, column)`; exits 1 on any violation.
+    Validate {
+        /// The JSON Resume files.
+        #[arg(required = true)]
+        files: Vec<PathBuf>,
+    },
+    /// Store a JSON Resume file under an id only if the stored document
+    /// differs: prints created, updated (with the changed sections) or
+    /// unchanged. AWS (your credentials, RESUME_TABLE) or
+    /// AWS_ENDPOINT_URL_DYNAMODB.
+    Publish {
+        /// The JSON Resume file.
+        file: PathBuf,
+        /// The id to store it under (defaults to RESUME_ID).
+        #[arg(long)]
+        id: Option<String>,
+        /// Say what would change; write nothing.
+        #[arg(long)]
+        dry_run: bool,
+    },
     /// Store a JSON Resume file in the resume table of the configured
     /// endpoint: DynamoDB Local, or a real AWS table with your credentials.
     Seed {
@@ -55,9 +76,41 @@ async fn main() -> ExitCode {
 
 async fn run(cli: Cli) -> anyhow::Result<()> {
     let settings = cli.settings;
+    if let Some(Command::Validate { files }) = &cli.command {
+        // No AWS client: validating needs no credentials.
+        return match local_api::owner::validate_files(files) {
+            true => Ok(()),
+            false => Err(anyhow::anyhow!("invalid JSON Resume file(s)")),
+        };
+    }
     let client = platform::dynamo::client().await;
     let endpoint = std::env::var("AWS_ENDPOINT_URL_DYNAMODB").ok();
     match cli.command.unwrap_or(Command::Serve) {
+        Command::Validate { .. } => Ok(()),
+        Command::Publish { file, id, dry_run } => {
+            let text = std::fs::read_to_string(&file)
+                .with_context(|| format!("cannot read {}", file.display()))?;
+            let id = match id {
+                Some(raw) => model::resume::ResumeId::parse(&raw).context("invalid resume id")?,
+                None => settings.resume.default_id.clone(),
+            };
+            let table = settings.resume.table.as_str();
+            let store = resume::Store(platform::dynamo::Table::new(client, table));
+            let outcome = local_api::owner::publish(&store, &id, &text, dry_run)
+                .await
+                .with_context(|| format!("cannot publish {}", file.display()))?;
+            let at = endpoint.as_deref().unwrap_or("AWS");
+            let dry = if dry_run {
+                " (dry run: nothing written)"
+            } else {
+                ""
+            };
+            println!(
+                "{}: resume '{id}' in table {table} at {at}: {outcome}{dry}",
+                file.display()
+            );
+            Ok(())
+        }
         Command::Seed {
             file,
             id,
@@ -96,6 +149,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             );
             println!("  GET {base}/resume");
             println!("  GET {base}/resume/{{id}}");
+            println!("  PUT|DELETE {base}/resume/{{id}} (signed)");
             println!("  GET {base}/visitorcount");
             println!("  GET {base}/visitorcount/stats?days=30");
             println!("  POST {base}/dynamodbmanager");

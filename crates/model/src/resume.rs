@@ -1,19 +1,17 @@
-//! The JSON Resume model (jsonresume.org/schema, v1.0.0) and resume ids.
+//! Resume ids, and the one check of a JSON Resume document: the official
+//! schema (`@jsonresume/schema`, draft-07, vendored in crates/model/schema)
+//! plus this project's own rules ([`validate`], [`parse`]).
 //!
-//! Every section is typed so that a document can be checked before it is
-//! stored; unknown properties are kept at every level (`extra`), as the
-//! schema allows. What is stored and served is the document itself, converted
-//! losslessly by [`crate::item`], so nulls, number text and key content come
-//! back exactly as written.
+//! Documents stay plain JSON: what is stored and served is the document
+//! itself, converted losslessly by [`crate::item`], so number text and key
+//! content come back exactly as written.
 
-use std::collections::BTreeMap;
+use std::sync::LazyLock;
 
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 use serde_json::Value;
-use serde_with::skip_serializing_none;
 
-/// Properties outside the schema.
-pub type Extra = BTreeMap<String, Value>;
+use crate::pointer;
 
 /// The longest id a resume may have.
 pub const MAX_ID_LEN: usize = 64;
@@ -70,278 +68,155 @@ impl std::fmt::Display for ResumeId {
     }
 }
 
-/// A JSON Resume document.
-#[skip_serializing_none]
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub struct Resume {
-    #[serde(rename = "$schema")]
-    pub schema: Option<String>,
-    pub basics: Option<Basics>,
-    pub work: Option<Vec<Work>>,
-    pub volunteer: Option<Vec<Volunteer>>,
-    pub education: Option<Vec<Education>>,
-    pub awards: Option<Vec<Award>>,
-    pub certificates: Option<Vec<Certificate>>,
-    pub publications: Option<Vec<Publication>>,
-    pub skills: Option<Vec<Skill>>,
-    pub languages: Option<Vec<Language>>,
-    pub interests: Option<Vec<Interest>>,
-    pub references: Option<Vec<Reference>>,
-    pub projects: Option<Vec<Project>>,
-    pub meta: Option<Meta>,
-    /// Properties outside the schema, kept as they are.
-    #[serde(flatten)]
-    pub extra: Extra,
+/// The most violations one check reports; the rest are left out.
+pub const MAX_VIOLATIONS: usize = 50;
+
+/// The largest document stored, in bytes of compact JSON (what `GET`
+/// serves). A DynamoDB item holds 400 KB; the rest is room for the key, the
+/// bookkeeping attributes and the map encoding's overhead.
+pub const MAX_DOCUMENT_BYTES: usize = 350_000;
+
+/// The longest reason kept: a schema message quotes the value it refuses.
+const MAX_MESSAGE_CHARS: usize = 300;
+
+/// The official JSON Resume schema (draft-07), vendored from the npm package
+/// `@jsonresume/schema` (crates/model/schema/README.md).
+pub const SCHEMA: &str = include_str!("../schema/schema.json");
+
+/// The schema, compiled once, on first use: only the write path pays.
+static VALIDATOR: LazyLock<Result<jsonschema::Validator, String>> = LazyLock::new(|| {
+    let schema: Value = serde_json::from_str(SCHEMA).map_err(|e| e.to_string())?;
+    jsonschema::options()
+        .with_draft(jsonschema::Draft::Draft7)
+        .should_validate_formats(true)
+        .build(&schema)
+        .map_err(|e| e.to_string())
+});
+
+/// One reason a document is refused: where (a JSON pointer, `""` for the
+/// whole document) and why.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Violation {
+    /// RFC 6901 pointer to the offending value.
+    pub pointer: String,
+    /// Why it is refused.
+    pub message: String,
+    /// Byte offset of the value in the text it was parsed from, if any.
+    #[serde(skip)]
+    pub offset: Option<usize>,
 }
 
-/// JSON Resume `basics`.
-#[skip_serializing_none]
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub struct Basics {
-    pub name: Option<String>,
-    pub label: Option<String>,
-    pub image: Option<String>,
-    pub email: Option<String>,
-    pub phone: Option<String>,
-    pub url: Option<String>,
-    pub summary: Option<String>,
-    pub location: Option<Location>,
-    pub profiles: Option<Vec<Profile>>,
-    /// Properties outside the schema, kept as they are.
-    #[serde(flatten)]
-    pub extra: Extra,
-}
-
-/// JSON Resume `location` entry.
-#[skip_serializing_none]
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub struct Location {
-    pub address: Option<String>,
-    pub postal_code: Option<String>,
-    pub city: Option<String>,
-    pub country_code: Option<String>,
-    pub region: Option<String>,
-    /// Properties outside the schema, kept as they are.
-    #[serde(flatten)]
-    pub extra: Extra,
-}
-
-/// JSON Resume `profile` entry.
-#[skip_serializing_none]
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub struct Profile {
-    pub network: Option<String>,
-    pub username: Option<String>,
-    pub url: Option<String>,
-    /// Properties outside the schema, kept as they are.
-    #[serde(flatten)]
-    pub extra: Extra,
-}
-
-/// JSON Resume `work` entry.
-#[skip_serializing_none]
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub struct Work {
-    pub name: Option<String>,
-    pub location: Option<String>,
-    pub description: Option<String>,
-    pub position: Option<String>,
-    pub url: Option<String>,
-    pub start_date: Option<String>,
-    pub end_date: Option<String>,
-    pub summary: Option<String>,
-    pub highlights: Option<Vec<String>>,
-    /// Properties outside the schema, kept as they are.
-    #[serde(flatten)]
-    pub extra: Extra,
-}
-
-/// JSON Resume `volunteer` entry.
-#[skip_serializing_none]
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub struct Volunteer {
-    pub organization: Option<String>,
-    pub position: Option<String>,
-    pub url: Option<String>,
-    pub start_date: Option<String>,
-    pub end_date: Option<String>,
-    pub summary: Option<String>,
-    pub highlights: Option<Vec<String>>,
-    /// Properties outside the schema, kept as they are.
-    #[serde(flatten)]
-    pub extra: Extra,
-}
-
-/// JSON Resume `education` entry.
-#[skip_serializing_none]
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub struct Education {
-    pub institution: Option<String>,
-    pub url: Option<String>,
-    pub area: Option<String>,
-    pub study_type: Option<String>,
-    pub start_date: Option<String>,
-    pub end_date: Option<String>,
-    pub score: Option<String>,
-    pub courses: Option<Vec<String>>,
-    /// Properties outside the schema, kept as they are.
-    #[serde(flatten)]
-    pub extra: Extra,
-}
-
-/// JSON Resume `award` entry.
-#[skip_serializing_none]
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub struct Award {
-    pub title: Option<String>,
-    pub date: Option<String>,
-    pub awarder: Option<String>,
-    pub summary: Option<String>,
-    /// Properties outside the schema, kept as they are.
-    #[serde(flatten)]
-    pub extra: Extra,
-}
-
-/// JSON Resume `certificate` entry.
-#[skip_serializing_none]
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub struct Certificate {
-    pub name: Option<String>,
-    pub date: Option<String>,
-    pub url: Option<String>,
-    pub issuer: Option<String>,
-    /// Properties outside the schema, kept as they are.
-    #[serde(flatten)]
-    pub extra: Extra,
-}
-
-/// JSON Resume `publication` entry.
-#[skip_serializing_none]
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub struct Publication {
-    pub name: Option<String>,
-    pub publisher: Option<String>,
-    pub release_date: Option<String>,
-    pub url: Option<String>,
-    pub summary: Option<String>,
-    /// Properties outside the schema, kept as they are.
-    #[serde(flatten)]
-    pub extra: Extra,
-}
-
-/// JSON Resume `skill` entry.
-#[skip_serializing_none]
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub struct Skill {
-    pub name: Option<String>,
-    pub level: Option<String>,
-    pub keywords: Option<Vec<String>>,
-    /// Properties outside the schema, kept as they are.
-    #[serde(flatten)]
-    pub extra: Extra,
-}
-
-/// JSON Resume `language` entry.
-#[skip_serializing_none]
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub struct Language {
-    pub language: Option<String>,
-    pub fluency: Option<String>,
-    /// Properties outside the schema, kept as they are.
-    #[serde(flatten)]
-    pub extra: Extra,
-}
-
-/// JSON Resume `interest` entry.
-#[skip_serializing_none]
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub struct Interest {
-    pub name: Option<String>,
-    pub keywords: Option<Vec<String>>,
-    /// Properties outside the schema, kept as they are.
-    #[serde(flatten)]
-    pub extra: Extra,
-}
-
-/// JSON Resume `reference` entry.
-#[skip_serializing_none]
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub struct Reference {
-    pub name: Option<String>,
-    pub reference: Option<String>,
-    /// Properties outside the schema, kept as they are.
-    #[serde(flatten)]
-    pub extra: Extra,
-}
-
-/// JSON Resume `project` entry.
-#[skip_serializing_none]
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub struct Project {
-    pub name: Option<String>,
-    pub description: Option<String>,
-    pub highlights: Option<Vec<String>>,
-    pub keywords: Option<Vec<String>>,
-    pub start_date: Option<String>,
-    pub end_date: Option<String>,
-    pub url: Option<String>,
-    pub roles: Option<Vec<String>>,
-    pub entity: Option<String>,
-    #[serde(rename = "type")]
-    pub kind: Option<String>,
-    /// Properties outside the schema, kept as they are.
-    #[serde(flatten)]
-    pub extra: Extra,
-}
-
-/// JSON Resume `meta` entry.
-#[skip_serializing_none]
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub struct Meta {
-    pub canonical: Option<String>,
-    pub version: Option<String>,
-    pub last_modified: Option<String>,
-    /// Properties outside the schema, kept as they are.
-    #[serde(flatten)]
-    pub extra: Extra,
-}
-
-/// Why a JSON value is not a JSON Resume document.
-#[derive(Debug, thiserror::Error)]
-#[error("not a JSON Resume document: {0}")]
-pub struct NotAResume(String);
-
-/// Checks that `doc` is a JSON Resume object: every known section has the
-/// schema's shape. Returns the typed view; the caller stores `doc` itself.
-pub fn validate(doc: &Value) -> Result<Resume, NotAResume> {
-    if !doc.is_object() {
-        return Err(NotAResume(format!(
-            "the top level must be an object, not {}",
-            crate::item::kind(doc)
-        )));
+impl Violation {
+    fn new(pointer: impl Into<String>, message: impl Into<String>) -> Self {
+        let message: String = message.into();
+        let message = match message.char_indices().nth(MAX_MESSAGE_CHARS) {
+            Some((cut, _)) => format!("{}…", &message[..cut]),
+            None => message,
+        };
+        Self {
+            pointer: pointer.into(),
+            message,
+            offset: None,
+        }
     }
-    // From text, not from the `Value`: with arbitrary-precision numbers only
-    // the text deserializer carries a 38-digit number through `flatten`.
-    let text = serde_json::to_string(doc).map_err(|e| NotAResume(e.to_string()))?;
-    let mut de = serde_json::Deserializer::from_str(&text);
-    serde_path_to_error::deserialize(&mut de)
-        .map_err(|e| NotAResume(format!("at {}: {}", e.path(), e.inner())))
+
+    /// 1-based line and column of the value in `text` (the text the
+    /// violations came from), if known.
+    pub fn line_column(&self, text: &str) -> Option<(usize, usize)> {
+        self.offset
+            .and_then(|at| text.get(..at))
+            .map(pointer::line_column)
+    }
+}
+
+/// Why a text or value is not a resume this API stores.
+#[derive(Debug, thiserror::Error)]
+pub enum Invalid {
+    /// The text is not JSON.
+    #[error("not JSON: {message} (line {line}, column {column})")]
+    NotJson {
+        message: String,
+        line: usize,
+        column: usize,
+    },
+    /// Larger than one DynamoDB item holds with room.
+    #[error("the document is {bytes} bytes; at most {MAX_DOCUMENT_BYTES} fit one stored item")]
+    TooLarge { bytes: usize },
+    /// The schema's and the project's rules refuse it: every violation (at
+    /// most [`MAX_VIOLATIONS`]), in document order.
+    #[error("{} violation(s) of the JSON Resume schema", .0.len())]
+    Violations(Vec<Violation>),
+    /// The vendored schema does not compile: a bug, not the document's fault.
+    #[error("the JSON Resume schema cannot be used: {0}")]
+    Unavailable(String),
+}
+
+/// Compiles the schema now rather than on the first check (a write
+/// Lambda's init); an error if the vendored schema does not compile.
+pub fn prepare() -> Result<(), Invalid> {
+    VALIDATOR
+        .as_ref()
+        .map(drop)
+        .map_err(|e| Invalid::Unavailable(e.clone()))
+}
+
+/// Parses `text` and checks it with [`validate`]; violations are in the
+/// order of the text and know their offset in it
+/// ([`Violation::line_column`]).
+pub fn parse(text: &str) -> Result<Value, Invalid> {
+    let doc: Value = serde_json::from_str(text).map_err(|e| Invalid::NotJson {
+        message: e.to_string(),
+        line: e.line(),
+        column: e.column(),
+    })?;
+    let offsets = pointer::offsets(text);
+    check(&doc, |p| offsets.get(p).copied())?;
+    Ok(doc)
+}
+
+/// The one check of a resume, behind every entry point: a JSON object, at
+/// most [`MAX_DOCUMENT_BYTES`], storable as one DynamoDB item, valid against
+/// the official JSON Resume schema with format checks (email, uri) and its
+/// date patterns. Every violation is reported, up to [`MAX_VIOLATIONS`].
+pub fn validate(doc: &Value) -> Result<(), Invalid> {
+    let order = pointer::preorder(doc);
+    check(doc, |p| order.get(p).copied())
+}
+
+fn check(doc: &Value, offset: impl Fn(&str) -> Option<usize>) -> Result<(), Invalid> {
+    if !doc.is_object() {
+        let kind = crate::item::kind(doc);
+        let message = format!("the top level must be an object, not {kind}");
+        return Err(Invalid::Violations(vec![Violation::new("", message)]));
+    }
+    let bytes = serde_json::to_vec(doc).map_or(usize::MAX, |b| b.len());
+    if bytes > MAX_DOCUMENT_BYTES {
+        return Err(Invalid::TooLarge { bytes });
+    }
+    let validator = VALIDATOR
+        .as_ref()
+        .map_err(|e| Invalid::Unavailable(e.clone()))?;
+    let mut violations: Vec<Violation> = validator
+        .iter_errors(doc)
+        .take(10 * MAX_VIOLATIONS)
+        .map(|e| Violation::new(e.instance_path().as_str(), e.to_string()))
+        .collect();
+    if violations.is_empty() {
+        if let Err(e) = crate::item::to_attribute(doc, "") {
+            let message = format!("cannot be stored in DynamoDB: {e}");
+            violations.push(Violation::new("", message));
+        }
+    }
+    if violations.is_empty() {
+        return Ok(());
+    }
+    for v in &mut violations {
+        v.offset = offset(&v.pointer);
+    }
+    // Stable: the schema's order among violations of one value.
+    violations.sort_by_key(|v| v.offset.unwrap_or(usize::MAX));
+    violations.truncate(MAX_VIOLATIONS);
+    Err(Invalid::Violations(violations))
 }
 
 #[cfg(test)]
@@ -363,74 +238,98 @@ mod tests {
         }
     }
 
-    #[test]
-    fn typed_sections_and_extra_properties_are_read() {
-        let doc: Value =
-            serde_json::from_str(r#"{"x-big": 12345678901234567890123456789012345678}"#).unwrap();
-        assert_eq!(validate(&doc).unwrap().extra["x-big"], doc["x-big"]);
-        let doc = json!({
-            "basics": {"name": "Ada", "x-pronouns": "she/her",
-                       "location": {"city": "Oslo", "geo": [59.9, 10.7]},
-                       "profiles": [{"network": "Mastodon", "verified": true}]},
-            "work": [{"name": "Acme", "highlights": ["a"], "stack": ["rust"]}],
-            "projects": [{"name": "p", "type": "application"}],
-            "custom": {"deep": [1, 2]}
-        });
-        let r = validate(&doc).unwrap();
-        let basics = r.basics.as_ref().unwrap();
-        assert_eq!(basics.name.as_deref(), Some("Ada"));
-        assert_eq!(basics.extra["x-pronouns"], json!("she/her"));
-        assert_eq!(
-            basics.location.as_ref().unwrap().extra["geo"],
-            json!([59.9, 10.7])
-        );
-        assert_eq!(
-            basics.profiles.as_ref().unwrap()[0].extra["verified"],
-            json!(true)
-        );
-        assert_eq!(r.work.as_ref().unwrap()[0].extra["stack"], json!(["rust"]));
-        assert_eq!(
-            r.projects.as_ref().unwrap()[0].kind.as_deref(),
-            Some("application")
-        );
-        assert_eq!(r.extra["custom"], json!({"deep": [1, 2]}));
-        // The typed view serialises back to the same document.
-        assert_eq!(serde_json::to_value(&r).unwrap(), doc);
+    fn violations(result: Result<impl std::fmt::Debug, Invalid>) -> Vec<(String, String)> {
+        match result {
+            Err(Invalid::Violations(v)) => v.into_iter().map(|v| (v.pointer, v.message)).collect(),
+            other => panic!("expected violations, got {other:?}"),
+        }
     }
 
     #[test]
-    fn absent_and_null_fields_are_left_out() {
-        let empty: Resume = serde_json::from_value(json!({})).unwrap();
-        assert_eq!(serde_json::to_string(&empty).unwrap(), "{}");
-        let r: Resume = serde_json::from_value(json!({
-            "$schema": null,
-            "basics": {"name": null, "location": {"city": "Oslo"}},
-            "skills": [{"name": "Rust", "level": null, "keywords": ["a"]}],
-            "projects": [{"type": "app", "x-extra": null}]
-        }))
-        .unwrap();
+    fn the_schema_packages_own_examples_are_valid() {
+        let examples = [
+            include_str!("../schema/examples/sample.resume.json"),
+            include_str!("../schema/examples/career-changer.resume.json"),
+            include_str!("../schema/examples/new-grad.resume.json"),
+            include_str!("../schema/examples/senior-engineer.resume.json"),
+            include_str!("../../../data/resume.json"),
+        ];
+        for text in examples {
+            let doc = parse(text).unwrap();
+            validate(&doc).unwrap();
+        }
+    }
+
+    #[test]
+    fn what_the_schema_refuses_is_reported_at_once_in_document_order() {
+        let text = r#"{
+            "work": [{"name": "Acme", "startDate": "March 2020"}],
+            "basics": {"email": "not-an-email", "url": "nope",
+                       "profiles": [{"url": ""}], "name": 5},
+            "education": {"x": 1}
+        }"#;
+        let found = violations(parse(text));
+        let pointers: Vec<&str> = found.iter().map(|(p, _)| p.as_str()).collect();
         assert_eq!(
-            serde_json::to_value(&r).unwrap(),
-            json!({
-                "basics": {"location": {"city": "Oslo"}},
-                "skills": [{"name": "Rust", "keywords": ["a"]}],
-                "projects": [{"type": "app", "x-extra": null}]
-            })
+            pointers,
+            [
+                "/work/0/startDate",
+                "/basics/email",
+                "/basics/url",
+                "/basics/profiles/0/url",
+                "/basics/name",
+                "/education"
+            ]
+        );
+        assert!(found[0].1.contains("March 2020"), "{:?}", found[0]);
+        assert!(found[1].1.contains("email"), "{:?}", found[1]);
+        // The same verdicts from a parsed value (there, in key order).
+        let doc: Value = serde_json::from_str(text).unwrap();
+        assert_eq!(violations(validate(&doc)).len(), 6);
+    }
+
+    #[test]
+    fn violations_know_their_line_and_column() {
+        let text = "{\n  \"basics\": {\"email\": \"x\"}\n}";
+        let Err(Invalid::Violations(found)) = parse(text) else {
+            panic!("expected violations");
+        };
+        assert_eq!(found[0].line_column(text), Some((2, 23)));
+    }
+
+    #[test]
+    fn violations_are_capped() {
+        let work: Vec<Value> = (0..200).map(|_| json!({"startDate": "soon"})).collect();
+        assert_eq!(
+            violations(validate(&json!({"work": work}))).len(),
+            MAX_VIOLATIONS
         );
     }
 
     #[test]
-    fn wrong_shapes_are_refused_with_the_path() {
-        let e = validate(&json!([1])).unwrap_err();
-        assert!(e.to_string().contains("top level must be an object"), "{e}");
-        let e = validate(&json!({"work": {"name": "x"}})).unwrap_err();
-        assert!(e.to_string().contains("work"), "{e}");
-        let e = validate(&json!({"basics": {"profiles": [{"url": 5}]}})).unwrap_err();
-        assert!(e.to_string().contains("basics.profiles[0].url"), "{e}");
+    fn the_projects_own_rules_have_clear_messages() {
+        let found = violations(parse("[1]"));
+        assert_eq!(found[0].0, "");
+        assert!(
+            found[0].1.contains("top level must be an object"),
+            "{found:?}"
+        );
+        let big = json!({"basics": {"summary": "x".repeat(MAX_DOCUMENT_BYTES)}});
+        assert!(
+            matches!(validate(&big), Err(Invalid::TooLarge { bytes }) if bytes > MAX_DOCUMENT_BYTES)
+        );
+        assert!(matches!(
+            parse("{\"a\": }"),
+            Err(Invalid::NotJson { line: 1, .. })
+        ));
+        let found = violations(validate(&json!({"x": {"$SS": []}})));
+        assert!(found[0].1.contains("set cannot be empty"), "{found:?}");
     }
 
     #[test]
-    fn nulls_are_accepted_anywhere() {
-        assert!(validate(&json!({"basics": null, "work": [{"name": null}], "x": null})).is_ok());
+    fn unknown_properties_and_remote_refs_are_not_fetched() {
+        // Extra properties are allowed; a `$ref` in a document is just data.
+        validate(&json!({"x-custom": {"$ref": "http://127.0.0.1:9/x"}, "basics": {"x": 1}}))
+            .unwrap();
     }
 }

@@ -26,8 +26,19 @@ pub enum ApiError {
         code: &'static str,
         message: &'static str,
     },
+    /// A document refused by a check: 400 with each reason in the body's
+    /// `violations`.
+    #[error("{message}")]
+    Invalid {
+        code: &'static str,
+        message: String,
+        violations: Vec<Violation>,
+    },
     #[error("{0}")]
     NotFound(String),
+    /// An `If-Match` or `If-None-Match` precondition of a write failed.
+    #[error("{0}")]
+    PreconditionFailed(String),
     #[error("method not allowed")]
     MethodNotAllowed,
     #[error("{0}")]
@@ -58,7 +69,9 @@ impl ApiError {
             Self::BadRequest { code, .. } => (StatusCode::BAD_REQUEST, code),
             Self::Forbidden(_) => (StatusCode::FORBIDDEN, "forbidden"),
             Self::Denied { code, .. } => (StatusCode::FORBIDDEN, code),
+            Self::Invalid { code, .. } => (StatusCode::BAD_REQUEST, code),
             Self::NotFound(_) => (StatusCode::NOT_FOUND, "not_found"),
+            Self::PreconditionFailed(_) => (StatusCode::PRECONDITION_FAILED, "precondition_failed"),
             Self::MethodNotAllowed => (StatusCode::METHOD_NOT_ALLOWED, "method_not_allowed"),
             Self::Conflict(_) => (StatusCode::CONFLICT, "conditional_check_failed"),
             Self::PayloadTooLarge { .. } => (StatusCode::PAYLOAD_TOO_LARGE, "payload_too_large"),
@@ -162,6 +175,18 @@ pub struct ErrorBody {
     /// `x-request-id` response header. Filled in by the platform's layer.
     #[serde(rename = "requestId")]
     pub request_id: String,
+    /// What a check refused ([`ApiError::Invalid`]); absent otherwise.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub violations: Vec<Violation>,
+}
+
+/// One reason a document was refused: a JSON pointer and a sentence.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Violation {
+    /// RFC 6901 pointer into the request's document (`""`: all of it).
+    pub pointer: String,
+    /// Why the value there is refused.
+    pub message: String,
 }
 
 impl ApiError {
@@ -171,6 +196,10 @@ impl ApiError {
             error: self.code(),
             message: self.to_string(),
             request_id: String::new(),
+            violations: match self {
+                Self::Invalid { violations, .. } => violations.clone(),
+                _ => Vec::new(),
+            },
         }
     }
 }

@@ -1,15 +1,18 @@
 //! The resume API: `GET /resume` serves the resume named by `RESUME_ID`,
 //! `GET /resume/{id}` serves that one. Both answer with the stored JSON
 //! Resume document, a strong ETag (304 on a matching `If-None-Match`) and a
-//! short `Cache-Control`.
+//! short `Cache-Control`. `PUT` and `DELETE /resume/{id}` (signed, IAM)
+//! write them: [`write_routes`], served by their own Lambda (`resume-write`)
+//! so that the read path never loads the validator.
 
 pub mod config;
 pub mod handlers;
+pub mod precondition;
 pub mod store;
 
 use aws_sdk_dynamodb::Client;
 use axum::extract::FromRef;
-use axum::routing::get;
+use axum::routing::{get, put};
 use axum::Router;
 use platform::config::HttpConfig;
 use platform::dynamo::Table;
@@ -47,6 +50,23 @@ pub fn routes(config: &ResumeConfig, client: Client) -> Router {
         .route("/resume", get(handlers::default_resume))
         .route("/resume/{id}", get(handlers::resume_by_id))
         .with_state(state)
+}
+
+/// The signed write routes, without the shared layers: `PUT` and `DELETE
+/// /resume/{id}`. The local server puts them behind its SigV4 gate, as API
+/// Gateway's `AWS_IAM` does.
+pub fn write_routes(config: &ResumeConfig, client: Client) -> Router {
+    Router::new()
+        .route(
+            "/resume/{id}",
+            put(handlers::put_resume).delete(handlers::delete_resume),
+        )
+        .with_state(Store(Table::new(client, config.table.as_str())))
+}
+
+/// The complete resume write service: what the `resume-write` Lambda runs.
+pub fn write_router(config: &ResumeConfig, http: &HttpConfig, client: Client) -> Router {
+    platform::http::finish(write_routes(config, client), &http.allowed_origins)
 }
 
 /// The complete resume service: what the Lambda runs.

@@ -75,6 +75,9 @@ const EXPECTED: &[(&str, u16)] = &[
     ("items-delete.json", 204),
     ("preflight-items.json", 200),
     ("preflight-items-id.json", 200),
+    // The signed resume writes (IAM is API Gateway's, before the function).
+    ("resume-write-put.json", 201),
+    ("resume-write-delete.json", 204),
 ];
 
 /// The events run as in a stack deployed with `BasePath=v1` (template.yaml
@@ -156,6 +159,10 @@ async fn functions(client: &Client) -> Functions {
         (
             "ResumeFunction".to_owned(),
             resume::router(&resume, &http(&resume_env), client.clone()),
+        ),
+        (
+            "ResumeWriteFunction".to_owned(),
+            resume::write_router(&resume, &http(&resume_env), client.clone()),
         ),
         (
             "DynamoDbManagerFunction".to_owned(),

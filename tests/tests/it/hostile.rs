@@ -106,7 +106,11 @@ fn cases(id: &str) -> Vec<Case> {
             Error(400, "unknown_operation"),
         ),
         // Size and depth.
-        manager("body over 1 MiB", big_body, Error(413, "payload_too_large")),
+        manager(
+            "body over 1 MiB",
+            big_body.clone(),
+            Error(413, "payload_too_large"),
+        ),
         manager(
             "arrays nested 5000 deep",
             format!(
@@ -288,6 +292,72 @@ fn cases(id: &str) -> Vec<Case> {
             format!("/items/{id}-a"),
             "[1]",
             AnyClientError,
+        ),
+        case(
+            "resume body is not JSON",
+            Method::PUT,
+            format!("/resume/{id}-rj"),
+            "{",
+            Error(400, "invalid_json"),
+        ),
+        case(
+            "resume body is not UTF-8",
+            Method::PUT,
+            format!("/resume/{id}-ru"),
+            b"{\"basics\": \"\xff\"}".to_vec(),
+            Error(400, "invalid_json"),
+        ),
+        case(
+            "resume body is an array",
+            Method::PUT,
+            format!("/resume/{id}-ra"),
+            "[1]",
+            Error(400, "invalid_resume"),
+        ),
+        case(
+            "resume body breaks the schema everywhere",
+            Method::PUT,
+            format!("/resume/{id}-rs"),
+            format!(
+                r#"{{"work": [{}]}}"#,
+                vec![r#"{"startDate": 1}"#; 500].join(",")
+            ),
+            Error(400, "invalid_resume"),
+        ),
+        case(
+            "resume body nested past any depth",
+            Method::PUT,
+            format!("/resume/{id}-rd"),
+            format!(r#"{{"x": {}}}"#, nested(5000, "[", "]")),
+            Error(400, "invalid_json"),
+        ),
+        case(
+            "resume body over the item limit",
+            Method::PUT,
+            format!("/resume/{id}-rl"),
+            format!(r#"{{"basics": {{"summary": "{}"}}}}"#, "y".repeat(360_000)),
+            Error(413, "payload_too_large"),
+        ),
+        case(
+            "resume body over the request limit",
+            Method::PUT,
+            format!("/resume/{id}-rb"),
+            big_body,
+            Error(413, "payload_too_large"),
+        ),
+        case(
+            "resume write with an invalid id",
+            Method::PUT,
+            "/resume/..%2Fetc",
+            "{}",
+            Error(400, "invalid_id"),
+        ),
+        case(
+            "delete of an absent resume",
+            Method::DELETE,
+            format!("/resume/{id}-absent"),
+            "",
+            Error(404, "not_found"),
         ),
         case(
             "item body is not JSON",

@@ -14,6 +14,7 @@ mod hostile;
 mod manager;
 mod metrics;
 mod resume;
+mod resume_write;
 mod routes;
 mod sigv4;
 mod smoke;

@@ -56,6 +56,12 @@ async fn the_resume_is_served() {
         body.get("Item").is_none() && body.get("M").is_none(),
         "{body}"
     );
+    // After the pipeline's publish: exactly the published file.
+    if let Ok(file) = std::env::var("PUBLISHED_RESUME") {
+        let text = std::fs::read_to_string(crate::util::workspace_root().join(&file)).unwrap();
+        let published: Value = serde_json::from_str(&text).unwrap();
+        assert_eq!(body, published, "GET /resume is not {file}");
+    }
 }
 
 #[tokio::test]

@@ -200,7 +200,7 @@ impl Req {
 
     pub async fn send(self) -> reqwest::Result<reqwest::Response> {
         let mut request = self.builder.build()?;
-        if is_manager_route(request.url().path()) {
+        if is_signed_route(request.method(), request.url().path()) {
             // The stack under test: its callers' credentials. A server a
             // test started itself (faults): the local key its gate expects.
             let key = if request.url().as_str().starts_with(&stack().base) {
@@ -212,6 +212,18 @@ impl Req {
         }
         self.client.execute(request).await
     }
+}
+
+/// Whether `method` on `path` (with the stack's base path, e.g.
+/// `/staging`) needs a signature: the manager's routes and the resume writes.
+fn is_signed_route(method: &reqwest::Method, path: &str) -> bool {
+    let base = reqwest::Url::parse(&stack().base)
+        .map(|u| u.path().trim_end_matches('/').to_owned())
+        .unwrap_or_default();
+    let route = path.strip_prefix(base.as_str()).unwrap_or(path);
+    let resume_write = matches!(*method, reqwest::Method::PUT | reqwest::Method::DELETE)
+        && route.starts_with("/resume/");
+    resume_write || is_manager_route(path)
 }
 
 /// Whether `path` (with the stack's base path, e.g. `/staging`) is one of

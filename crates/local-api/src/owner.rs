@@ -1,0 +1,168 @@
+//! The resume owner's commands: `validate FILE...` and `publish FILE --id
+//! ID`, with the one check of `model::resume`.
+
+use serde_json::Value;
+
+/// `text` (a file's content) checked as a resume, or every violation as
+/// `/pointer: message (line L, column C)` lines.
+pub fn checked(text: &str) -> anyhow::Result<Value> {
+    model::resume::parse(text).map_err(|e| anyhow::anyhow!(lines(text, &e).join("\n")))
+}
+
+/// `validate FILE...`: prints `file: /pointer: message (line L, column C)`
+/// for every violation of every file (or `file: valid`). Returns whether all
+/// were valid.
+pub fn validate_files(files: &[std::path::PathBuf]) -> bool {
+    let mut all_valid = true;
+    for file in files {
+        let name = file.display();
+        let text = match std::fs::read_to_string(file) {
+            Ok(text) => text,
+            Err(e) => {
+                println!("{name}: cannot read: {e}");
+                all_valid = false;
+                continue;
+            }
+        };
+        match model::resume::parse(&text) {
+            Ok(_) => println!("{name}: valid"),
+            Err(e) => {
+                all_valid = false;
+                for line in lines(&text, &e) {
+                    println!("{name}: {line}");
+                }
+            }
+        }
+    }
+    all_valid
+}
+
+/// `/pointer: message (line L, column C)` for each violation, or the whole
+/// error when it has no pointer (not JSON, too large).
+fn lines(text: &str, error: &model::resume::Invalid) -> Vec<String> {
+    let model::resume::Invalid::Violations(violations) = error else {
+        return vec![error.to_string()];
+    };
+    violations
+        .iter()
+        .map(|v| match v.line_column(text) {
+            Some((line, column)) => {
+                format!(
+                    "{}: {} (line {line}, column {column})",
+                    v.pointer, v.message
+                )
+            }
+            None => format!("{}: {}", v.pointer, v.message),
+        })
+        .collect()
+}
+
+/// What `publish` found, or did.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Outcome {
+    /// There was no resume with this id.
+    Created,
+    /// The stored resume differed in these top-level sections.
+    Updated(Vec<String>),
+    /// The stored resume is this document: nothing written.
+    Unchanged,
+}
+
+impl std::fmt::Display for Outcome {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Self::Created => f.write_str("created"),
+            Self::Updated(sections) => write!(f, "updated ({})", sections.join(", ")),
+            Self::Unchanged => f.write_str("unchanged"),
+        }
+    }
+}
+
+/// The top-level keys whose values differ between `old` and `new`
+/// (added, removed or changed), in key order.
+pub fn changed_sections(old: &Value, new: &Value) -> Vec<String> {
+    let empty = serde_json::Map::new();
+    let (old, new) = (
+        old.as_object().unwrap_or(&empty),
+        new.as_object().unwrap_or(&empty),
+    );
+    let keys: std::collections::BTreeSet<&String> = old.keys().chain(new.keys()).collect();
+    keys.into_iter()
+        .filter(|k| old.get(*k) != new.get(*k))
+        .cloned()
+        .collect()
+}
+
+/// `publish`: stores the checked `text` under `id` only if the stored
+/// document differs, conditional on the revision it compared with (a
+/// concurrent write fails it rather than being overwritten). With `dry_run`,
+/// only says what it would do.
+pub async fn publish(
+    store: &resume::Store,
+    id: &model::resume::ResumeId,
+    text: &str,
+    dry_run: bool,
+) -> anyhow::Result<Outcome> {
+    let doc = checked(text)?;
+    let current = store
+        .current(id)
+        .await
+        .map_err(|e| anyhow::anyhow!("cannot read resume '{id}': {e}"))?;
+    let (outcome, expected) = match current {
+        None => (Outcome::Created, resume::store::Expected::Absent),
+        Some(stored) if stored.doc == doc => return Ok(Outcome::Unchanged),
+        Some(stored) => (
+            Outcome::Updated(changed_sections(&stored.doc, &doc)),
+            resume::store::Expected::Revision(stored.revision),
+        ),
+    };
+    if !dry_run {
+        store
+            .put_if(id, &doc, expected)
+            .await
+            .map_err(|e| anyhow::anyhow!("cannot store resume '{id}': {e}"))?;
+    }
+    Ok(outcome)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn changed_sections_names_added_removed_and_changed_keys() {
+        let old = json!({"basics": {"name": "A"}, "work": [], "skills": [1]});
+        let new = json!({"basics": {"name": "B"}, "work": [], "awards": []});
+        assert_eq!(changed_sections(&old, &new), ["awards", "basics", "skills"]);
+        assert!(changed_sections(&new, &new).is_empty());
+    }
+
+    #[test]
+    fn violations_are_reported_with_pointer_line_and_column() {
+        let text = "{\n  \"basics\": {\"email\": \"x\"}\n}";
+        let err = checked(text).unwrap_err().to_string();
+        assert!(err.starts_with("/basics/email: "), "{err}");
+        assert!(err.ends_with("(line 2, column 23)"), "{err}");
+        let Err(e) = model::resume::parse(text) else {
+            panic!("expected violations")
+        };
+        let out = lines(text, &e);
+        assert!(out[0].starts_with("/basics/email: "), "{out:?}");
+        assert!(out[0].ends_with("(line 2, column 23)"), "{out:?}");
+    }
+
+    #[test]
+    fn validate_files_fails_on_any_invalid_or_unreadable_file() {
+        let dir = std::env::temp_dir().join(format!("owner-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let good = dir.join("good.json");
+        let bad = dir.join("bad.json");
+        std::fs::write(&good, r#"{"basics": {"name": "A"}}"#).unwrap();
+        std::fs::write(&bad, r#"{"basics": {"email": "x"}}"#).unwrap();
+        assert!(validate_files(std::slice::from_ref(&good)));
+        assert!(!validate_files(&[good.clone(), bad]));
+        assert!(!validate_files(&[dir.join("missing.json")]));
+        std::fs::remove_dir_all(dir).unwrap();
+    }
+}
