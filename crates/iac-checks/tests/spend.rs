@@ -16,8 +16,10 @@
 //!   expired one (1 write);
 //! - `GET /visitorcount/stats`: up to `MAX_STATS_DAYS` day items read by
 //!   `BatchGetItem`, eventually consistent (half a unit each);
-//! - `GET /resume`, `/resume/{id}`: one eventually consistent `GetItem` of a
-//!   document of up to 16 KB (4 × 4 KB, half a unit each);
+//! - `GET /resume`, `/resume/{id}`: one strongly consistent `GetItem` of a
+//!   document of up to 16 KB (4 × 4 KB, a unit each); the owner's signed
+//!   `PUT` (that read, then a put of 16 units) and `DELETE` (16 units),
+//!   throttled to a burst of 2 each;
 //! - the manager's routes: SigV4 callers only (the owner), capped per
 //!   second at one strongly consistent 1 MB `Scan` page twice over (512) and
 //!   one 400 KB item written (400), not per request rate.
@@ -47,7 +49,9 @@ const RESUME_DOC_BYTES: usize = 16 * 1024;
 /// counted before it ships.
 fn units_of(table: &str, method: &str, path: &str) -> Option<Units> {
     let stats_reads = (f64::from(MAX_STATS_DAYS) * 0.5).ceil();
-    let resume_reads = (RESUME_DOC_BYTES as f64 / 4096.0).ceil() * 0.5;
+    // Strongly consistent (a read after a write sees it): a unit per 4 KB.
+    let resume_reads = (RESUME_DOC_BYTES as f64 / 4096.0).ceil();
+    let resume_writes = (RESUME_DOC_BYTES as f64 / 1024.0).ceil();
     if method == "OPTIONS" {
         return Some(Units::default()); // preflights touch no table
     }
@@ -59,6 +63,10 @@ fn units_of(table: &str, method: &str, path: &str) -> Option<Units> {
         ("SaltsTable", "GET", "/visitorcount") => units(1.0, 2.0),
         ("SaltsTable", "GET", "/visitorcount/stats") => Units::default(),
         ("ResumeTable", "GET", "/resume" | "/resume/{id}") => units(resume_reads, 0.0),
+        // The owner's signed writes: the stored revision read, then the
+        // conditional put; a delete is sized by the item it removes.
+        ("ResumeTable", "PUT", "/resume/{id}") => units(resume_reads, resume_writes),
+        ("ResumeTable", "DELETE", "/resume/{id}") => units(0.0, resume_writes),
         // Capped per second, not per request ([`fixed_units`]).
         ("ManagerTable", _, _) => Units::default(),
         _ => return None,
