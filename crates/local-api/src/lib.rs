@@ -4,6 +4,7 @@
 //! environment variables, with defaults that suit `make dev`.
 
 pub mod iam;
+pub mod seed;
 
 use std::net::SocketAddr;
 
@@ -135,7 +136,8 @@ pub async fn ensure_tables(settings: &Settings, client: &Client) -> anyhow::Resu
     Ok(())
 }
 
-/// Reads a JSON Resume file, checks it, and stores it under `id`.
+/// Checks a JSON Resume document and stores it under `id`, replacing what
+/// is there (tests and the local stacks; `local-api seed` uses [`seed::seed_file`]).
 /// Returns the resume's name for the caller's message.
 pub async fn seed(client: Client, table: &str, id: &str, json: &str) -> anyhow::Result<String> {
     let id = ResumeId::parse(id).context("invalid resume id")?;

@@ -27,10 +27,13 @@ fn a_file_that_is_not_a_json_resume_is_refused_with_a_clear_message() {
             "[\"not\", \"an object\"]",
             "the top level must be an object",
         ),
-        (r#"{"basics": "Jane"}"#, "at basics"),
+        (
+            r#"{"basics": "Jane"}"#,
+            ":1:17: not a JSON Resume document: at /basics: invalid type",
+        ),
         (
             r#"{"skills": [{"keywords": "rust"}]}"#,
-            "skills[0].keywords",
+            "at /skills/0/keywords",
         ),
         ("{\"basics\": ", "not valid JSON"),
     ] {
@@ -43,6 +46,35 @@ fn a_file_that_is_not_a_json_resume_is_refused_with_a_clear_message() {
         );
         assert!(stderr.contains(expected), "{doc}: {stderr}");
     }
+}
+
+/// The message names the value's line and column in the file as written
+/// (it once said "line 1 column 1914" for a value on line 35) and its JSON
+/// pointer.
+#[test]
+fn a_bad_value_is_located_in_the_owners_file() {
+    let mut doc: serde_json::Value =
+        serde_json::from_str(include_str!("../../../data/resume.json")).unwrap();
+    doc["work"][1]["startDate"] = serde_json::json!(2019);
+    let text = serde_json::to_string_pretty(&doc).unwrap();
+    let line = text
+        .lines()
+        .position(|l| l.contains("\"startDate\": 2019"))
+        .unwrap()
+        + 1;
+    assert!(line > 30, "the bad value should be far from line 1");
+    let out = seed(&text);
+    assert!(!out.status.success());
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains(&format!(".json:{line}:")),
+        "line {line} expected: {stderr}"
+    );
+    assert!(
+        stderr.contains("at /work/1/startDate: invalid type: integer"),
+        "{stderr}"
+    );
+    assert!(!stderr.contains("line 1 column"), "{stderr}");
 }
 
 #[test]

@@ -1,0 +1,215 @@
+//! `local-api seed`: checks an owner's JSON Resume file and stores it, without
+//! ever replacing a different stored document unless asked to.
+//!
+//! Errors point into the file as written: `FILE:LINE:COLUMN`, the JSON pointer
+//! of the bad value, and what is wrong with it.
+
+use std::path::Path;
+
+use anyhow::{bail, Context};
+use aws_sdk_dynamodb::Client;
+use model::resume::{Resume, ResumeId};
+use serde_json::Value;
+
+/// What to do when the table already holds a different document under the id.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum IfDifferent {
+    /// Fail, naming the flags that would go on (the default).
+    Refuse,
+    /// Leave the stored document as it is and succeed (`make dev`).
+    Keep,
+    /// Overwrite it.
+    Replace,
+}
+
+/// What [`seed_file`] did.
+#[derive(Debug, PartialEq, Eq)]
+pub enum Seeded {
+    /// Nothing was stored under the id; now the file is.
+    Stored { name: String },
+    /// The same document is stored already; nothing was written.
+    Unchanged { name: String },
+    /// A different document was stored; the file replaced it.
+    Replaced { name: String, old: String },
+    /// A different document is stored and was left alone.
+    Kept { name: String, stored: String },
+}
+
+/// Reads and checks `file` (see [`check`]), then stores it under `id` in
+/// `table` as `if_different` says.
+pub async fn seed_file(
+    client: Client,
+    table: &str,
+    id: &str,
+    file: &Path,
+    if_different: IfDifferent,
+) -> anyhow::Result<Seeded> {
+    let id = ResumeId::parse(id).context("invalid resume id")?;
+    let text =
+        std::fs::read_to_string(file).with_context(|| format!("cannot read {}", file.display()))?;
+    let (doc, resume) = check(&file.display().to_string(), &text)?;
+    let name = name_of(&resume);
+    let store = resume::Store::new(client, table);
+    let stored = store
+        .get(&id)
+        .await
+        .map_err(|e| anyhow::anyhow!("cannot read resume '{id}' from table {table}: {e}"))?;
+    let outcome = match stored {
+        None => Seeded::Stored { name },
+        Some(stored) if stored == doc => return Ok(Seeded::Unchanged { name }),
+        Some(stored) => {
+            let old = model::resume::validate(&stored)
+                .map(|r| name_of(&r))
+                .unwrap_or_else(|_| "not a JSON Resume document".into());
+            match if_different {
+                IfDifferent::Keep => return Ok(Seeded::Kept { name, stored: old }),
+                IfDifferent::Replace => Seeded::Replaced { name, old },
+                IfDifferent::Refuse => bail!(
+                    "table {table} already holds a different resume under '{id}' ({old}); \
+                     nothing was written. Pass --replace to overwrite it with {}, \
+                     or --id to store the file under another id",
+                    file.display()
+                ),
+            }
+        }
+    };
+    store.put(&id, &doc).await?;
+    Ok(outcome)
+}
+
+fn name_of(resume: &Resume) -> String {
+    resume
+        .basics
+        .as_ref()
+        .and_then(|b| b.name.clone())
+        .unwrap_or_else(|| "no basics.name".into())
+}
+
+/// Parses `text` (the file `file`, named in messages) and checks that it is a
+/// JSON Resume document. A failure names `FILE:LINE:COLUMN` in the text as
+/// written and, for a bad value, its JSON pointer.
+pub fn check(file: &str, text: &str) -> anyhow::Result<(Value, Resume)> {
+    let doc: Value = serde_json::from_str(text).map_err(|e| {
+        anyhow::anyhow!(
+            "{file}:{}:{}: not valid JSON: {}",
+            e.line(),
+            e.column(),
+            message_of(&e)
+        )
+    })?;
+    match model::resume::validate(&doc) {
+        Ok(resume) => Ok((doc, resume)),
+        Err(whole) if !doc.is_object() => {
+            bail!("{file}: not a JSON Resume document: {whole}")
+        }
+        Err(whole) => Err(match locate(text) {
+            Some(Located {
+                pointer,
+                line,
+                column,
+                message,
+            }) => anyhow::anyhow!(
+                "{file}:{line}:{column}: not a JSON Resume document: at {pointer}: {message}"
+            ),
+            None => anyhow::anyhow!("{file}: not a JSON Resume document: {whole}"),
+        }),
+    }
+}
+
+/// Where in the text as written a document stops being a JSON Resume.
+#[derive(Debug, PartialEq, Eq)]
+struct Located {
+    pointer: String,
+    line: usize,
+    column: usize,
+    message: String,
+}
+
+/// Deserializes the text itself (not a re-serialized copy, whose positions
+/// would all be on line 1), tracking the path of the value that fails.
+fn locate(text: &str) -> Option<Located> {
+    let mut de = serde_json::Deserializer::from_str(text);
+    let err = serde_path_to_error::deserialize::<_, Resume>(&mut de).err()?;
+    let inner = err.inner();
+    if inner.line() == 0 {
+        return None;
+    }
+    Some(Located {
+        pointer: pointer(err.path()),
+        line: inner.line(),
+        column: inner.column(),
+        message: message_of(inner),
+    })
+}
+
+/// serde_json's message without its " at line L column C" suffix.
+fn message_of(e: &serde_json::Error) -> String {
+    let text = e.to_string();
+    let suffix = format!(" at line {} column {}", e.line(), e.column());
+    text.strip_suffix(&suffix).unwrap_or(&text).to_owned()
+}
+
+/// The RFC 6901 JSON pointer of a serde path (`/work/0/startDate`), or
+/// "the top level" for the whole document (pointer `""`).
+fn pointer(path: &serde_path_to_error::Path) -> String {
+    use serde_path_to_error::Segment;
+    let pointer: String = path
+        .iter()
+        .map(|segment| match segment {
+            Segment::Seq { index } => format!("/{index}"),
+            Segment::Map { key } => format!("/{}", key.replace('~', "~0").replace('/', "~1")),
+            Segment::Enum { variant } => format!("/{variant}"),
+            Segment::Unknown => "/?".to_owned(),
+        })
+        .collect();
+    if pointer.is_empty() {
+        "the top level".to_owned()
+    } else {
+        pointer
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_bad_value_is_located_in_the_file_as_written() {
+        let text = "{\n  \"basics\": {\"name\": \"Ada\"},\n  \"work\": [\n    {\n      \"name\": \"X\",\n      \"startDate\": 2021\n    }\n  ]\n}\n";
+        let err = check("me.json", text).unwrap_err().to_string();
+        assert!(err.starts_with("me.json:6:"), "{err}");
+        assert!(err.contains("at /work/0/startDate: invalid type"), "{err}");
+        assert!(!err.contains("line 1 column"), "{err}");
+    }
+
+    #[test]
+    fn pointers_name_keys_and_indexes() {
+        let text = "{\"basics\": {\"profiles\": [{}, {\"url\": 1}]}}";
+        let err = check("f", text).unwrap_err().to_string();
+        assert!(err.contains("at /basics/profiles/1/url:"), "{err}");
+        let located = locate("{\"skills\": [{\"keywords\": \"rust\"}]}").unwrap();
+        assert_eq!(located.pointer, "/skills/0/keywords");
+        assert_eq!((located.line, located.column), (1, 31)); // the value's last character
+    }
+
+    #[test]
+    fn syntax_errors_name_line_and_column() {
+        let err = check(
+            "f.json",
+            "{\n  \"basics\": {\n    \"name\": \"Ada\",\n  }\n}",
+        )
+        .unwrap_err()
+        .to_string();
+        assert!(err.starts_with("f.json:4:3: not valid JSON: "), "{err}");
+        assert!(!err.contains(" at line "), "{err}");
+    }
+
+    #[test]
+    fn a_valid_document_passes() {
+        let (doc, resume) = check("f", "{\"basics\": {\"name\": \"Ada\"}}").unwrap();
+        assert_eq!(doc["basics"]["name"], "Ada");
+        assert_eq!(name_of(&resume), "Ada");
+        let err = check("f", "[1]").unwrap_err().to_string();
+        assert!(err.contains("the top level"), "{err}");
+    }
+}
