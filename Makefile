@@ -20,7 +20,7 @@ export PATH := $(CURDIR)/$(VENV_BIN):$(PATH)
 help: ## List the targets
 	@grep -hE '^[a-zA-Z_-]+:.*?## ' $(MAKEFILE_LIST) | awk -F':.*?## ' '{printf "  make %-14s %s\n", $$1, $$2}'
 
-dev: deps ## Run the API on http://127.0.0.1:3000 against a persistent DynamoDB Local
+dev: deps ## The API, DynamoDB Local (data kept) and the example site on 3000/8000/8080, or free ports if taken; prints every URL
 	@scripts/dev.sh
 
 test: deps lint unit iac-check integration dev-smoke actionlint deploy-role-check rehearse-staging newman browser-test schemathesis ## Everything CI runs: fmt, clippy, unit and integration tests
