@@ -12,7 +12,7 @@ export PATH := $(CURDIR)/$(VENV_BIN):$(PATH)
 
 .PHONY: dev-smoke fuzz schemathesis
 .PHONY: build sam-local sam-local-test iac-check
-.PHONY: browser-test
+.PHONY: browser-test site
 .PHONY: bench
 .PHONY: actionlint deploy-role-check smoke seed deploy rehearse-staging
 .PHONY: help dev test lint fmt unit integration deps venv clean newman
@@ -75,7 +75,8 @@ clean: ## Remove build output and local state (keeps node_modules)
 
 actionlint: venv ## Lint .github/workflows (actionlint, with shellcheck on run: blocks)
 	$(VENV_BIN)/actionlint -shellcheck $(CURDIR)/$(VENV_BIN)/shellcheck
-	$(VENV_BIN)/shellcheck -x scripts/stack-outputs.sh scripts/lib/*.sh scripts/sam-local.sh scripts/sam-local-test.sh .github/scripts/*.sh
+	$(VENV_BIN)/shellcheck -x scripts/stack-outputs.sh scripts/lib/*.sh scripts/sam-local.sh scripts/sam-local-test.sh .github/scripts/*.sh \
+		scripts/dev.sh scripts/dev-smoke.sh scripts/newman.sh scripts/browser-test.sh
 
 deploy-role-check: venv ## cfn-lint deploy/github-oidc-role.yaml (the GitHub OIDC deploy roles)
 	$(VENV_BIN)/cfn-lint deploy/github-oidc-role.yaml
@@ -107,8 +108,12 @@ newman: deps ## The Postman collection (postman/) under newman: against BASE_URL
 
 # --- The visitor counter's browser test (tests/browser) ----------------------
 
-browser-test: deps ## Headless Chromium (Debian's, installed if missing) checks examples/frontend's counter and CORS
+browser-test: deps ## Headless Chromium (Debian's, installed if missing) checks examples/frontend: every resume section, the counter, CORS
 	scripts/browser-test.sh
+
+SITE_DIR ?= dist/site
+site: ## The example site for any static host, config.js from API_URL=... or CONFIG_ENV's stack outputs (RESUME_ID optional) into SITE_DIR
+	SITE_DIR="$(SITE_DIR)" CONFIG_ENV="$(if $(API_URL),,$(CONFIG_ENV))" scripts/site.sh
 
 # --- template.yaml: checks, sam build, sam local (README "Deploy") ------------
 

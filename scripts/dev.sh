@@ -83,9 +83,9 @@ export AWS_ENDPOINT_URL_DYNAMODB="http://127.0.0.1:${DDB_PORT}"
 # --- the example frontend -------------------------------------------------
 # Its /config.js is $DEV_DIR/frontend-config.js (the API URL), written below.
 start_frontend() {
-    local -a port=(--port "${FRONTEND_PORT:-8080}")
-    [ -n "${FRONTEND_PORT:-}" ] || port+=(--or-free-port)
-    node scripts/serve-frontend.mjs --host 127.0.0.1 "${port[@]}" --dir examples/frontend \
+    local -a listen=(--port "${FRONTEND_PORT:-8080}")
+    [ -n "${FRONTEND_PORT:-}" ] || listen+=(--or-free-port)
+    node scripts/serve-frontend.mjs --host 127.0.0.1 "${listen[@]}" --dir examples/frontend \
         --config "$DEV_DIR/frontend-config.js" >"$DEV_DIR/frontend.log" 2>&1 &
     FRONTEND_PID=$!
     local _
