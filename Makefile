@@ -112,7 +112,7 @@ browser-test: deps ## Headless Chromium (Debian's, installed if missing) checks 
 	scripts/browser-test.sh
 
 SITE_DIR ?= dist/site
-site: ## The example site for any static host, config.js from API_URL=... or CONFIG_ENV's stack outputs (RESUME_ID optional) into SITE_DIR
+site: $(if $(API_URL),,venv) ## The example site for any static host, config.js from API_URL=... or CONFIG_ENV's stack outputs (RESUME_ID optional) into SITE_DIR
 	SITE_DIR="$(SITE_DIR)" CONFIG_ENV="$(if $(API_URL),,$(CONFIG_ENV))" scripts/site.sh
 
 # --- template.yaml: checks, sam build, sam local (README "Deploy") ------------

@@ -7,7 +7,8 @@
 # Ports: API_PORT, DDB_PORT and FRONTEND_PORT choose them (an error if taken).
 # Unset, the defaults 3000, 8000 and 8080 are used when free, else free ports.
 # Every URL is printed, and written to $DEV_DIR/env (DEV_API_URL,
-# DEV_FRONTEND_URL, DEV_DYNAMODB_URL) for `set -a; . .dev/env; set +a`.
+# DEV_FRONTEND_URL, DEV_DYNAMODB_URL, none with a trailing slash; the site's
+# URL is its origin) for `set -a; . .dev/env; set +a`.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -102,6 +103,9 @@ start_frontend() {
 FRONTEND_URL=""
 start_frontend
 FRONTEND_ORIGIN="${FRONTEND_URL%/}"
+if [ -z "${FRONTEND_PORT:-}" ] && [ "${FRONTEND_ORIGIN##*:}" != 8080 ]; then
+    say "port 8080 is taken: the site goes on a free port (FRONTEND_PORT=N chooses one)" >&2
+fi
 FRONTEND_PORT="${FRONTEND_ORIGIN##*:}"
 # The example frontend's origins are allow-listed unless ALLOWED_ORIGINS says otherwise.
 export ALLOWED_ORIGINS="${ALLOWED_ORIGINS-http://localhost:${FRONTEND_PORT},http://127.0.0.1:${FRONTEND_PORT}}"
@@ -136,7 +140,7 @@ else
 fi
 echo "window.RESUME_CONFIG = { api: \"$API_URL\" };" >"$DEV_DIR/frontend-config.js"
 printf 'DEV_API_URL=%s\nDEV_FRONTEND_URL=%s\nDEV_DYNAMODB_URL=%s\n' \
-    "$API_URL" "$FRONTEND_URL" "$AWS_ENDPOINT_URL_DYNAMODB" >"$DEV_DIR/env"
+    "$API_URL" "$FRONTEND_ORIGIN" "$AWS_ENDPOINT_URL_DYNAMODB" >"$DEV_DIR/env"
 
 sign="--aws-sigv4 aws:amz:${LOCAL_IAM_REGION:-us-east-1}:execute-api --user ${LOCAL_IAM_ACCESS_KEY_ID:-local}:${LOCAL_IAM_SECRET_ACCESS_KEY:-local}"
 cat <<EOF
