@@ -11,7 +11,8 @@
 #     with --replace, and calls an unchanged one a no-op;
 #   - Ctrl-C (SIGINT) stops it quietly with exit 0, and everything it started
 #     is gone;
-#   - started again on the same data, it keeps the owner's resume and says so.
+#   - started again on the same data, it keeps the owner's resume and says so;
+#   - an explicit port that is taken (API_PORT=3000) fails, saying why.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -135,10 +136,12 @@ import json, sys
 got, want = (json.load(open(p)) for p in sys.argv[1:3])
 assert got == want
 PY
-curl -sf "$FRONTEND_URL/" | grep -q '<html' || fail "no page at $FRONTEND_URL"
-curl -sf "$FRONTEND_URL/config.js" | grep -qF "$API_URL" || fail "the page's config.js does not name $API_URL"
-curl -sf -H "Origin: $FRONTEND_URL" -A 'Mozilla/5.0 (X11; Linux x86_64) Firefox/128.0' "$API_URL/visitorcount" |
-    grep -q '"counted":true' || fail "a view from the printed site's origin was not counted"
+# (Into files first: grep -q ends a pipe early, and pipefail would count that.)
+curl -sf -o "$WORK/page.html" "$FRONTEND_URL/" && grep -q '<html' "$WORK/page.html" || fail "no page at $FRONTEND_URL"
+curl -sf -o "$WORK/config.js" "$FRONTEND_URL/config.js" && grep -qF "$API_URL" "$WORK/config.js" ||
+    fail "the page's config.js does not name $API_URL"
+curl -sf -o "$WORK/view.json" -H "Origin: $FRONTEND_URL" -A 'Mozilla/5.0 (X11; Linux x86_64) Firefox/128.0' "$API_URL/visitorcount" &&
+    grep -q '"counted":true' "$WORK/view.json" || fail "a view from the printed site's origin was not counted"
 [ "$(curl -s -o /dev/null -w '%{http_code}' "$DDB_URL")" != 418 ] || fail "$DDB_URL is a port holder, not DynamoDB Local"
 grep -q "seeded resume 'example' (.*) from data/resume.json into table resume-local" "$WORK/dev1.log" ||
     fail "make dev did not say what it seeded"
@@ -177,4 +180,10 @@ grep -q "kept resume 'example' (Owner Of This Machine) .*differs from data/resum
 [ "$(curl -sf "$API_URL/resume" | python3 -c 'import json,sys; print(json.load(sys.stdin)["basics"]["name"])')" = "Owner Of This Machine" ] ||
     fail "make dev overwrote the owner's resume"
 stop_dev "$WORK/dev2.log"
-echo "dev-smoke: a second make dev kept the owner's resume; all passed"
+echo "dev-smoke: a second make dev kept the owner's resume"
+
+# --- an explicit port that is taken is an error, and nothing is left running --
+API_PORT=3000 scripts/dev.sh >"$WORK/dev3.log" 2>&1 </dev/null && fail "API_PORT=3000 (taken) did not fail"
+grep -q "cannot listen on 127.0.0.1:3000" "$WORK/dev3.log" || fail "API_PORT=3000 (taken) did not say why"
+[ ! -f "$DEV_DIR/dynamodb-local.pid" ] || fail "DynamoDB Local was left running after a failed start"
+echo "dev-smoke: API_PORT=3000, taken, fails and says why; all passed"
