@@ -56,7 +56,7 @@ pub async fn seed_file(
         .map_err(|e| anyhow::anyhow!("cannot read resume '{id}' from table {table}: {e}"))?;
     let outcome = match stored {
         None => Seeded::Stored { name },
-        Some(stored) if stored == doc => return Ok(Seeded::Unchanged { name }),
+        Some(stored) if same_document(&stored, &doc) => return Ok(Seeded::Unchanged { name }),
         Some(stored) => {
             let old = model::resume::validate(&stored)
                 .map(|r| name_of(&r))
@@ -75,6 +75,41 @@ pub async fn seed_file(
     };
     store.put(&id, &doc).await?;
     Ok(outcome)
+}
+
+/// Equal documents, numbers compared by value: DynamoDB keeps a number's
+/// value and digits, not its spelling (`1.50` may come back as `1.5`).
+fn same_document(a: &Value, b: &Value) -> bool {
+    match (a, b) {
+        (Value::Number(x), Value::Number(y)) => same_number(&x.to_string(), &y.to_string()),
+        (Value::Array(x), Value::Array(y)) => {
+            x.len() == y.len() && x.iter().zip(y).all(|(p, q)| same_document(p, q))
+        }
+        (Value::Object(x), Value::Object(y)) => {
+            x.len() == y.len()
+                && x.iter()
+                    .all(|(k, p)| y.get(k).is_some_and(|q| same_document(p, q)))
+        }
+        _ => a == b,
+    }
+}
+
+/// The same text, or the same value where an `f64` holds it exactly enough
+/// (at most 15 significant digits each, so 38-digit numbers are never
+/// rounded into equality).
+fn same_number(x: &str, y: &str) -> bool {
+    let digits = |t: &str| {
+        let mantissa = t.split(['e', 'E']).next().unwrap_or(t);
+        mantissa
+            .trim_start_matches(['-', '0', '.'])
+            .chars()
+            .filter(char::is_ascii_digit)
+            .count()
+    };
+    x == y
+        || (digits(x) <= 15
+            && digits(y) <= 15
+            && matches!((x.parse::<f64>(), y.parse::<f64>()), (Ok(p), Ok(q)) if p == q))
 }
 
 fn name_of(resume: &Resume) -> String {
@@ -202,6 +237,33 @@ mod tests {
         .to_string();
         assert!(err.starts_with("f.json:4:3: not valid JSON: "), "{err}");
         assert!(!err.contains(" at line "), "{err}");
+    }
+
+    #[test]
+    fn documents_are_the_same_when_only_number_spelling_differs() {
+        let parse = |t: &str| serde_json::from_str::<Value>(t).unwrap();
+        let a = parse(r#"{"education": [{"gpa": 3.80, "x": [1e2, "a"]}]}"#);
+        let b = parse(r#"{"education": [{"gpa": 3.8, "x": [100, "a"]}]}"#);
+        assert!(same_document(&a, &b));
+        assert!(!same_document(
+            &a,
+            &parse(r#"{"education": [{"gpa": 3.9, "x": [100, "a"]}]}"#)
+        ));
+        assert!(!same_document(
+            &a,
+            &parse(r#"{"education": [{"gpa": 3.8, "x": [100]}]}"#)
+        ));
+        assert!(!same_document(
+            &a,
+            &parse(r#"{"education": [{"gpa": 3.8, "x": [100, "a"]}], "y": 1}"#)
+        ));
+        // Beyond f64's precision only the same digits are the same number.
+        let big = parse("12345678901234567890123456789012345678");
+        assert!(!same_document(
+            &big,
+            &parse("12345678901234567890123456789012345679")
+        ));
+        assert!(same_document(&big, &big.clone()));
     }
 
     #[test]
