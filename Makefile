@@ -76,7 +76,7 @@ clean: ## Remove build output and local state (keeps node_modules)
 actionlint: venv ## Lint .github/workflows (actionlint, with shellcheck on run: blocks)
 	$(VENV_BIN)/actionlint -shellcheck $(CURDIR)/$(VENV_BIN)/shellcheck
 	$(VENV_BIN)/shellcheck -x scripts/stack-outputs.sh scripts/lib/*.sh scripts/sam-local.sh scripts/sam-local-test.sh .github/scripts/*.sh \
-		scripts/dev.sh scripts/dev-smoke.sh scripts/newman.sh scripts/browser-test.sh
+		scripts/dev.sh scripts/dev-smoke.sh scripts/newman.sh scripts/browser-test.sh scripts/site.sh
 
 deploy-role-check: venv ## cfn-lint deploy/github-oidc-role.yaml (the GitHub OIDC deploy roles)
 	$(VENV_BIN)/cfn-lint deploy/github-oidc-role.yaml
