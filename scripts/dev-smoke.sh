@@ -26,8 +26,9 @@ dev_pid=""
 fail() {
     echo "dev-smoke: FAIL: $*" >&2
     if [ -n "$dev_pid" ] && ! kill -0 "$dev_pid" 2>/dev/null; then
-        wait "$dev_pid" 2>/dev/null
-        echo "dev.sh exited with status $?" >&2
+        local status=0
+        wait "$dev_pid" 2>/dev/null || status=$?
+        echo "dev.sh exited with status $status" >&2
     fi
     for f in "$WORK"/dev*.log "$DEV_DIR"/*.log "$DEV_DIR"/*.err; do
         [ -f "$f" ] && { echo "--- $f" >&2; tail -n 40 "$f" >&2; }
@@ -137,11 +138,13 @@ got, want = (json.load(open(p)) for p in sys.argv[1:3])
 assert got == want
 PY
 # (Into files first: grep -q ends a pipe early, and pipefail would count that.)
-curl -sf -o "$WORK/page.html" "$FRONTEND_URL/" && grep -q '<html' "$WORK/page.html" || fail "no page at $FRONTEND_URL"
-curl -sf -o "$WORK/config.js" "$FRONTEND_URL/config.js" && grep -qF "$API_URL" "$WORK/config.js" ||
-    fail "the page's config.js does not name $API_URL"
-curl -sf -o "$WORK/view.json" -H "Origin: $FRONTEND_URL" -A 'Mozilla/5.0 (X11; Linux x86_64) Firefox/128.0' "$API_URL/visitorcount" &&
-    grep -q '"counted":true' "$WORK/view.json" || fail "a view from the printed site's origin was not counted"
+curl -sf -o "$WORK/page.html" "$FRONTEND_URL/" || fail "no page at $FRONTEND_URL"
+grep -q '<html' "$WORK/page.html" || fail "no page at $FRONTEND_URL"
+curl -sf -o "$WORK/config.js" "$FRONTEND_URL/config.js" || fail "no config.js at $FRONTEND_URL"
+grep -qF "$API_URL" "$WORK/config.js" || fail "the page's config.js does not name $API_URL"
+curl -sf -o "$WORK/view.json" -H "Origin: $FRONTEND_URL" -A 'Mozilla/5.0 (X11; Linux x86_64) Firefox/128.0' "$API_URL/visitorcount" ||
+    fail "a view from the printed site's origin failed"
+grep -q '"counted":true' "$WORK/view.json" || fail "a view from the printed site's origin was not counted"
 [ "$(curl -s -o /dev/null -w '%{http_code}' "$DDB_URL")" != 418 ] || fail "$DDB_URL is a port holder, not DynamoDB Local"
 grep -q "seeded resume 'example' (.*) from data/resume.json into table resume-local" "$WORK/dev1.log" ||
     fail "make dev did not say what it seeded"
