@@ -86,8 +86,9 @@ export AWS_ENDPOINT_URL_DYNAMODB="http://127.0.0.1:${DDB_PORT}"
 start_frontend() {
     local -a listen=(--port "${FRONTEND_PORT:-8080}")
     [ -n "${FRONTEND_PORT:-}" ] || listen+=(--or-free-port)
+    : >"$DEV_DIR/frontend.log" # (as for api.log below)
     node scripts/serve-frontend.mjs --host 127.0.0.1 "${listen[@]}" --dir examples/frontend \
-        --config "$DEV_DIR/frontend-config.js" >"$DEV_DIR/frontend.log" 2>&1 &
+        --config "$DEV_DIR/frontend-config.js" >>"$DEV_DIR/frontend.log" 2>&1 &
     FRONTEND_PID=$!
     local _
     for _ in $(seq 1 100); do
@@ -114,7 +115,10 @@ export ALLOWED_ORIGINS="${ALLOWED_ORIGINS-http://localhost:${FRONTEND_PORT},http
 # Starts local-api on $1 (port 0: the kernel picks one); sets API_URL, or
 # returns 1 when it could not listen there.
 start_api() {
-    LOCAL_API_ADDR="127.0.0.1:$1" "$LOCAL_API" serve >"$DEV_DIR/api.log" 2>&1 &
+    # Emptied here, not by the child's redirection, which may run after the
+    # loop below has read the previous run's address from the file.
+    : >"$DEV_DIR/api.log"
+    LOCAL_API_ADDR="127.0.0.1:$1" "$LOCAL_API" serve >>"$DEV_DIR/api.log" 2>&1 &
     API_PID=$!
     local _
     for _ in $(seq 1 600); do
