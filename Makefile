@@ -12,7 +12,7 @@ export PATH := $(CURDIR)/$(VENV_BIN):$(PATH)
 
 .PHONY: dev-smoke fuzz schemathesis
 .PHONY: build sam-local sam-local-test iac-check
-.PHONY: browser-test
+.PHONY: browser-test site
 .PHONY: bench
 .PHONY: actionlint deploy-role-check smoke seed deploy rehearse-staging rehearse-deploy resume-validate resume-publish
 .PHONY: help dev test lint fmt unit integration deps venv clean newman
@@ -20,7 +20,7 @@ export PATH := $(CURDIR)/$(VENV_BIN):$(PATH)
 help: ## List the targets
 	@grep -hE '^[a-zA-Z_-]+:.*?## ' $(MAKEFILE_LIST) | awk -F':.*?## ' '{printf "  make %-14s %s\n", $$1, $$2}'
 
-dev: deps ## Run the API on http://127.0.0.1:3000 against a persistent DynamoDB Local
+dev: deps ## The API, DynamoDB Local (data kept) and the example site on 3000/8000/8080, or free ports if taken; prints every URL
 	@scripts/dev.sh
 
 test: deps lint unit iac-check integration dev-smoke actionlint deploy-role-check rehearse-staging rehearse-deploy newman browser-test schemathesis deny ## Everything CI runs: fmt, clippy, unit and integration tests
@@ -76,7 +76,8 @@ clean: ## Remove build output and local state (keeps node_modules)
 actionlint: venv ## Lint .github/workflows (actionlint, with shellcheck on run: blocks)
 	$(VENV_BIN)/actionlint -shellcheck $(CURDIR)/$(VENV_BIN)/shellcheck
 	$(VENV_BIN)/shellcheck -x scripts/stack-outputs.sh scripts/lib/*.sh scripts/sam-local.sh scripts/sam-local-test.sh .github/scripts/*.sh \
-		scripts/build-artifact.sh scripts/deploy.sh scripts/rehearse-deploy.sh
+		scripts/build-artifact.sh scripts/deploy.sh scripts/rehearse-deploy.sh \
+		scripts/dev.sh scripts/dev-smoke.sh scripts/newman.sh scripts/browser-test.sh scripts/site.sh
 
 deploy-role-check: venv ## cfn-lint deploy/github-oidc-role.yaml; its execution role against every handler permission; scripts/tests
 	$(VENV_BIN)/cfn-lint deploy/github-oidc-role.yaml
@@ -131,8 +132,12 @@ newman: deps ## The Postman collection (postman/) under newman: against BASE_URL
 
 # --- The visitor counter's browser test (tests/browser) ----------------------
 
-browser-test: deps ## Headless Chromium (Debian's, installed if missing) checks examples/frontend's counter and CORS
+browser-test: deps ## Headless Chromium (Debian's, installed if missing) checks examples/frontend: every resume section, the counter, CORS
 	scripts/browser-test.sh
+
+SITE_DIR ?= dist/site
+site: $(if $(API_URL),,venv) ## The example site for any static host, config.js from API_URL=... or CONFIG_ENV's stack outputs (RESUME_ID optional) into SITE_DIR
+	SITE_DIR="$(SITE_DIR)" CONFIG_ENV="$(if $(API_URL),,$(CONFIG_ENV))" scripts/site.sh
 
 # --- template.yaml: checks, sam build, sam local (README "Deploy") ------------
 

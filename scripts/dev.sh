@@ -1,60 +1,170 @@
 #!/usr/bin/env bash
-# `make dev`: DynamoDB Local with data kept in .dev/dynamodb, the example resume
-# seeded, the local API on 127.0.0.1:3000 and the visitor counter's example
-# frontend on 127.0.0.1:8080. Ctrl-C stops them all.
+# `make dev`: DynamoDB Local with data kept in .dev/dynamodb, data/resume.json
+# seeded (a different resume already stored under the id is kept), the local
+# API, and the example frontend (examples/frontend). Ctrl-C stops them all and
+# exits 0.
+#
+# Ports: API_PORT, DDB_PORT and FRONTEND_PORT choose them (an error if taken).
+# Unset, the defaults 3000, 8000 and 8080 are used when free, else free ports.
+# Every URL is printed, and written to $DEV_DIR/env (DEV_API_URL,
+# DEV_FRONTEND_URL, DEV_DYNAMODB_URL, none with a trailing slash; the site's
+# URL is its origin) for `set -a; . .dev/env; set +a`.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-DDB_PORT="${DDB_PORT:-8000}"
-API_PORT="${API_PORT:-3000}"
-FRONTEND_PORT="${FRONTEND_PORT:-8080}"
 DEV_DIR="${DEV_DIR:-.dev}"
 PID_FILE="$DEV_DIR/dynamodb-local.pid"
+TARGET_DIR="${CARGO_TARGET_DIR:-target}"
+DDB="$TARGET_DIR/debug/dynamodb-local"
+LOCAL_API="$TARGET_DIR/debug/local-api"
+RESUME_FILE="${RESUME_FILE:-data/resume.json}"
 
-export AWS_ENDPOINT_URL_DYNAMODB="http://127.0.0.1:${DDB_PORT}"
 # DynamoDB Local accepts any credentials; these keep real ones out of play.
 export AWS_ACCESS_KEY_ID=local AWS_SECRET_ACCESS_KEY=local AWS_SESSION_TOKEN='' AWS_REGION="${AWS_REGION:-us-east-1}"
 unset AWS_PROFILE
-export LOCAL_API_ADDR="127.0.0.1:${API_PORT}"
-# The example frontend's origin is allow-listed unless ALLOWED_ORIGINS says otherwise.
-export ALLOWED_ORIGINS="${ALLOWED_ORIGINS-http://localhost:${FRONTEND_PORT},http://127.0.0.1:${FRONTEND_PORT}}"
+
+say() { echo "make dev: $*"; }
+# Something accepts connections on 127.0.0.1:PORT.
+port_busy() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
 
 # cargo's own progress shows: a first build takes minutes.
-echo "Building local-api and the DynamoDB Local launcher (cargo build -p local-api -p testkit)..."
+say "building local-api and the DynamoDB Local launcher (cargo build -p local-api -p testkit)..."
 cargo build -p local-api -p testkit
-TARGET_DIR="${CARGO_TARGET_DIR:-target}"
-DDB="$TARGET_DIR/debug/dynamodb-local"
-
 mkdir -p "$DEV_DIR"
-"$DDB" start --port "$DDB_PORT" --pid-file "$PID_FILE" --db-path "$DEV_DIR/dynamodb" >/dev/null
+
 FRONTEND_PID=""
+API_PID=""
+DDB_STARTED=""
+# shellcheck disable=SC2329 # invoked by the traps
 cleanup() {
-    [ -z "$FRONTEND_PID" ] || kill "$FRONTEND_PID" 2>/dev/null || true
-    "$DDB" stop --pid-file "$PID_FILE" || true
+    trap - EXIT INT TERM
+    local pid
+    for pid in "$API_PID" "$FRONTEND_PID"; do
+        [ -z "$pid" ] || kill "$pid" 2>/dev/null || true
+    done
+    for pid in "$API_PID" "$FRONTEND_PID"; do
+        [ -z "$pid" ] || wait "$pid" 2>/dev/null || true
+    done
+    [ -z "$DDB_STARTED" ] || "$DDB" stop --pid-file "$PID_FILE" >/dev/null 2>&1 || true
+    rm -f "$DEV_DIR/env" "$DEV_DIR/frontend-config.js"
 }
-trap cleanup EXIT INT TERM
+trap cleanup EXIT
+# Ctrl-C (and a plain kill) is how make dev is meant to stop: quietly, exit 0.
+trap 'echo; say "stopped"; exit 0' INT TERM
 
-"$TARGET_DIR/debug/local-api" seed --file data/resume.json --create-table
+# --- DynamoDB Local -------------------------------------------------------
+start_dynamodb() {
+    local -a where=(--free-port)
+    if [ -n "${DDB_PORT:-}" ]; then
+        where=(--port "$DDB_PORT")
+    elif ! port_busy 8000; then
+        where=(--port 8000)
+    else
+        say "port 8000 is taken: DynamoDB Local goes on a free port (DDB_PORT=N chooses one)" >&2
+    fi
+    DDB_STARTED=1
+    if ! DDB_PORT="$("$DDB" start "${where[@]}" --pid-file "$PID_FILE" --db-path "$DEV_DIR/dynamodb" 2>"$DEV_DIR/dynamodb-start.err")"; then
+        # Taken between the check and Java's bind: take a free port instead.
+        if [ -z "${DDB_PORT:-}" ] && [ "${where[0]}" = --port ] && grep -q "in use\|could not bind" "$DEV_DIR/dynamodb-start.err"; then
+            DDB_PORT="$("$DDB" start --free-port --pid-file "$PID_FILE" --db-path "$DEV_DIR/dynamodb")"
+        else
+            cat "$DEV_DIR/dynamodb-start.err" >&2
+            exit 1
+        fi
+    fi
+}
+start_dynamodb
+export AWS_ENDPOINT_URL_DYNAMODB="http://127.0.0.1:${DDB_PORT}"
 
-echo
-echo "DynamoDB Local: $AWS_ENDPOINT_URL_DYNAMODB (data in $DEV_DIR/dynamodb)"
-echo "Try: curl -s http://127.0.0.1:${API_PORT}/resume"
-echo "     curl -i -H 'Origin: http://127.0.0.1:${FRONTEND_PORT}' -A 'Mozilla/5.0 (X11; Linux x86_64) Firefox/128.0' http://127.0.0.1:${API_PORT}/visitorcount"
-# The manager's routes need SigV4, as in AWS (IAM authorization).
-echo "The manager's routes (/dynamodbmanager, /items) need SigV4-signed requests:"
-echo "     access key ${LOCAL_IAM_ACCESS_KEY_ID:-local}, secret ${LOCAL_IAM_SECRET_ACCESS_KEY:-local}, region ${LOCAL_IAM_REGION:-us-east-1}, service execute-api"
-echo "     curl -s --aws-sigv4 aws:amz:${LOCAL_IAM_REGION:-us-east-1}:execute-api --user ${LOCAL_IAM_ACCESS_KEY_ID:-local}:${LOCAL_IAM_SECRET_ACCESS_KEY:-local} http://127.0.0.1:${API_PORT}/dynamodbmanager -d '{\"operation\": \"ping\"}'"
-# The visitor counter's example page (examples/frontend) on a second origin.
-FRONTEND_URL="http://127.0.0.1:${FRONTEND_PORT}/"
-[ "$API_PORT" = 3000 ] || FRONTEND_URL="${FRONTEND_URL}?api=http://127.0.0.1:${API_PORT}"
-if (exec 3<>"/dev/tcp/127.0.0.1/${FRONTEND_PORT}") 2>/dev/null; then
-    echo "Frontend: port ${FRONTEND_PORT} is busy, not serving examples/frontend (set FRONTEND_PORT)"
-else
-    node scripts/serve-frontend.mjs --host 127.0.0.1 --port "$FRONTEND_PORT" --dir examples/frontend >/dev/null &
+# --- the resume -----------------------------------------------------------
+# Says what it seeded, from which file, under which id; keeps a different
+# resume stored under that id (local-api seed --replace overwrites it).
+"$LOCAL_API" seed --file "$RESUME_FILE" --create-table --keep | sed 's/^/make dev: /'
+
+# --- the example frontend -------------------------------------------------
+# Its /config.js is $DEV_DIR/frontend-config.js (the API URL), written below.
+start_frontend() {
+    local -a listen=(--port "${FRONTEND_PORT:-8080}")
+    [ -n "${FRONTEND_PORT:-}" ] || listen+=(--or-free-port)
+    : >"$DEV_DIR/frontend.log" # (as for api.log below)
+    node scripts/serve-frontend.mjs --host 127.0.0.1 "${listen[@]}" --dir examples/frontend \
+        --config "$DEV_DIR/frontend-config.js" >>"$DEV_DIR/frontend.log" 2>&1 &
     FRONTEND_PID=$!
-    echo "Frontend (visitor counter example): ${FRONTEND_URL}"
+    local _
+    for _ in $(seq 1 100); do
+        FRONTEND_URL="$(sed -n 's/^serving .* on \(http:[^ ]*\)$/\1/p' "$DEV_DIR/frontend.log" | head -n 1)"
+        [ -z "$FRONTEND_URL" ] || return 0
+        kill -0 "$FRONTEND_PID" 2>/dev/null || break
+        sleep 0.1
+    done
+    cat "$DEV_DIR/frontend.log" >&2
+    say "the frontend did not start (FRONTEND_PORT=${FRONTEND_PORT:-8080})" >&2
+    exit 1
+}
+FRONTEND_URL=""
+start_frontend
+FRONTEND_ORIGIN="${FRONTEND_URL%/}"
+if [ -z "${FRONTEND_PORT:-}" ] && [ "${FRONTEND_ORIGIN##*:}" != 8080 ]; then
+    say "port 8080 is taken: the site goes on a free port (FRONTEND_PORT=N chooses one)" >&2
 fi
-echo
-# exec would skip the cleanup trap; run it as a child instead.
-"$TARGET_DIR/debug/local-api" serve &
-wait $!
+FRONTEND_PORT="${FRONTEND_ORIGIN##*:}"
+# The example frontend's origins are allow-listed unless ALLOWED_ORIGINS says otherwise.
+export ALLOWED_ORIGINS="${ALLOWED_ORIGINS-http://localhost:${FRONTEND_PORT},http://127.0.0.1:${FRONTEND_PORT}}"
+
+# --- the local API --------------------------------------------------------
+# Starts local-api on $1 (port 0: the kernel picks one); sets API_URL, or
+# returns 1 when it could not listen there.
+start_api() {
+    # Emptied here, not by the child's redirection, which may run after the
+    # loop below has read the previous run's address from the file.
+    : >"$DEV_DIR/api.log"
+    LOCAL_API_ADDR="127.0.0.1:$1" "$LOCAL_API" serve >>"$DEV_DIR/api.log" 2>&1 &
+    API_PID=$!
+    local _
+    for _ in $(seq 1 600); do
+        API_URL="$(sed -n 's/^local API on \(http:\/\/[^ ]*\).*/\1/p' "$DEV_DIR/api.log" | head -n 1)"
+        [ -z "$API_URL" ] || return 0
+        kill -0 "$API_PID" 2>/dev/null || break
+        sleep 0.1
+    done
+    wait "$API_PID" 2>/dev/null || true
+    API_PID=""
+    return 1
+}
+API_URL=""
+if [ -n "${API_PORT:-}" ]; then
+    start_api "$API_PORT" || { cat "$DEV_DIR/api.log" >&2; exit 1; }
+else
+    port=3000
+    if port_busy 3000; then
+        say "port 3000 is taken: the API goes on a free port (API_PORT=N chooses one)" >&2
+        port=0
+    fi
+    start_api "$port" || start_api 0 || { cat "$DEV_DIR/api.log" >&2; exit 1; }
+fi
+echo "window.RESUME_CONFIG = { api: \"$API_URL\" };" >"$DEV_DIR/frontend-config.js"
+printf 'DEV_API_URL=%s\nDEV_FRONTEND_URL=%s\nDEV_DYNAMODB_URL=%s\n' \
+    "$API_URL" "$FRONTEND_ORIGIN" "$AWS_ENDPOINT_URL_DYNAMODB" >"$DEV_DIR/env"
+
+sign="--aws-sigv4 aws:amz:${LOCAL_IAM_REGION:-us-east-1}:execute-api --user ${LOCAL_IAM_ACCESS_KEY_ID:-local}:${LOCAL_IAM_SECRET_ACCESS_KEY:-local}"
+cat <<EOF
+
+  API             $API_URL
+  frontend        $FRONTEND_URL   (the resume and the visitor counter)
+  DynamoDB Local  $AWS_ENDPOINT_URL_DYNAMODB   (data in $DEV_DIR/dynamodb)
+
+  In another shell: set -a; . $DEV_DIR/env; set +a   (DEV_API_URL, DEV_FRONTEND_URL, DEV_DYNAMODB_URL)
+  Try: curl -s $API_URL/resume
+       curl -s -H 'Origin: $FRONTEND_ORIGIN' -A 'Mozilla/5.0 (X11; Linux x86_64) Firefox/128.0' $API_URL/visitorcount
+  The manager's routes (/dynamodbmanager, /items) need SigV4-signed requests, as in AWS:
+       access key ${LOCAL_IAM_ACCESS_KEY_ID:-local}, secret ${LOCAL_IAM_SECRET_ACCESS_KEY:-local}, region ${LOCAL_IAM_REGION:-us-east-1}, service execute-api
+       curl -s $sign $API_URL/dynamodbmanager -d '{"operation": "ping"}'
+  The API's log follows (also in $DEV_DIR/api.log). Ctrl-C stops everything.
+
+EOF
+# The API's log goes on to the terminal too (from here on: the banner is above).
+tail -c "+$(($(wc -c <"$DEV_DIR/api.log") + 1))" -f --pid="$API_PID" "$DEV_DIR/api.log" &
+wait "$API_PID" && status=0 || status=$?
+API_PID=""
+say "the local API exited (status $status)" >&2
+exit "$status"

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # `make sam-local`: `sam local start-api` on 127.0.0.1:3000 (SAM_LOCAL_PORT)
-# against DynamoDB Local on port 8000 (data in .dev/dynamodb, as `make dev`),
+# against DynamoDB Local on port 8000 (DDB_PORT; data in .dev/dynamodb, as `make dev`),
 # seeded with data/resume.json. Docker, the base image and the functions'
 # environment come from scripts/lib/sam-local.sh, as for `make sam-local-test`.
 # Extra arguments go to `sam local start-api` (e.g. --docker-network NAME).
@@ -12,7 +12,7 @@ source scripts/lib/sam-local.sh
 export SAM_CLI_TELEMETRY=0
 sam_local_check_build || exit 1
 mkdir -p .dev
-DDB_PORT=8000
+DDB_PORT="${DDB_PORT:-8000}"
 PORT="${SAM_LOCAL_PORT:-3000}"
 
 stop() {
@@ -32,7 +32,7 @@ sam_local_env_file .dev/env.json "$DDB_PORT"
 target/debug/dynamodb-local start --port "$DDB_PORT" --pid-file .dev/dynamodb-local.pid --db-path .dev/dynamodb
 export AWS_ACCESS_KEY_ID=local AWS_SECRET_ACCESS_KEY=local AWS_REGION=us-east-1 AWS_DEFAULT_REGION=us-east-1
 AWS_ENDPOINT_URL_DYNAMODB="http://127.0.0.1:$DDB_PORT" "${CARGO:-cargo}" run --quiet --locked -p local-api -- \
-    seed --file data/resume.json --create-table
+    seed --file data/resume.json --create-table --keep
 
 sam local start-api --template "$SAM_LOCAL_TEMPLATE" --env-vars .dev/env.json \
     --host 127.0.0.1 --port "$PORT" --warm-containers LAZY \

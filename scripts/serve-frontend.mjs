@@ -1,7 +1,12 @@
 #!/usr/bin/env node
 // A small static file server for examples/frontend (no dependencies).
 //
-//   node scripts/serve-frontend.mjs [--host 127.0.0.1] [--port 8080] [--dir examples/frontend]
+//   node scripts/serve-frontend.mjs [--host 127.0.0.1] [--port 8080] [--or-free-port]
+//                                   [--dir examples/frontend] [--config FILE]
+//
+// --or-free-port: listen on a free port when --port is taken.
+// --config FILE: serve FILE as /config.js (read on each request; missing: the
+// page's own config.js, if any), so `make dev` can hand the page its API URL.
 //
 // Prints "serving <dir> on http://<host>:<port>/" once listening. The browser
 // test imports `startStaticServer` to serve the page on two origins.
@@ -21,10 +26,23 @@ const TYPES = {
   ".ico": "image/x-icon",
 };
 
-/** Serves `dir` on host:port (port 0: any free port). Resolves to { server, url }. */
-export function startStaticServer({ dir, host = "127.0.0.1", port = 0 }) {
+/**
+ * Serves `dir` on host:port (port 0: any free port; `orFreePort`: a free one
+ * when `port` is taken). `config`: a file served as /config.js. Resolves to
+ * { server, url }.
+ */
+export async function startStaticServer({ dir, host = "127.0.0.1", port = 0, orFreePort = false, config }) {
+  try {
+    return await listen(handler(dir, config), host, port);
+  } catch (e) {
+    if (!orFreePort || e.code !== "EADDRINUSE") throw e;
+    return listen(handler(dir, config), host, 0);
+  }
+}
+
+function handler(dir, config) {
   const root = resolve(dir);
-  const server = createServer(async (req, res) => {
+  return async (req, res) => {
     try {
       if (req.method !== "GET" && req.method !== "HEAD") {
         res.writeHead(405, { Allow: "GET, HEAD" }).end();
@@ -32,7 +50,9 @@ export function startStaticServer({ dir, host = "127.0.0.1", port = 0 }) {
       }
       const path = decodeURIComponent(new URL(req.url, "http://x").pathname);
       let file = normalize(join(root, path));
-      if (file !== root && !file.startsWith(root + sep)) {
+      if (config && path === "/config.js" && (await stat(config).catch(() => null))?.isFile()) {
+        file = resolve(config);
+      } else if (file !== root && !file.startsWith(root + sep)) {
         res.writeHead(403).end();
         return;
       }
@@ -48,7 +68,11 @@ export function startStaticServer({ dir, host = "127.0.0.1", port = 0 }) {
     } catch {
       res.writeHead(404, { "Content-Type": "text/plain" }).end("not found\n");
     }
-  });
+  };
+}
+
+function listen(requestHandler, host, port) {
+  const server = createServer(requestHandler);
   return new Promise((resolvePromise, reject) => {
     server.once("error", reject);
     server.listen(port, host, () => {
@@ -59,13 +83,19 @@ export function startStaticServer({ dir, host = "127.0.0.1", port = 0 }) {
 }
 
 function parseArgs(argv) {
-  const options = { host: "127.0.0.1", port: 8080, dir: "examples/frontend" };
+  const options = { host: "127.0.0.1", port: 8080, dir: "examples/frontend", orFreePort: false };
   for (let i = 0; i < argv.length; i += 2) {
     const [flag, value] = [argv[i], argv[i + 1]];
+    if (flag === "--or-free-port") {
+      options.orFreePort = true;
+      i -= 1;
+      continue;
+    }
     if (value === undefined) throw new Error(`${flag} needs a value`);
     if (flag === "--host") options.host = value;
     else if (flag === "--port") options.port = Number(value);
     else if (flag === "--dir") options.dir = value;
+    else if (flag === "--config") options.config = value;
     else throw new Error(`unknown option ${flag}`);
   }
   return options;

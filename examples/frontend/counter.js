@@ -2,9 +2,10 @@
 // 30-day chart of views and unique visitors from GET {api}/visitorcount/stats,
 // drawn as inline SVG.
 //
-// The API base URL comes from `?api=<url>` on the page's address, else the
-// `data-api-url` attribute of <html>. A failed call (network, CORS refusal,
-// non-2xx, unexpected body) shows the error state instead of a number.
+// The API base URL comes from `?api=<url>` on the page's address, else
+// window.RESUME_CONFIG.api (config.js), else the `data-api-url` attribute of
+// <html>. A failed call (network, CORS refusal, non-2xx, unexpected body)
+// shows the error state instead of a number.
 (function () {
   "use strict";
 
@@ -14,7 +15,9 @@
 
   function apiBase() {
     var fromQuery = new URLSearchParams(window.location.search).get("api");
-    var base = fromQuery || document.documentElement.getAttribute("data-api-url") || "";
+    var config = window.RESUME_CONFIG || {};
+    var fromConfig = typeof config.api === "string" ? config.api : "";
+    var base = fromQuery || fromConfig || document.documentElement.getAttribute("data-api-url") || "";
     return base.replace(/\/+$/, "");
   }
 

@@ -1,16 +1,31 @@
-// Renders the JSON Resume from GET {api}/resume: basics, work, projects,
-// education and skills. Sections the resume does not have stay hidden. Text
-// goes in with textContent only, so nothing in the resume can inject markup.
+// Renders the JSON Resume from GET {api}/resume (or {api}/resume/{id}): every
+// section of the schema (basics, work, volunteer, education, awards,
+// certificates, publications, skills, languages, interests, references,
+// projects). Sections the resume does not have stay hidden. Text goes in with
+// textContent only, so nothing in the resume can inject markup.
 //
-// The API base URL comes from `?api=<url>` on the page's address, else the
-// `data-api-url` attribute of <html>.
+// Configuration, first match wins (no HTML to edit):
+//   API base URL  ?api=<url> on the page's address, window.RESUME_CONFIG.api
+//                 (config.js), the data-api-url attribute of <html>
+//   resume id     ?id=<id>, window.RESUME_CONFIG.id; none: GET /resume (the
+//                 stage's ResumeId)
 (function () {
   "use strict";
 
+  function setting(name) {
+    var fromQuery = new URLSearchParams(window.location.search).get(name);
+    var config = window.RESUME_CONFIG || {};
+    return fromQuery || (typeof config[name] === "string" ? config[name] : "");
+  }
+
   function apiBase() {
-    var fromQuery = new URLSearchParams(window.location.search).get("api");
-    var base = fromQuery || document.documentElement.getAttribute("data-api-url") || "";
+    var base = setting("api") || document.documentElement.getAttribute("data-api-url") || "";
     return base.replace(/\/+$/, "");
+  }
+
+  function resumeUrl() {
+    var id = setting("id");
+    return apiBase() + (id ? "/resume/" + encodeURIComponent(id) : "/resume");
   }
 
   function el(tag, text, className) {
@@ -28,7 +43,15 @@
     return Array.isArray(value) ? value : [];
   }
 
-  // Only http(s) and mailto links are made clickable.
+  function strings(value) {
+    return list(value).map(str).filter(Boolean);
+  }
+
+  function joined(parts, separator) {
+    return parts.map(str).filter(Boolean).join(separator || " \u00b7 ");
+  }
+
+  // Only http(s), mailto and tel links are made clickable.
   function safeHref(url) {
     try {
       var parsed = new URL(url, window.location.href);
@@ -39,48 +62,76 @@
   }
 
   function link(text, url) {
-    var href = safeHref(url);
+    var href = str(url) ? safeHref(url) : "";
     if (!href) return el("span", text);
     var a = el("a", text);
     a.href = href;
     return a;
   }
 
-  // "2021-03" -> "Mar 2021"; a missing end date of an entry that started is "present".
+  var MONTHS = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"];
+
+  // "2021-03-01" -> "Mar 2021", "2021" -> "2021".
+  function date(d) {
+    var m = /^(\d{4})(?:-(\d{2}))?/.exec(str(d));
+    if (!m) return "";
+    if (!m[2]) return m[1];
+    return (MONTHS[Number(m[2]) - 1] || "") + " " + m[1];
+  }
+
+  // A missing end date of an entry that started is "present".
   function when(start, end) {
-    function fmt(d) {
-      var m = /^(\d{4})(?:-(\d{2}))?/.exec(str(d));
-      if (!m) return "";
-      if (!m[2]) return m[1];
-      var months = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"];
-      return (months[Number(m[2]) - 1] || "") + " " + m[1];
-    }
-    var from = fmt(start);
-    var to = fmt(end);
+    var from = date(start);
+    var to = date(end);
     if (from && !to) to = "present";
     return from ? from + " \u2013 " + to : to;
   }
 
-  function showSection(id) {
-    var section = document.getElementById(id);
+  function showSection(key) {
+    var section = document.getElementById("resume-" + key);
     section.hidden = false;
     return section;
   }
 
-  function entry(title, meta, summary, highlights) {
+  // One entry: a heading (a node), a meta line, paragraphs, a bullet list and
+  // a line of tags (keywords).
+  function entry(parts) {
     var article = el("article", null, "entry");
     var h3 = el("h3");
-    h3.appendChild(title);
+    h3.appendChild(parts.title);
     article.appendChild(h3);
-    if (meta) article.appendChild(el("p", meta, "meta"));
-    if (summary) article.appendChild(el("p", summary));
-    var items = list(highlights).map(str).filter(Boolean);
+    if (parts.meta) article.appendChild(el("p", parts.meta, "meta"));
+    (parts.paragraphs || []).map(str).filter(Boolean).forEach(function (p) {
+      article.appendChild(el("p", p));
+    });
+    var items = strings(parts.bullets);
     if (items.length) {
       var ul = el("ul");
       items.forEach(function (h) { ul.appendChild(el("li", h)); });
       article.appendChild(ul);
     }
+    var tags = strings(parts.tags);
+    if (tags.length) article.appendChild(el("p", tags.join(", "), "tags"));
     return article;
+  }
+
+  // "Position, Organisation" with the organisation linked when it has a URL.
+  function titled(main, at, url) {
+    var title = document.createDocumentFragment();
+    title.appendChild(el("span", str(main) || str(at)));
+    if (str(main) && str(at)) {
+      title.appendChild(document.createTextNode(", "));
+      title.appendChild(link(str(at), url));
+    }
+    return title;
+  }
+
+  // Renders the entries of section `key` that `keep` accepts, each with `make`.
+  function entries(key, items, keep, make) {
+    var kept = list(items).filter(function (item) { return item && typeof item === "object" && keep(item); });
+    if (!kept.length) return;
+    var box = showSection(key).querySelector(".entries");
+    kept.forEach(function (item) { box.appendChild(entry(make(item))); });
   }
 
   function renderBasics(basics) {
@@ -95,13 +146,27 @@
       label.textContent = str(basics.label);
       label.hidden = false;
     }
+    var image = str(basics.image) ? safeHref(basics.image) : "";
+    if (image) {
+      var img = document.getElementById("resume-image");
+      img.src = image;
+      img.alt = name ? "Photo of " + name : "Photo";
+      img.hidden = false;
+    }
+    renderContact(basics);
+    if (str(basics.summary)) {
+      showSection("summary").querySelector("p").textContent = str(basics.summary);
+    }
+  }
+
+  function renderContact(basics) {
     var contact = document.getElementById("resume-contact");
     var items = [];
     if (str(basics.email)) items.push(link(basics.email, "mailto:" + basics.email));
     if (str(basics.phone)) items.push(el("span", basics.phone));
     if (str(basics.url)) items.push(link(basics.url.replace(/^https?:\/\//, ""), basics.url));
-    var loc = basics.location || {};
-    var place = [str(loc.city), str(loc.region), str(loc.countryCode)].filter(Boolean).join(", ");
+    var loc = basics.location && typeof basics.location === "object" ? basics.location : {};
+    var place = joined([loc.city, loc.region, loc.countryCode], ", ");
     if (place) items.push(el("span", place));
     list(basics.profiles).forEach(function (p) {
       if (p && str(p.network)) {
@@ -114,56 +179,90 @@
       contact.appendChild(li);
     });
     contact.hidden = items.length === 0;
-    if (str(basics.summary)) {
-      showSection("resume-summary").querySelector("p").textContent = str(basics.summary);
-    }
   }
 
-  function renderWork(work) {
-    var jobs = list(work).filter(function (w) { return w && (str(w.name) || str(w.position)); });
-    if (!jobs.length) return;
-    var box = showSection("resume-work").querySelector(".entries");
-    jobs.forEach(function (w) {
+  var SECTIONS = {
+    work: [function (w) { return str(w.name) || str(w.position); }, function (w) {
+      return {
+        title: titled(w.position, w.name, w.url),
+        meta: joined([when(w.startDate, w.endDate), w.location]),
+        paragraphs: [w.description, w.summary],
+        bullets: w.highlights,
+      };
+    }],
+    volunteer: [function (v) { return str(v.organization) || str(v.position); }, function (v) {
+      return {
+        title: titled(v.position, v.organization, v.url),
+        meta: when(v.startDate, v.endDate),
+        paragraphs: [v.summary],
+        bullets: v.highlights,
+      };
+    }],
+    projects: [function (p) { return str(p.name); }, function (p) {
+      return {
+        title: link(str(p.name), p.url),
+        meta: joined([when(p.startDate, p.endDate), p.entity, p.type, strings(p.roles).join(", ")]),
+        paragraphs: [p.description],
+        bullets: p.highlights,
+        tags: p.keywords,
+      };
+    }],
+    education: [function (e) { return str(e.institution); }, function (e) {
+      var degree = joined([e.studyType, e.area], ", ");
       var title = document.createDocumentFragment();
-      title.appendChild(el("span", str(w.position) || str(w.name)));
-      if (str(w.position) && str(w.name)) {
-        title.appendChild(document.createTextNode(", "));
-        title.appendChild(str(w.url) ? link(w.name, w.url) : el("span", w.name));
-      }
-      var meta = [when(w.startDate, w.endDate), str(w.location)].filter(Boolean).join(" \u00b7 ");
-      box.appendChild(entry(title, meta, str(w.summary), w.highlights));
+      if (degree) title.appendChild(document.createTextNode(degree + " \u2014 "));
+      title.appendChild(link(str(e.institution), e.url));
+      return {
+        title: title,
+        meta: joined([when(e.startDate, e.endDate), str(e.score) ? "score " + str(e.score) : ""]),
+        bullets: e.courses,
+      };
+    }],
+    certificates: [function (c) { return str(c.name); }, function (c) {
+      return { title: link(str(c.name), c.url), meta: joined([c.issuer, date(c.date)]) };
+    }],
+    awards: [function (a) { return str(a.title); }, function (a) {
+      return { title: el("span", str(a.title)), meta: joined([a.awarder, date(a.date)]), paragraphs: [a.summary] };
+    }],
+    publications: [function (p) { return str(p.name); }, function (p) {
+      return {
+        title: link(str(p.name), p.url),
+        meta: joined([p.publisher, date(p.releaseDate)]),
+        paragraphs: [p.summary],
+      };
+    }],
+  };
+
+  // name -> keywords, as a definition list (skills, interests, languages).
+  function terms(key, items, term, details) {
+    var kept = list(items).filter(function (item) { return item && typeof item === "object" && str(term(item)); });
+    if (!kept.length) return;
+    var dl = showSection(key).querySelector("dl");
+    kept.forEach(function (item) {
+      dl.appendChild(el("dt", term(item)));
+      dl.appendChild(el("dd", details(item)));
     });
   }
 
-  function renderProjects(projects) {
-    var items = list(projects).filter(function (p) { return p && str(p.name); });
-    if (!items.length) return;
-    var box = showSection("resume-projects").querySelector(".entries");
-    items.forEach(function (p) {
-      var title = str(p.url) ? link(p.name, p.url) : el("span", p.name);
-      box.appendChild(entry(title, when(p.startDate, p.endDate), str(p.description), p.highlights));
-    });
+  function renderTerms(resume) {
+    terms("skills", resume.skills, function (s) {
+      return str(s.name) + (str(s.level) ? " (" + str(s.level) + ")" : "");
+    }, function (s) { return strings(s.keywords).join(", "); });
+    terms("languages", resume.languages, function (l) { return str(l.language); },
+      function (l) { return str(l.fluency); });
+    terms("interests", resume.interests, function (i) { return str(i.name); },
+      function (i) { return strings(i.keywords).join(", "); });
   }
 
-  function renderEducation(education) {
-    var items = list(education).filter(function (e) { return e && str(e.institution); });
-    if (!items.length) return;
-    var box = showSection("resume-education").querySelector(".entries");
-    items.forEach(function (e) {
-      var degree = [str(e.studyType), str(e.area)].filter(Boolean).join(", ");
-      var title = el("span", degree ? degree + " \u2014 " + e.institution : e.institution);
-      var meta = [when(e.startDate, e.endDate), str(e.score)].filter(Boolean).join(" \u00b7 ");
-      box.appendChild(entry(title, meta, "", e.courses));
-    });
-  }
-
-  function renderSkills(skills) {
-    var items = list(skills).filter(function (s) { return s && str(s.name); });
-    if (!items.length) return;
-    var dl = showSection("resume-skills").querySelector("dl");
-    items.forEach(function (s) {
-      dl.appendChild(el("dt", s.name + (str(s.level) ? " (" + s.level + ")" : "")));
-      dl.appendChild(el("dd", list(s.keywords).map(str).filter(Boolean).join(", ")));
+  function renderReferences(references) {
+    var kept = list(references).filter(function (r) { return r && (str(r.reference) || str(r.name)); });
+    if (!kept.length) return;
+    var box = showSection("references").querySelector(".entries");
+    kept.forEach(function (r) {
+      var figure = el("figure", null, "reference");
+      if (str(r.reference)) figure.appendChild(el("blockquote", str(r.reference)));
+      if (str(r.name)) figure.appendChild(el("figcaption", "\u2014 " + str(r.name)));
+      box.appendChild(figure);
     });
   }
 
@@ -172,10 +271,11 @@
       throw new Error("the answer is not a resume");
     }
     renderBasics(resume.basics);
-    renderWork(resume.work);
-    renderProjects(resume.projects);
-    renderEducation(resume.education);
-    renderSkills(resume.skills);
+    Object.keys(SECTIONS).forEach(function (key) {
+      entries(key, resume[key], SECTIONS[key][0], SECTIONS[key][1]);
+    });
+    renderTerms(resume);
+    renderReferences(resume.references);
     var status = document.getElementById("resume-status");
     status.setAttribute("data-state", "ready");
     status.hidden = true;
@@ -191,7 +291,7 @@
     box.hidden = false;
   }
 
-  fetch(apiBase() + "/resume", { method: "GET", credentials: "omit" })
+  fetch(resumeUrl(), { method: "GET", credentials: "omit" })
     .then(function (response) {
       if (!response.ok) throw new Error("HTTP " + response.status);
       return response.json();

@@ -6,7 +6,10 @@
 //     the launcher of crates/testkit);
 //   - the local API (target/debug/local-api, free port), seeded with
 //     data/resume.json, whose ALLOWED_ORIGINS lists only origin A;
-//   - two static servers of examples/frontend: origin A and origin B.
+//   - two static servers of examples/frontend: origin A and origin B;
+//   - a third, origin C (allow-listed), serving the site `make site` builds
+//     (scripts/site.sh: config.js names the API and the resume id "sample",
+//     the official sample resume of @jsonresume/schema, seeded as well).
 //
 // Run by scripts/browser-test.sh (`make browser-test`, part of `make test`).
 import { after, before, test } from "node:test";
@@ -28,9 +31,14 @@ const DDB_PID = join(WORK, "ddb.pid");
 // Saved for people to look at (CI keeps target/browser-test as an artifact).
 const ARTIFACTS = join(ROOT, "target/browser-test");
 const RESUME = JSON.parse(readFileSync(join(ROOT, "data/resume.json"), "utf8"));
+// The official sample resume (npm @jsonresume/schema), stored as "sample".
+const SAMPLE_FILE = join(ROOT, "node_modules/@jsonresume/schema/sample.resume.json");
+const SAMPLE = JSON.parse(readFileSync(SAMPLE_FILE, "utf8"));
+const SITE_DIR = join(WORK, "site");
 // Headless Chromium says "HeadlessChrome" in its User-Agent, which the counter
 // rightly takes for a bot: the "visitor" pages use an ordinary desktop one.
 const DESKTOP_UA = "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/126.0.0.0 Safari/537.36";
+const TINY_SVG = '<svg xmlns="http://www.w3.org/2000/svg" width="1" height="1"/>';
 const BOT_UA = "Mozilla/5.0 (compatible; Googlebot/2.1; +http://www.google.com/bot.html)";
 
 let ddbStarted = false;
@@ -40,6 +48,7 @@ let browser = null;
 const servers = [];
 let allowed = ""; // origin A (allow-listed)
 let foreign = ""; // origin B (not allow-listed)
+let site = ""; // origin C (allow-listed): the built site, config.js for "sample"
 
 function freePort() {
   return new Promise((ok, fail) => {
@@ -88,9 +97,9 @@ function localApiEnv(endpoint, origins) {
   };
 }
 
-/** Stores data/resume.json as the default resume (creating the tables). */
-function seedResume(endpoint, origins) {
-  const r = spawnSync(LOCAL_API, ["seed", "--file", "data/resume.json", "--create-table"], {
+/** Stores `file` under `id` (data/resume.json as the default resume), creating the tables. */
+function seedResume(endpoint, origins, file = "data/resume.json", id = "example") {
+  const r = spawnSync(LOCAL_API, ["seed", "--file", file, "--id", id, "--create-table"], {
     cwd: ROOT,
     encoding: "utf8",
     env: localApiEnv(endpoint, origins),
@@ -152,10 +161,14 @@ before(async () => {
   for (let i = 0; i < 2; i += 1) {
     servers.push(await startStaticServer({ dir, host: "127.0.0.1", port: 0 }));
   }
-  [allowed, foreign] = servers.map((s) => s.url);
+  mkdirSync(SITE_DIR, { recursive: true });
+  servers.push(await startStaticServer({ dir: SITE_DIR, host: "127.0.0.1", port: 0 }));
+  [allowed, foreign, site] = servers.map((s) => s.url);
   const endpoint = await startDynamoDbLocal();
   seedResume(endpoint, allowed);
-  apiUrl = await startLocalApi(endpoint, allowed);
+  seedResume(endpoint, allowed, SAMPLE_FILE, "sample");
+  apiUrl = await startLocalApi(endpoint, `${allowed},${site}`);
+  buildSite(apiUrl, "sample");
   browser = await chromium.launch({
     executablePath: CHROMIUM,
     headless: true,
@@ -186,10 +199,28 @@ after(async () => {
   rmSync(WORK, { recursive: true, force: true });
 });
 
+/** `make site`'s script: examples/frontend with a config.js for `api` and `id`. */
+function buildSite(api, id) {
+  const r = spawnSync("scripts/site.sh", [], {
+    cwd: ROOT,
+    encoding: "utf8",
+    env: { ...process.env, API_URL: api, RESUME_ID: id, SITE_DIR, CONFIG_ENV: "" },
+  });
+  assert.equal(r.status, 0, `scripts/site.sh failed:\n${r.stdout}${r.stderr}`);
+}
+
 /** A page in a fresh context with this User-Agent. */
 async function newPage(userAgent = DESKTOP_UA) {
   const context = await browser.newContext({ userAgent });
+  // Tests reach loopback only: anything else (the resume's photo URL) gets a
+  // 1x1 picture from here, and the test sees which URL was asked for.
+  const offsite = [];
+  await context.route((url) => !["127.0.0.1", "localhost"].includes(url.hostname), (route) => {
+    offsite.push(route.request().url());
+    return route.fulfill({ status: 200, contentType: "image/svg+xml", body: TINY_SVG });
+  });
   const page = await context.newPage();
+  page.offsite = offsite;
   page.closeAll = () => context.close();
   return page;
 }
@@ -252,6 +283,100 @@ test("the page renders the resume from GET /resume, accessibly and printably", a
     assert.ok(await page.locator("#resume-work").isVisible());
     await page.emulateMedia({ media: "screen" });
     assert.deepEqual(errors, []);
+  } finally {
+    await page.closeAll();
+  }
+});
+
+// The first item of each JSON Resume section, as the page must show it: the
+// section's element, and texts of the item that must appear in it.
+const SECTION_CHECKS = {
+  work: (w) => [w.position, w.name, w.highlights?.[0]],
+  volunteer: (v) => [v.position, v.organization, v.highlights?.[0]],
+  education: (e) => [e.institution, e.area, e.courses?.[0]],
+  awards: (a) => [a.title, a.awarder, a.summary],
+  certificates: (c) => [c.name, c.issuer],
+  publications: (p) => [p.name, p.publisher, p.summary],
+  skills: (s) => [s.name, s.keywords?.[0]],
+  languages: (l) => [l.language, l.fluency],
+  interests: (i) => [i.name, i.keywords?.[0]],
+  references: (r) => [r.name, r.reference],
+  projects: (p) => [p.name, p.description, p.highlights?.[0], p.keywords?.[0]],
+};
+
+/** Checks that `page` shows `resume`: basics, and one item of every section it has. */
+async function assertEverySection(page, resume) {
+  await page.waitForSelector('#resume-status[data-state="ready"]', { state: "attached", timeout: 30_000 });
+  const basics = resume.basics;
+  assert.equal((await page.locator("h1").textContent()).trim(), basics.name);
+  assert.equal((await page.locator("#resume-label").textContent()).trim(), basics.label);
+  const contact = await page.locator("#resume-contact").textContent();
+  for (const text of [basics.email, basics.phone, basics.location.city, basics.profiles[0].network]) {
+    assert.ok(contact.includes(text), `contact shows ${text}: ${contact}`);
+  }
+  assert.equal((await page.locator("#resume-summary p").textContent()).trim(), basics.summary.trim());
+  const present = Object.keys(SECTION_CHECKS).filter((key) => Array.isArray(resume[key]) && resume[key].length);
+  for (const key of present) {
+    const section = page.locator(`#resume-${key}`);
+    assert.ok(await section.isVisible(), `section ${key} is shown`);
+    const text = await section.textContent();
+    for (const want of SECTION_CHECKS[key](resume[key][0]).filter(Boolean)) {
+      assert.ok(text.includes(want.trim()), `section ${key} shows ${JSON.stringify(want)}`);
+    }
+  }
+  return present;
+}
+
+test("every section of data/resume.json is shown, on screen and on paper", async () => {
+  const page = await newPage();
+  try {
+    await openCounter(page, allowed);
+    const shown = await assertEverySection(page, RESUME);
+    assert.deepEqual(shown, Object.keys(SECTION_CHECKS), "data/resume.json has every section");
+    assert.equal(await page.locator("#resume-image").getAttribute("src"), RESUME.basics.image);
+    assert.ok(await page.locator("#resume-image").isVisible(), "the photo is shown");
+    await page.emulateMedia({ media: "print" });
+    for (const key of shown) {
+      assert.ok(await page.locator(`#resume-${key}`).isVisible(), `${key} is printed`);
+    }
+    assert.ok(await page.locator("#visitor-chart").isHidden(), "the chart is not printed");
+    mkdirSync(ARTIFACTS, { recursive: true });
+    await page.pdf({ path: join(ARTIFACTS, "resume.pdf"), format: "A4" });
+  } finally {
+    await page.closeAll();
+  }
+});
+
+test("the official sample resume (@jsonresume/schema): one item of every section, from the site make site builds", async () => {
+  const page = await newPage();
+  try {
+    const errors = [];
+    page.on("console", (m) => { if (m.type() === "error") errors.push(m.text()); });
+    // No ?api= or ?id=: the built site's config.js names both.
+    await page.goto(`${site}/`);
+    const shown = await assertEverySection(page, SAMPLE);
+    assert.deepEqual(shown.sort(), Object.keys(SAMPLE).filter((k) => k in SECTION_CHECKS).sort(),
+      "every section of the sample is checked");
+    assert.ok(shown.length >= 10, `the sample has ${shown.length} list sections`);
+    await page.waitForSelector('#visitor-counter[data-state="ready"]', { timeout: 30_000 });
+    assert.deepEqual(errors, []);
+    mkdirSync(ARTIFACTS, { recursive: true });
+    await page.screenshot({ path: join(ARTIFACTS, "sample-resume.png"), fullPage: true });
+  } finally {
+    await page.closeAll();
+  }
+});
+
+test("?id= and ?api= on the address choose the resume and the API", async () => {
+  const page = await newPage();
+  try {
+    await page.goto(`${allowed}/?api=${encodeURIComponent(apiUrl)}&id=sample`);
+    await page.waitForSelector('#resume-status[data-state="ready"]', { state: "attached", timeout: 30_000 });
+    assert.equal((await page.locator("h1").textContent()).trim(), SAMPLE.basics.name);
+    // ?id= wins over the built site's config.js, as ?api= does.
+    await page.goto(`${site}/?id=example`);
+    await page.waitForSelector('#resume-status[data-state="ready"]', { state: "attached", timeout: 30_000 });
+    assert.equal((await page.locator("h1").textContent()).trim(), RESUME.basics.name);
   } finally {
     await page.closeAll();
   }

@@ -108,7 +108,7 @@ impl Refusal {
                 "no such route, or the route needs a request signed with AWS Signature Version 4 and none was sent"
             }
             Self::InvalidSignature => {
-                "the AWS Signature Version 4 of the request is invalid: unknown access key, wrong secret, changed request, a date more than 5 minutes from now, or an expired presigned URL"
+                "the AWS Signature Version 4 of the request is invalid: unknown access key, wrong secret, signed for another region or service (it must be this API's region and execute-api), changed request, a date more than 5 minutes from now, or an expired presigned URL"
             }
         }
     }
@@ -583,6 +583,33 @@ mod tests {
         // Within 5 minutes either way is fine.
         let skewed = signed(("local", "local"), None, at(NOW - 4 * 60), OP);
         assert_eq!(check(&skewed, OP.2, at(NOW)), Ok(()));
+    }
+
+    /// A signature scoped to another region or service (a common mistake)
+    /// is an invalid signature, and the message names both as causes.
+    #[test]
+    fn a_signature_for_another_region_or_service_is_refused_and_named() {
+        for (from, to) in [
+            ("/us-east-1/", "/eu-west-1/"),
+            ("/execute-api/", "/dynamodb/"),
+        ] {
+            let mut req = signed(("local", "local"), None, at(NOW), OP);
+            let auth = req.headers()["authorization"]
+                .to_str()
+                .unwrap()
+                .replace(from, to);
+            assert!(auth.contains(to), "{auth}");
+            req.headers_mut()
+                .insert("authorization", auth.parse().unwrap());
+            assert_eq!(
+                check(&req, OP.2, at(NOW)),
+                Err(Refusal::InvalidSignature),
+                "{to}"
+            );
+        }
+        let message = Refusal::InvalidSignature.message();
+        assert!(message.contains("another region or service"), "{message}");
+        assert!(message.contains(SERVICE), "{message}");
     }
 
     #[test]

@@ -5,6 +5,7 @@
 
 pub mod iam;
 pub mod owner;
+pub mod seed;
 pub mod wire;
 
 use std::net::SocketAddr;
@@ -140,7 +141,8 @@ pub async fn ensure_tables(settings: &Settings, client: &Client) -> anyhow::Resu
     Ok(())
 }
 
-/// Reads a JSON Resume file, checks it, and stores it under `id`.
+/// Checks a JSON Resume document and stores it under `id`, replacing what
+/// is there (tests and the local stacks; `local-api seed` uses [`seed::seed_file`]).
 /// Returns the resume's name for the caller's message.
 pub async fn seed(client: Client, table: &str, id: &str, json: &str) -> anyhow::Result<String> {
     let id = ResumeId::parse(id).context("invalid resume id")?;

@@ -42,19 +42,32 @@ enum Command {
         #[arg(long)]
         dry_run: bool,
     },
-    /// Store a JSON Resume file in the resume table of the configured
-    /// endpoint: DynamoDB Local, or a real AWS table with your credentials.
-    Seed {
-        /// The JSON Resume file.
-        #[arg(long, short)]
-        file: PathBuf,
-        /// The id to store it under (defaults to RESUME_ID).
-        #[arg(long)]
-        id: Option<String>,
-        /// Create the table first if it is missing (local use).
-        #[arg(long)]
-        create_table: bool,
-    },
+    /// Check a JSON Resume file and store it in the resume table of the
+    /// configured endpoint: DynamoDB Local, or a real AWS table with your
+    /// credentials. A different document already stored under the id is
+    /// left alone (an error) unless --replace or --keep says otherwise; the
+    /// same document is not written again.
+    Seed(SeedArgs),
+}
+
+#[derive(clap::Args)]
+struct SeedArgs {
+    /// The JSON Resume file.
+    #[arg(long, short)]
+    file: PathBuf,
+    /// The id to store it under (defaults to RESUME_ID).
+    #[arg(long)]
+    id: Option<String>,
+    /// Create the table first if it is missing (local use).
+    #[arg(long)]
+    create_table: bool,
+    /// Overwrite a different document stored under the id.
+    #[arg(long, env = "SEED_REPLACE", conflicts_with = "keep")]
+    replace: bool,
+    /// Keep a different document stored under the id, say so, and succeed
+    /// (what `make dev` does).
+    #[arg(long)]
+    keep: bool,
 }
 
 #[tokio::main]
@@ -111,25 +124,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             );
             Ok(())
         }
-        Command::Seed {
-            file,
-            id,
-            create_table,
-        } => {
-            let json = std::fs::read_to_string(&file)
-                .with_context(|| format!("cannot read {}", file.display()))?;
-            if create_table {
-                local_api::ensure_tables(&settings, &client).await?;
-            }
-            let id = id.unwrap_or_else(|| settings.resume.default_id.to_string());
-            let table = settings.resume.table.as_str();
-            let name = local_api::seed(client, table, &id, &json)
-                .await
-                .with_context(|| format!("cannot seed {}", file.display()))?;
-            let at = endpoint.as_deref().unwrap_or("AWS");
-            println!("seeded resume '{id}' ({name}) into table {table} at {at}");
-            Ok(())
-        }
+        Command::Seed(args) => seed(args, &settings, client, endpoint.as_deref()).await,
         Command::Serve => {
             // Only create tables on an explicit endpoint, never by accident
             // in a real AWS account.
@@ -160,6 +155,48 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             Ok(())
         }
     }
+}
+
+async fn seed(
+    args: SeedArgs,
+    settings: &Settings,
+    client: aws_sdk_dynamodb::Client,
+    endpoint: Option<&str>,
+) -> anyhow::Result<()> {
+    use local_api::seed::{IfDifferent, Seeded};
+    if args.create_table {
+        local_api::ensure_tables(settings, &client).await?;
+    }
+    let id = args
+        .id
+        .unwrap_or_else(|| settings.resume.default_id.to_string());
+    let table = settings.resume.table.as_str();
+    let if_different = match (args.replace, args.keep) {
+        (true, _) => IfDifferent::Replace,
+        (false, true) => IfDifferent::Keep,
+        (false, false) => IfDifferent::Refuse,
+    };
+    let file = args.file.display();
+    let at = format!("table {table} at {}", endpoint.unwrap_or("AWS"));
+    let seeded = local_api::seed::seed_file(client, table, &id, &args.file, if_different)
+        .await
+        .with_context(|| format!("cannot seed {file} as resume '{id}'"))?;
+    match seeded {
+        Seeded::Stored { name } => {
+            println!("seeded resume '{id}' ({name}) from {file} into {at}");
+        }
+        Seeded::Unchanged { name } => println!(
+            "resume '{id}' ({name}) in {at} already matches {file}: nothing written"
+        ),
+        Seeded::Replaced { name, old } => println!(
+            "replaced resume '{id}' ({old}) with {file} ({name}) in {at}"
+        ),
+        Seeded::Kept { name, stored } => println!(
+            "kept resume '{id}' ({stored}) in {at}: it differs from {file} ({name}), \
+             so nothing was written; to replace it: local-api seed --file {file} --id {id} --replace"
+        ),
+    }
+    Ok(())
 }
 
 async fn shutdown() {

@@ -43,6 +43,35 @@ fn a_file_that_is_not_a_json_resume_is_refused_with_a_clear_message() {
     }
 }
 
+/// The message names the value's line and column in the file as written
+/// (it once said "line 1 column 1914" for a value on line 35) and its JSON
+/// pointer.
+#[test]
+fn a_bad_value_is_located_in_the_owners_file() {
+    let mut doc: serde_json::Value =
+        serde_json::from_str(include_str!("../../../data/resume.json")).unwrap();
+    doc["work"][1]["startDate"] = serde_json::json!(2019);
+    let text = serde_json::to_string_pretty(&doc).unwrap();
+    let line = text
+        .lines()
+        .position(|l| l.contains("\"startDate\": 2019"))
+        .unwrap()
+        + 1;
+    assert!(line > 30, "the bad value should be far from line 1");
+    let out = seed(&text);
+    assert!(!out.status.success());
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains(&format!(".json:{line}:")),
+        "line {line} expected: {stderr}"
+    );
+    assert!(
+        stderr.contains("at /work/1/startDate: 2019 is not of type \"string\""),
+        "{stderr}"
+    );
+    assert!(!stderr.contains("line 1 column"), "{stderr}");
+}
+
 #[test]
 fn a_missing_file_is_named() {
     let out = Command::new(env!("CARGO_BIN_EXE_local-api"))
