@@ -17,11 +17,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-PROG="$(basename "$0")"
-die() {
-    echo "$PROG: error: $*" >&2
-    exit 1
-}
+# shellcheck source=scripts/lib/die.sh
+. scripts/lib/die.sh
 
 build="${SAM_BUILD_DIR:-.aws-sam/build}"
 cmd="${1:-}"

@@ -18,11 +18,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-PROG="$(basename "$0")"
-die() {
-    echo "$PROG: error: $*" >&2
-    exit 1
-}
+# shellcheck source=scripts/lib/die.sh
+. scripts/lib/die.sh
 
 config_env="${CONFIG_ENV:-staging}"
 python=.venv/bin/python3

@@ -28,12 +28,9 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT="$PWD"
 
-PROG="$(basename "$0")"
+# shellcheck source=scripts/lib/die.sh
+. scripts/lib/die.sh
 log() { echo "$PROG: $*"; }
-die() {
-    echo "$PROG: error: $*" >&2
-    exit 1
-}
 
 python="$ROOT/.venv/bin/python3"
 [[ -x "$python" && -x .venv/bin/sam && -x .venv/bin/moto_server ]] ||

@@ -19,11 +19,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-PROG="$(basename "$0")"
-die() {
-    echo "$PROG: error: $*" >&2
-    exit 1
-}
+# shellcheck source=scripts/lib/die.sh
+. scripts/lib/die.sh
 
 for tool in sam cargo-lambda cargo python3; do
     command -v "$tool" >/dev/null || die "$tool not found; run this as 'make build' (which installs .venv)"

@@ -32,10 +32,8 @@ set -euo pipefail
 PROG="$(basename "$0")"
 REPO_ROOT="$(cd -- "$(dirname -- "${BASH_SOURCE[0]}")/.." && pwd -P)"
 
-die() {
-    echo "$PROG: error: $*" >&2
-    exit 1
-}
+# shellcheck source=scripts/lib/die.sh
+. "$REPO_ROOT/scripts/lib/die.sh"
 
 usage() {
     sed -n '2,/^set -euo/p' "${BASH_SOURCE[0]}" | sed -e '$d' -e 's/^# \{0,1\}//'

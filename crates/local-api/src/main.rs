@@ -101,60 +101,79 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
     match cli.command.unwrap_or(Command::Serve) {
         Command::Validate { .. } => Ok(()),
         Command::Publish { file, id, dry_run } => {
-            let text = std::fs::read_to_string(&file)
-                .with_context(|| format!("cannot read {}", file.display()))?;
-            let id = match id {
-                Some(raw) => model::resume::ResumeId::parse(&raw).context("invalid resume id")?,
-                None => settings.resume.default_id.clone(),
-            };
-            let table = settings.resume.table.as_str();
-            let store = resume::Store(platform::dynamo::Table::new(client, table));
-            let outcome = local_api::owner::publish(&store, &id, &text, dry_run)
-                .await
-                .with_context(|| format!("cannot publish {}", file.display()))?;
-            let at = endpoint.as_deref().unwrap_or("AWS");
-            let dry = if dry_run {
-                " (dry run: nothing written)"
-            } else {
-                ""
-            };
-            println!(
-                "{}: resume '{id}' in table {table} at {at}: {outcome}{dry}",
-                file.display()
-            );
-            Ok(())
+            publish(&file, id, dry_run, &settings, client, endpoint.as_deref()).await
         }
         Command::Seed(args) => seed(args, &settings, client, endpoint.as_deref()).await,
-        Command::Serve => {
-            // Only create tables on an explicit endpoint, never by accident
-            // in a real AWS account.
-            match &endpoint {
-                Some(_) => local_api::ensure_tables(&settings, &client).await?,
-                None => tracing::warn!(
-                    "AWS_ENDPOINT_URL_DYNAMODB is not set: using real AWS tables as they are"
-                ),
-            }
-            let listener = tokio::net::TcpListener::bind(settings.addr)
-                .await
-                .with_context(|| format!("cannot listen on {}", settings.addr))?;
-            let base = format!("http://{}", listener.local_addr()?);
-            println!(
-                "local API on {base} (DynamoDB: {})",
-                endpoint.as_deref().unwrap_or("AWS")
-            );
-            println!("  GET {base}/resume");
-            println!("  GET {base}/resume/{{id}}");
-            println!("  PUT|DELETE {base}/resume/{{id}} (signed)");
-            println!("  GET {base}/visitorcount");
-            println!("  GET {base}/visitorcount/stats?days=30");
-            println!("  POST {base}/dynamodbmanager");
-            println!("  GET {base}/items");
-            println!("  GET|PUT|DELETE {base}/items/{{id}}");
-            let app = local_api::app(&settings, client);
-            local_api::serve(listener, app, shutdown()).await?;
-            Ok(())
-        }
+        Command::Serve => serve(&settings, client, endpoint.as_deref()).await,
     }
+}
+
+/// `publish FILE [--id ID] [--dry-run]`: prints what it found, or did.
+async fn publish(
+    file: &std::path::Path,
+    id: Option<String>,
+    dry_run: bool,
+    settings: &Settings,
+    client: aws_sdk_dynamodb::Client,
+    endpoint: Option<&str>,
+) -> anyhow::Result<()> {
+    let text =
+        std::fs::read_to_string(file).with_context(|| format!("cannot read {}", file.display()))?;
+    let id = match id {
+        Some(raw) => model::resume::ResumeId::parse(&raw).context("invalid resume id")?,
+        None => settings.resume.default_id.clone(),
+    };
+    let table = settings.resume.table.as_str();
+    let store = resume::Store(platform::dynamo::Table::new(client, table));
+    let outcome = local_api::owner::publish(&store, &id, &text, dry_run)
+        .await
+        .with_context(|| format!("cannot publish {}", file.display()))?;
+    let at = endpoint.unwrap_or("AWS");
+    let dry = if dry_run {
+        " (dry run: nothing written)"
+    } else {
+        ""
+    };
+    println!(
+        "{}: resume '{id}' in table {table} at {at}: {outcome}{dry}",
+        file.display()
+    );
+    Ok(())
+}
+
+/// The local API, until Ctrl-C or SIGTERM.
+async fn serve(
+    settings: &Settings,
+    client: aws_sdk_dynamodb::Client,
+    endpoint: Option<&str>,
+) -> anyhow::Result<()> {
+    // Only create tables on an explicit endpoint, never by accident in a
+    // real AWS account.
+    match endpoint {
+        Some(_) => local_api::ensure_tables(settings, &client).await?,
+        None => tracing::warn!(
+            "AWS_ENDPOINT_URL_DYNAMODB is not set: using real AWS tables as they are"
+        ),
+    }
+    let listener = tokio::net::TcpListener::bind(settings.addr)
+        .await
+        .with_context(|| format!("cannot listen on {}", settings.addr))?;
+    let base = format!("http://{}", listener.local_addr()?);
+    println!(
+        "local API on {base} (DynamoDB: {})",
+        endpoint.unwrap_or("AWS")
+    );
+    println!("  GET {base}/resume");
+    println!("  GET {base}/resume/{{id}}");
+    println!("  PUT|DELETE {base}/resume/{{id}} (signed)");
+    println!("  GET {base}/visitorcount");
+    println!("  GET {base}/visitorcount/stats?days=30");
+    println!("  POST {base}/dynamodbmanager");
+    println!("  GET {base}/items");
+    println!("  GET|PUT|DELETE {base}/items/{{id}}");
+    let app = local_api::app(settings, client);
+    local_api::serve(listener, app, shutdown()).await?;
+    Ok(())
 }
 
 async fn seed(
