@@ -183,10 +183,16 @@ async fn a_throttled_call_counts_its_retries_and_throttles() {
     let retry = aws_sdk_dynamodb::config::retry::RetryConfig::standard()
         .with_max_attempts(3)
         .with_initial_backoff(std::time::Duration::from_millis(1));
+    // A retry partition of its own: the SDK's retry quota is shared by
+    // every client of a partition in the process, and other tests' faults
+    // would otherwise spend it (then fewer attempts are made).
     let conf = base
         .config()
         .to_builder()
         .retry_config(retry)
+        .retry_partition(aws_sdk_dynamodb::config::retry::RetryPartition::new(
+            "metrics-throttled-call",
+        ))
         .interceptor(platform::dynamo::metrics::CallMetrics)
         .build();
     let client = Client::from_conf(conf);
