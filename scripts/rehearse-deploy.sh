@@ -162,7 +162,9 @@ env AWS_ENDPOINT_URL_DYNAMODB="$ddb" AWS_ACCESS_KEY_ID=local AWS_SECRET_ACCESS_K
     { cat "$WORK/seed.log" >&2; die "seeding DynamoDB Local failed"; }
 
 declare -A EVENT=([ResumeFunction]=resume-get.json [VisitorCounterFunction]=visitorcount-get.json
-    [DynamoDbManagerFunction]=dynamodbmanager-ping.json)
+    [DynamoDbManagerFunction]=dynamodbmanager-ping.json [ResumeWriteFunction]=resume-write-put.json)
+# The status each event gets: a PUT of a new resume id creates it.
+declare -A STATUS=([ResumeWriteFunction]=201)
 for line in "${functions[@]}"; do
     IFS=$'\t' read -r name zip _ <<<"$line"
     dir="$WORK/task/$name"
@@ -196,14 +198,16 @@ for k, v in values.items():
     print(f"{k}={v}")
 PY
 )
+    [[ -n "${EVENT[$name]:-}" ]] || die "$name has no event to answer here: add it to EVENT"
     event="events/${EVENT[$name]}"
+    status="${STATUS[$name]:-200}"
     if ! timeout 120 "${CARGO_TARGET_DIR:-target}/debug/lambda-bench" invoke --event "$event" --invokes 0 \
-        --expect-status 200 --log "$WORK/$name.log" --cwd "$dir" "${env_args[@]}" -- "$dir/bootstrap" \
+        --expect-status "$status" --log "$WORK/$name.log" --cwd "$dir" "${env_args[@]}" -- "$dir/bootstrap" \
         >"$WORK/$name.json" 2>"$WORK/$name.err"; then
         cat "$WORK/$name.err" "$WORK/$name.log" >&2
-        die "$name's packaged bootstrap did not answer $event with statusCode 200"
+        die "$name's packaged bootstrap did not answer $event with statusCode $status"
     fi
-    log "   $name: $event -> 200 ($("$python" -c 'import json,sys; r=json.load(open(sys.argv[1])); print("init %.0f ms, first invoke %.0f ms" % (r["init_ms"], r["first_ms"]))' "$WORK/$name.json"))"
+    log "   $name: $event -> $status ($("$python" -c 'import json,sys; r=json.load(open(sys.argv[1])); print("init %.0f ms, first invoke %.0f ms" % (r["init_ms"], r["first_ms"]))' "$WORK/$name.json"))"
 done
 
 # --- 4. offline checks of what CloudFormation will do ---------------------------
