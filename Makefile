@@ -179,6 +179,9 @@ tools-cyclonedx:
 		$(CARGO) install --locked cargo-cyclonedx --version $(CARGO_CYCLONEDX_VERSION)
 
 deny: tools-deny ## Licences, bans and sources of every dependency (deny.toml), offline
+	@# cargo-deny reads every package of Cargo.lock, other platforms' too;
+	@# a build fetches only the host's, so fetch the rest first.
+	$(CARGO) fetch --locked
 	$(CARGO) deny --offline --locked check licenses bans sources
 
 deny-advisories: tools-deny ## RustSec advisories of every dependency (fetches the advisory database; CI runs it)
