@@ -15,23 +15,12 @@ use serde_json::Value;
 use tower::ServiceExt;
 use visitor_counter::CounterConfig;
 
-use crate::util::{patient_client, unique_id};
-
 const ORIGIN: &str = "http://localhost:8080";
-const CHROME: &str = "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/126.0.0.0 Safari/537.36";
+const CHROME: &str = testkit::BROWSER_USER_AGENT;
 
 async fn counter() -> (CounterConfig, Client) {
-    let prefix = unique_id("metrics");
-    let config: CounterConfig = from_pairs(&[
-        ("COUNTER_TABLE", format!("{prefix}-counter").as_str()),
-        ("VISITS_TABLE", format!("{prefix}-visits").as_str()),
-        ("SALTS_TABLE", format!("{prefix}-salts").as_str()),
-    ])
-    .unwrap();
-    let dynamo = patient_client();
-    for (spec, name) in config.tables() {
-        spec.ensure(&dynamo, name).await.unwrap();
-    }
+    let fixture = crate::counter_fixture::Counter::new().await;
+    let (config, dynamo) = (fixture.config, fixture.client);
     // The interceptor platform::dynamo::client() installs.
     let conf = dynamo
         .config()
