@@ -28,6 +28,9 @@ test: deps lint unit iac-check integration dev-smoke actionlint deploy-role-chec
 lint: ## cargo fmt --check and clippy with warnings denied
 	$(CARGO) fmt --all -- --check
 	$(CARGO) clippy --workspace --all-targets --locked -- -D warnings
+	@# Each Lambda as sam build compiles it: its own package, its own features
+	@# (the read resume function without `write`).
+	$(CARGO) clippy -p resume -p visitor-counter -p dynamodbmanager --bins --locked -- -D warnings
 
 dev-smoke: deps ## Start `make dev` on free ports and check it serves the seeded resume
 	scripts/dev-smoke.sh
@@ -125,6 +128,7 @@ deploy: venv ## Deploy the output of `make build`: make deploy CONFIG_ENV=stagin
 # sam-local-test also runs.
 rehearse-deploy: venv deps ## Rehearse the deploy offline: artifact round trip, sam package (moto S3), packaged bootstraps run, handler permissions, Rules
 	$(MAKE) --no-print-directory build ARCH=x86_64
+	$(MAKE) --no-print-directory sbom ARCH=x86_64 SBOM_DIR=.aws-sam/build/sbom
 	CARGO="$(CARGO)" scripts/rehearse-deploy.sh
 
 newman: deps ## The Postman collection (postman/) under newman: against BASE_URL if set, else a local stack it starts
@@ -144,7 +148,7 @@ site: $(if $(API_URL),,venv) ## The example site for any static host, config.js 
 iac-check: venv ## sam validate --lint, cfn-lint, and the static checks of crates/iac-checks
 	CARGO="$(CARGO)" scripts/iac-check.sh
 
-build: venv ## sam build via cargo-lambda (ARCH=arm64|x86_64; unset: arm64 if its Rust target is installed)
+build: venv tools-auditable ## sam build via cargo-lambda under cargo auditable (ARCH=arm64|x86_64; unset: arm64 if its Rust target is installed)
 	scripts/sam-build.sh
 
 # sam local runs the built functions in Docker against DynamoDB Local on this
@@ -161,14 +165,15 @@ sam-local-test: venv deps ## The output of `make build` under sam local: integra
 	CARGO="$(CARGO)" scripts/sam-local-test.sh
 
 # --- Supply chain (deny.toml, README "Operating it") --------------------------
-# cargo-deny and cargo-cyclonedx come from crates.io, installed (pinned,
-# --locked) into ~/.cargo/bin when missing.
+# cargo-deny, cargo-cyclonedx and cargo-auditable come from crates.io,
+# installed (pinned, --locked) into ~/.cargo/bin when missing.
 
 CARGO_DENY_VERSION := 0.20.2
 CARGO_CYCLONEDX_VERSION := 0.5.7
+CARGO_AUDITABLE_VERSION := 0.7.7
 SBOM_DIR ?= target/sbom
 
-.PHONY: deny deny-advisories sbom tools-deny tools-cyclonedx
+.PHONY: deny deny-advisories sbom tools-deny tools-cyclonedx tools-auditable
 
 tools-deny:
 	@$(CARGO) deny --version 2>/dev/null | grep -qF '$(CARGO_DENY_VERSION)' || \
@@ -177,6 +182,11 @@ tools-deny:
 tools-cyclonedx:
 	@$(CARGO) cyclonedx --version 2>/dev/null | grep -qF '$(CARGO_CYCLONEDX_VERSION)' || \
 		$(CARGO) install --locked cargo-cyclonedx --version $(CARGO_CYCLONEDX_VERSION)
+
+# cargo-auditable has no --version of its own (`cargo auditable --version` is cargo's).
+tools-auditable:
+	@$(CARGO) install --list | grep -qxF 'cargo-auditable v$(CARGO_AUDITABLE_VERSION):' || \
+		$(CARGO) install --locked cargo-auditable --version $(CARGO_AUDITABLE_VERSION)
 
 deny: tools-deny ## Licences, bans and sources of every dependency (deny.toml), offline
 	@# cargo-deny reads every package of Cargo.lock, other platforms' too;

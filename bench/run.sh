@@ -6,18 +6,15 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 BINS=(resume visitor-counter dynamodbmanager local-api lambda-bench dynamodb-local)
-args=()
+# Each binary from its own crate's folder, as `sam build` makes them
+# (template.yaml's CodeUri; cargo lambda build --bin X): from there cargo
+# resolves that package's features alone, so the resume check's jsonschema
+# (regex with every feature) reaches no Lambda that does not write resumes.
 for bin in "${BINS[@]}"; do
     # Only what exists in this checkout (a function may not have landed yet).
-    if grep -rqs "name = \"$bin\"" crates/*/Cargo.toml; then args+=(--bin "$bin"); fi
-done
-# One cargo call per binary, as `sam build` makes them (cargo lambda build
-# --bin X): features are unified only across what one call builds, and the
-# resume functions' JSON Resume check (jsonschema, with regex's every
-# feature) must not reach the counter's trimmed regex (vendor/isbot).
-for ((i = 0; i < ${#args[@]}; i += 2)); do
-    echo "bench: cargo build --release ${args[i]} ${args[i + 1]}" >&2
-    cargo build --release --locked "${args[i]}" "${args[i + 1]}"
+    manifest="$(grep -lx "name = \"$bin\"" crates/*/Cargo.toml | head -n 1)" || continue
+    echo "bench: cargo build --release --bin $bin (in $(dirname "$manifest"))" >&2
+    (cd "$(dirname "$manifest")" && cargo build --release --locked --bin "$bin")
 done
 
 VENV=target/bench/venv

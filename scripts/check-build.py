@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Refuses a build whose bootstrap Lambda could not run.
+"""Refuses a build whose bootstrap Lambda could not run, or scanners could not audit.
 
   scripts/check-build.py [BUILD_DIR]              default .aws-sam/build
   scripts/check-build.py --zip FILE --arch ARCH   one packaged function zip
@@ -9,7 +9,8 @@ For every AWS::Serverless::Function of BUILD_DIR/template.yaml (the template
 executable (mode 0755: Lambda runs it as another user than the one that
 built it), and an ELF executable for the function's architecture (the
 template's Architectures, through the Architecture parameter's default that
-scripts/sam-build.sh pins). With --zip it checks the zip entry `bootstrap`
+scripts/sam-build.sh pins), carrying cargo auditable's dependency list
+(section .dep-v0, which `make build` embeds). With --zip it checks the zip entry `bootstrap`
 the same way (mode from the zip's Unix attributes, which is what Lambda
 restores when it unpacks the code).
 
@@ -23,10 +24,12 @@ Runtime.InvalidEntrypoint.
 from __future__ import annotations
 
 import argparse
+import json
 import pathlib
 import stat
 import sys
 import zipfile
+import zlib
 
 ELF_MACHINES = {"x86_64": 62, "arm64": 183}
 
@@ -49,6 +52,44 @@ def elf_problem(head: bytes, arch: str) -> str | None:
 def mode_problem(mode: int) -> str | None:
     if stat.S_IMODE(mode) & 0o755 != 0o755:
         return f"has mode {stat.S_IMODE(mode):04o}, not 0755 (Lambda could not execute it: Runtime.InvalidEntrypoint)"
+    return None
+
+
+def elf_section(elf: bytes, wanted: str) -> bytes | None:
+    """The contents of section `wanted` of a 64-bit little-endian ELF (both
+    Lambda architectures), or None if it has no such section."""
+    le = lambda at, size: int.from_bytes(elf[at : at + size], "little")  # noqa: E731
+    shoff, shentsize, shnum, shstrndx = le(0x28, 8), le(0x3A, 2), le(0x3C, 2), le(0x3E, 2)
+    if not shoff or shstrndx >= shnum or shoff + shnum * shentsize > len(elf):
+        return None
+    header = lambda i: shoff + i * shentsize  # noqa: E731
+    names = le(header(shstrndx) + 0x18, 8)
+    for i in range(shnum):
+        name_at = names + le(header(i), 4)
+        name_end = elf.find(b"\0", name_at)
+        if name_end < 0:
+            return None
+        name = elf[name_at:name_end].decode("ascii", "replace")
+        if name == wanted:
+            offset, size = le(header(i) + 0x18, 8), le(header(i) + 0x20, 8)
+            return elf[offset : offset + size]
+    return None
+
+
+def audit_problem(elf: bytes) -> str | None:
+    """cargo auditable's dependency list: section .dep-v0, zlib-compressed
+    JSON {"packages": [{"name", "version", "source", "root"?, ...}]}, which
+    scanners (cargo audit bin, Trivy, Syft, Grype) read from the binary."""
+    section = elf_section(elf, ".dep-v0")
+    if section is None:
+        return "carries no dependency list (section .dep-v0; make build runs cargo auditable)"
+    try:
+        packages = json.loads(zlib.decompress(section))["packages"]
+    except (zlib.error, ValueError, KeyError, TypeError) as err:
+        return f"has an unreadable dependency list (.dep-v0: {err})"
+    names = {p.get("name") for p in packages}
+    if not any(p.get("root") for p in packages) or "aws-sdk-dynamodb" not in names:
+        return f"has a dependency list without its root package or aws-sdk-dynamodb ({len(packages)} packages)"
     return None
 
 
@@ -97,11 +138,12 @@ def check_build(build: pathlib.Path) -> list[str]:
         if binary.is_symlink() or not binary.is_file():
             problems.append(f"{binary}: missing or not a regular file ({name})")
             continue
-        for problem in (mode_problem(binary.stat().st_mode), elf_problem(binary.read_bytes()[:20], arch)):
+        elf = binary.read_bytes()
+        for problem in (mode_problem(binary.stat().st_mode), elf_problem(elf[:20], arch), audit_problem(elf)):
             if problem:
                 problems.append(f"{binary} {problem} ({name})")
         if not problems:
-            print(f"  {name:28} {arch:7} 0755 ELF  {binary}")
+            print(f"  {name:28} {arch:7} {len(elf) / 1e6:5.2f} MB  0755 ELF .dep-v0  {binary}")
     return problems
 
 
@@ -115,7 +157,8 @@ def check_zip(path: pathlib.Path, arch: str) -> list[str]:
         problems = []
         if info.create_system != 3 or not stat.S_ISREG(mode):
             problems.append(f"{path}: bootstrap carries no Unix regular-file mode (create_system {info.create_system})")
-        for problem in (mode_problem(mode), elf_problem(archive.read("bootstrap")[:20], arch)):
+        elf = archive.read("bootstrap")
+        for problem in (mode_problem(mode), elf_problem(elf[:20], arch), audit_problem(elf)):
             if problem:
                 problems.append(f"{path}: bootstrap {problem}")
         return problems

@@ -7,7 +7,9 @@
 #      pack, the tar handed over the way download-artifact writes files (0644),
 #      unpack into a fresh folder, scripts/check-build.py (what `make deploy`
 #      runs). A negative control: the build copied as download-artifact would
-#      deliver a folder (every file 0644) must be refused.
+#      deliver a folder (every file 0644) must be refused, and so must a
+#      bootstrap stripped of its dependency list (cargo auditable's .dep-v0);
+#      every function's SBOM (make sbom, as deploy.yml's build job) is inside.
 #   2. sam package of the unpacked build into S3 on loopback (moto_server),
 #      as sam deploy uploads it; then each packaged zip fetched back: bootstrap
 #      present, mode 0755, an ELF for the template's architecture.
@@ -87,6 +89,25 @@ if "$python" scripts/check-build.py "$WORK/as-folder" 2>"$WORK/as-folder.err"; t
 fi
 grep -q "bootstrap has mode 0644" "$WORK/as-folder.err" || { cat "$WORK/as-folder.err" >&2; die "check-build refused the 0644 build for another reason"; }
 log "   a build delivered as a folder (0644) is refused: $(head -n 1 "$WORK/as-folder.err")"
+
+# The SBOMs travel in the artifact, one per template function's binary.
+sboms=()
+while read -r bin; do
+    sbom="$WORK/checkout/.aws-sam/build/sbom/$bin.cdx.json"
+    grep -q '"aws-sdk-dynamodb"' "$sbom" 2>/dev/null || die "the unpacked artifact has no SBOM $sbom"
+    sboms+=("$bin.cdx.json")
+done < <(sed -n 's/^        Binary: *//p' template.yaml)
+log "   each function's CycloneDX SBOM came through: ${sboms[*]}"
+
+# Negative control: a bootstrap built without cargo auditable (no .dep-v0).
+cp -r .aws-sam/build "$WORK/unaudited"
+bootstrap="$(find "$WORK/unaudited" -name bootstrap -type f | sort | head -n 1)"
+objcopy --remove-section .dep-v0 "$bootstrap"
+if "$python" scripts/check-build.py "$WORK/unaudited" 2>"$WORK/unaudited.err"; then
+    die "check-build accepted a bootstrap without its dependency list"
+fi
+grep -q "carries no dependency list" "$WORK/unaudited.err" || { cat "$WORK/unaudited.err" >&2; die "check-build refused the unaudited build for another reason"; }
+log "   a bootstrap without its dependency list is refused: $(head -n 1 "$WORK/unaudited.err")"
 
 # --- 2. sam package into S3 on loopback ---------------------------------------
 log "2. sam package into S3 on loopback (moto_server)"

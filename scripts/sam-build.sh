@@ -13,6 +13,10 @@
 # and again only when it changes; each function then costs its own crate plus
 # the release profile's LTO link.
 #
+# Every bootstrap carries its dependency list (cargo auditable: section
+# .dep-v0, 3.4 KB), which scanners read from the binary (cargo audit bin,
+# Trivy, Syft, Grype); scripts/check-build.py refuses a build without it.
+#
 # The built template (.aws-sam/build/template.yaml) gets the built
 # architecture as its Architecture default, so `sam deploy` of this build can
 # never pair x86_64 binaries with arm64 functions.
@@ -22,7 +26,7 @@ cd "$(dirname "$0")/.."
 # shellcheck source=scripts/lib/die.sh
 . scripts/lib/die.sh
 
-for tool in sam cargo-lambda cargo python3; do
+for tool in sam cargo-lambda cargo cargo-auditable python3; do
     command -v "$tool" >/dev/null || die "$tool not found; run this as 'make build' (which installs .venv)"
 done
 
@@ -42,13 +46,18 @@ fi
 case "$ARCH" in
     arm64)
         arm_installed || rustup target add "$arm_target" || die "cannot install the Rust target $arm_target (needed for ARCH=arm64)"
-        machine=aarch64
         ;;
-    x86_64) machine=x86-64 ;;
+    x86_64) ;;
     *) die "ARCH must be arm64 or x86_64, not '$ARCH'" ;;
 esac
 
 export SAM_CLI_TELEMETRY=0
+# cargo-lambda runs cargo itself, so set what `cargo auditable build` sets
+# before it runs cargo: itself as the workspace crates' rustc wrapper, and the
+# cargo flags its `cargo metadata` call must repeat (JSON).
+RUSTC_WORKSPACE_WRAPPER="$(command -v cargo-auditable)"
+export RUSTC_WORKSPACE_WRAPPER
+export CARGO_AUDITABLE_ORIG_ARGS='{"offline":false,"locked":true,"frozen":false,"config":[]}'
 started=$SECONDS
 echo "$PROG: sam build for $ARCH (cargo lambda build --release, one --bin per function)"
 sam build --parameter-overrides "Architecture=$ARCH" "$@"
@@ -57,30 +66,18 @@ elapsed=$((SECONDS - started))
 built=.aws-sam/build/template.yaml
 [[ -f "$built" ]] || die "sam build wrote no $built"
 
-# Pin the built architecture, and check every function's binary against it.
-python3 - "$built" "$ARCH" "$machine" <<'PY'
+# Pin the built architecture, then check every function's bootstrap against
+# it (mode, ELF machine, dependency list), as `make deploy` will.
+python3 - "$built" "$ARCH" <<'PY'
 import pathlib, re, sys
 
-path, arch, machine = pathlib.Path(sys.argv[1]), sys.argv[2], sys.argv[3]
-text = path.read_text()
+path, arch = pathlib.Path(sys.argv[1]), sys.argv[2]
 text, n = re.subn(
-    r"(\n  Architecture:\n    Type: String\n    Default: )\S+", r"\g<1>" + arch, text
+    r"(\n  Architecture:\n    Type: String\n    Default: )\S+", r"\g<1>" + arch, path.read_text()
 )
 if n != 1:
     sys.exit(f"cannot find the Architecture parameter's default in {path}")
 path.write_text(text)
-
-elf_machine = {"x86-64": 62, "aarch64": 183}[machine]
-functions = re.findall(r"\n  (\w+):\n    Type: AWS::Serverless::Function\n", text)
-if not functions:
-    sys.exit(f"no functions in {path}")
-for name in functions:
-    binary = path.parent / name / "bootstrap"
-    if not binary.is_file():
-        sys.exit(f"{binary} is missing")
-    head = binary.read_bytes()[:20]
-    if head[:4] != b"\x7fELF" or int.from_bytes(head[18:20], "little") != elf_machine:
-        sys.exit(f"{binary} is not a {machine} ELF executable")
-    print(f"  {name:28} {binary.stat().st_size / 1e6:5.1f} MB  {binary}")
 PY
+python3 scripts/check-build.py "$(dirname "$built")"
 echo "$PROG: built ${ARCH} in ${elapsed}s; the built template defaults to Architecture=${ARCH}"

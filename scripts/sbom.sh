@@ -4,26 +4,33 @@
 # of ARCH (arm64 unless ARCH=x86_64), runtime dependencies only.
 #
 #   scripts/sbom.sh OUT_DIR     writes OUT_DIR/<binary>.cdx.json
+#
+# The binaries are the template's functions' (Metadata BuildProperties
+# Binary), so a new function gets its SBOM without an edit here.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+
+# shellcheck source=scripts/lib/die.sh
+. scripts/lib/die.sh
 
 out="${1:?usage: sbom.sh OUT_DIR}"
 case "${ARCH:-arm64}" in
     arm64) target=aarch64-unknown-linux-gnu ;;
     x86_64) target=x86_64-unknown-linux-gnu ;;
-    *) echo "sbom.sh: ARCH must be arm64 or x86_64" >&2; exit 1 ;;
+    *) die "ARCH must be arm64 or x86_64" ;;
 esac
+mapfile -t bins < <(sed -n 's/^        Binary: *//p' template.yaml)
+((${#bins[@]})) || die "template.yaml names no function Binary"
 mkdir -p "$out"
-for bin in resume visitor-counter dynamodbmanager; do
-    cargo cyclonedx --manifest-path "crates/$bin/Cargo.toml" --format json \
+for bin in "${bins[@]}"; do
+    manifest="$(grep -lx "name = \"$bin\"" crates/*/Cargo.toml | head -n 1)"
+    [[ -n "$manifest" ]] || die "no crate under crates/ builds the binary $bin"
+    cargo cyclonedx --manifest-path "$manifest" --format json \
         --describe binaries --target "$target" --spec-version 1.5 --no-build-deps -q
     # cargo-cyclonedx writes <binary>_bin.cdx.json beside each manifest of
-    # the workspace; keep the Lambda's, drop the rest.
-    mv "crates/$bin/${bin}_bin.cdx.json" "$out/$bin.cdx.json"
+    # the workspace, one per binary; keep this one, drop the rest.
+    mv "$(dirname "$manifest")/${bin}_bin.cdx.json" "$out/$bin.cdx.json"
     find crates -name '*_bin.cdx.json' -delete
-    grep -q '"aws-sdk-dynamodb"' "$out/$bin.cdx.json" || {
-        echo "sbom.sh: $out/$bin.cdx.json lists no aws-sdk-dynamodb" >&2
-        exit 1
-    }
+    grep -q '"aws-sdk-dynamodb"' "$out/$bin.cdx.json" || die "$out/$bin.cdx.json lists no aws-sdk-dynamodb"
 done
-echo "sbom.sh: SBOMs of resume, visitor-counter and dynamodbmanager ($target) in $out"
+echo "$PROG: SBOMs of ${bins[*]} ($target) in $out"

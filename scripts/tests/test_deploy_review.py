@@ -20,6 +20,7 @@ import tomllib
 import unittest
 import unittest.mock
 import zipfile
+import zlib
 
 import yaml
 from cfnlint.decode import decode
@@ -92,6 +93,37 @@ def rule_failures(template, values):
     return failures
 
 
+DEPENDENCY_LIST = zlib.compress(
+    b'{"packages": [{"name": "fn", "version": "0.1.0", "source": "local", "root": true},'
+    b' {"name": "aws-sdk-dynamodb", "version": "1.0.0", "source": "crates.io"}]}'
+)
+
+
+def fake_elf(machine: int, dep: bytes | None = DEPENDENCY_LIST) -> bytes:
+    """A 64-bit little-endian ELF executable header for `machine` with a
+    section table: .shstrtab, and .dep-v0 holding `dep` unless it is None."""
+    names = b"\0.shstrtab\0.dep-v0\0"
+    data = names + (dep or b"")
+    shoff = 64 + len(data) + (-len(data) % 8)
+    sections = [(0, 0, 0, 0), (1, 3, 64, len(names))]
+    if dep is not None:
+        sections.append((11, 1, 64 + len(names), len(dep)))
+    header = bytearray(64)
+    header[:7] = b"\x7fELF\x02\x01\x01"
+    header[16:18] = (3).to_bytes(2, "little")  # ET_DYN
+    header[18:20] = machine.to_bytes(2, "little")
+    header[0x28:0x30] = shoff.to_bytes(8, "little")
+    header[0x3A:0x3C] = (64).to_bytes(2, "little")
+    header[0x3C:0x3E] = len(sections).to_bytes(2, "little")
+    header[0x3E:0x40] = (1).to_bytes(2, "little")
+    table = b"".join(
+        name.to_bytes(4, "little") + kind.to_bytes(4, "little") + bytes(16)
+        + offset.to_bytes(8, "little") + size.to_bytes(8, "little") + bytes(24)
+        for name, kind, offset, size in sections
+    )
+    return bytes(header) + data + bytes(shoff - 64 - len(data)) + table
+
+
 class Findings(unittest.TestCase):
     @classmethod
     def setUpClass(cls):
@@ -121,8 +153,7 @@ class Findings(unittest.TestCase):
 
     def test_01_check_build_refuses_what_lambda_cannot_execute(self):
         cb = load_module("check_build", "check-build.py")
-        x86 = b"\x7fELF\x02\x01\x01" + b"\0" * 9 + (3).to_bytes(2, "little") + (62).to_bytes(2, "little")
-        arm = x86[:18] + (183).to_bytes(2, "little")
+        x86, arm = fake_elf(62), fake_elf(183)
         template = (
             "Parameters:\n  Architecture:\n    Type: String\n    Default: x86_64\n"
             "Globals:\n  Function:\n    Architectures: [!Ref Architecture]\n"
@@ -133,7 +164,7 @@ class Findings(unittest.TestCase):
             (build / "template.yaml").write_text(template)
             (build / "Fn").mkdir()
             binary = build / "Fn" / "bootstrap"
-            binary.write_bytes(x86 + b"\0" * 100)
+            binary.write_bytes(x86)
             binary.chmod(0o755)
             self.assertEqual(cb.check_build(build), [])
             binary.chmod(0o644)
@@ -141,18 +172,29 @@ class Findings(unittest.TestCase):
             self.assertIn(str(binary), problem)
             self.assertIn("0644", problem)
             binary.chmod(0o755)
-            binary.write_bytes(arm + b"\0" * 100)
+            binary.write_bytes(arm)
             (problem,) = cb.check_build(build)
             self.assertIn("arm64", problem)
             binary.write_bytes(b"#!/bin/sh\n")
             self.assertIn("not an ELF", cb.check_build(build)[0])
+            # cargo auditable's dependency list: missing, unreadable, rootless.
+            for dep, expected in [
+                (None, "carries no dependency list"),
+                (b"not zlib", "unreadable dependency list"),
+                (zlib.compress(b'{"packages": [{"name": "aws-sdk-dynamodb"}]}'), "without its root package"),
+            ]:
+                binary.write_bytes(fake_elf(62, dep))
+                (problem,) = cb.check_build(build)
+                self.assertIn(expected, problem)
+            binary.write_bytes(x86)
+            self.assertEqual(cb.check_build(build), [])
             for mode, ok in [(0o100755, True), (0o100644, False)]:
                 archive = build / "fn.zip"
                 with zipfile.ZipFile(archive, "w") as z:
                     info = zipfile.ZipInfo("bootstrap")
                     info.create_system = 3
                     info.external_attr = mode << 16
-                    z.writestr(info, x86 + b"\0" * 100)
+                    z.writestr(info, x86)
                 self.assertEqual(cb.check_zip(archive, "x86_64") == [], ok, oct(mode))
 
     # 2 -----------------------------------------------------------------

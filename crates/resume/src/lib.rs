@@ -12,7 +12,7 @@ pub mod store;
 
 use aws_sdk_dynamodb::Client;
 use axum::extract::FromRef;
-use axum::routing::{get, put};
+use axum::routing::get;
 use axum::Router;
 use platform::config::HttpConfig;
 use platform::dynamo::Table;
@@ -52,6 +52,7 @@ pub fn routes(config: &ResumeConfig, client: Client) -> Router {
         .with_state(state)
 }
 
+#[cfg(feature = "write")]
 /// The signed write routes, without the shared layers: `PUT` and `DELETE
 /// /resume/{id}`. The local server puts them behind its SigV4 gate, as API
 /// Gateway's `AWS_IAM` does.
@@ -59,11 +60,12 @@ pub fn write_routes(config: &ResumeConfig, client: Client) -> Router {
     Router::new()
         .route(
             "/resume/{id}",
-            put(handlers::put_resume).delete(handlers::delete_resume),
+            axum::routing::put(handlers::write::put_resume).delete(handlers::write::delete_resume),
         )
         .with_state(Store(Table::new(client, config.table.as_str())))
 }
 
+#[cfg(feature = "write")]
 /// The complete resume write service: what the `resume-write` Lambda runs.
 pub fn write_router(config: &ResumeConfig, http: &HttpConfig, client: Client) -> Router {
     platform::http::finish(write_routes(config, client), &http.allowed_origins)
