@@ -23,6 +23,10 @@ RESUME_FILE="${RESUME_FILE:-data/resume.json}"
 export AWS_ACCESS_KEY_ID=local AWS_SECRET_ACCESS_KEY=local AWS_SESSION_TOKEN='' AWS_REGION="${AWS_REGION:-us-east-1}"
 unset AWS_PROFILE
 
+# await_line, LOCAL_API_LINE (local-stack's own start is not used here).
+# shellcheck source=scripts/lib/local-stack.sh
+. scripts/lib/local-stack.sh
+
 say() { echo "make dev: $*"; }
 # Something accepts connections on 127.0.0.1:PORT.
 port_busy() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
@@ -90,13 +94,9 @@ start_frontend() {
     node scripts/serve-frontend.mjs --host 127.0.0.1 "${listen[@]}" --dir examples/frontend \
         --config "$DEV_DIR/frontend-config.js" >>"$DEV_DIR/frontend.log" 2>&1 &
     FRONTEND_PID=$!
-    local _
-    for _ in $(seq 1 100); do
-        FRONTEND_URL="$(sed -n 's/^serving .* on \(http:[^ ]*\)$/\1/p' "$DEV_DIR/frontend.log" | head -n 1)"
-        [ -z "$FRONTEND_URL" ] || return 0
-        kill -0 "$FRONTEND_PID" 2>/dev/null || break
-        sleep 0.1
-    done
+    if FRONTEND_URL="$(await_line "$DEV_DIR/frontend.log" "$FRONTEND_PID" 's/^serving .* on \(http:[^ ]*\)$/\1/p' 100)"; then
+        return 0
+    fi
     cat "$DEV_DIR/frontend.log" >&2
     say "the frontend did not start (FRONTEND_PORT=${FRONTEND_PORT:-8080})" >&2
     exit 1
@@ -120,13 +120,9 @@ start_api() {
     : >"$DEV_DIR/api.log"
     LOCAL_API_ADDR="127.0.0.1:$1" "$LOCAL_API" serve >>"$DEV_DIR/api.log" 2>&1 &
     API_PID=$!
-    local _
-    for _ in $(seq 1 600); do
-        API_URL="$(sed -n 's/^local API on \(http:\/\/[^ ]*\).*/\1/p' "$DEV_DIR/api.log" | head -n 1)"
-        [ -z "$API_URL" ] || return 0
-        kill -0 "$API_PID" 2>/dev/null || break
-        sleep 0.1
-    done
+    if API_URL="$(await_line "$DEV_DIR/api.log" "$API_PID" "$LOCAL_API_LINE" 600)"; then
+        return 0
+    fi
     wait "$API_PID" 2>/dev/null || true
     API_PID=""
     return 1

@@ -47,13 +47,7 @@ ok=""
 # shellcheck source=scripts/lib/local-stack.sh
 source scripts/lib/local-stack.sh
 cleanup() {
-    if [[ -n "$MOTO_PID" ]]; then
-        kill "$MOTO_PID" 2>/dev/null || true
-        wait "$MOTO_PID" 2>/dev/null || true
-    fi
-    if [[ -f "$WORK/ddb.pid" ]]; then
-        "$(local_stack_ddb_bin)" stop --pid-file "$WORK/ddb.pid" >/dev/null 2>&1 || true
-    fi
+    stop_process_and_ddb "$MOTO_PID" "$WORK/ddb.pid"
     if [[ -n "$ok" ]]; then
         rm -rf "$WORK"
     else
@@ -111,7 +105,7 @@ log "   a bootstrap without its dependency list is refused: $(head -n 1 "$WORK/u
 
 # --- 2. sam package into S3 on loopback ---------------------------------------
 log "2. sam package into S3 on loopback (moto_server)"
-moto_port="$("$python" -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')"
+moto_port="$(free_port)"
 .venv/bin/moto_server -H 127.0.0.1 -p "$moto_port" >"$WORK/moto.log" 2>&1 &
 MOTO_PID=$!
 S3="http://127.0.0.1:$moto_port"

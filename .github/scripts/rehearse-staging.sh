@@ -15,19 +15,13 @@
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 
-free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+# shellcheck source=scripts/lib/local-stack.sh
+source scripts/lib/local-stack.sh
 work="$(mktemp -d /tmp/rehearse-staging.XXXXXX)"
 api_port="$(free_port)"
 api_pid=""
-
-# shellcheck source=scripts/lib/local-stack.sh
-source scripts/lib/local-stack.sh
 stop() {
-    if [[ -n "$api_pid" ]]; then
-        kill -TERM "$api_pid" 2>/dev/null || true
-        wait "$api_pid" 2>/dev/null || true
-    fi
-    "$(local_stack_ddb_bin)" stop --pid-file "$work/dynamodb-local.pid" >/dev/null 2>&1 || true
+    stop_process_and_ddb "$api_pid" "$work/dynamodb-local.pid"
     rm -rf "$work"
 }
 trap stop EXIT

@@ -8,6 +8,14 @@
 #       sets LOCAL_STACK_URL (e.g. http://127.0.0.1:41234) and LOCAL_STACK_DIR
 #   local_stack_stop                    stops both; safe to call twice
 #
+# For scripts that start their own processes:
+#   free_port                           prints a free TCP port on 127.0.0.1
+#   await_line LOG PID SED_EXPR TENTHS  prints the first line of LOG that
+#       SED_EXPR (sed -n) prints, waiting while PID lives, at most TENTHS
+#       tenths of a second; returns 1 without one
+#   stop_process_and_ddb PID DDB_PID_FILE   stops PID (if set) and the
+#       DynamoDB Local that DDB_PID_FILE names (if it exists)
+#
 # The caller sets its own traps; call local_stack_stop from them.
 
 LOCAL_STACK_URL=""
@@ -47,29 +55,49 @@ local_stack_start() {
     LOCAL_STACK_API_PID=$!
 
     # local-api prints the address it bound (port 0: the kernel picks one).
-    for _ in $(seq 1 600); do
-        LOCAL_STACK_URL="$(sed -n 's/^local API on \(http:\/\/[^ ]*\).*/\1/p' "$LOCAL_STACK_DIR/api.log" | head -n 1)"
-        [[ -n "$LOCAL_STACK_URL" ]] && return 0
-        if ! kill -0 "$LOCAL_STACK_API_PID" 2>/dev/null; then
-            echo "local-api exited during start-up:" >&2
-            cat "$LOCAL_STACK_DIR/api.log" >&2
-            return 1
-        fi
-        sleep 0.1
-    done
-    echo "local-api did not start within 60 s" >&2
+    # shellcheck disable=SC2034 # the caller reads it
+    if LOCAL_STACK_URL="$(await_line "$LOCAL_STACK_DIR/api.log" "$LOCAL_STACK_API_PID" "$LOCAL_API_LINE" 600)"; then
+        return 0
+    fi
+    echo "local-api did not start within 60 s:" >&2
+    cat "$LOCAL_STACK_DIR/api.log" >&2
     return 1
 }
 
+# local-api's first line, "local API on http://ADDR ...": its URL.
+LOCAL_API_LINE='s/^local API on \(http:\/\/[^ ]*\).*/\1/p'
+
+free_port() {
+    python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'
+}
+
+await_line() {
+    local found _
+    for _ in $(seq 1 "$4"); do
+        found="$(sed -n "$3" "$1" | head -n 1)"
+        if [[ -n "$found" ]]; then
+            printf '%s\n' "$found"
+            return 0
+        fi
+        kill -0 "$2" 2>/dev/null || break
+        sleep 0.1
+    done
+    return 1
+}
+
+stop_process_and_ddb() {
+    if [[ -n "$1" ]]; then
+        kill -TERM "$1" 2>/dev/null || true
+        wait "$1" 2>/dev/null || true
+    fi
+    if [[ -f "$2" ]]; then
+        "$(local_stack_ddb_bin)" stop --pid-file "$2" >/dev/null 2>&1 || true
+    fi
+}
+
 local_stack_stop() {
-    if [[ -n "$LOCAL_STACK_API_PID" ]] && kill -0 "$LOCAL_STACK_API_PID" 2>/dev/null; then
-        kill "$LOCAL_STACK_API_PID" 2>/dev/null || true
-        wait "$LOCAL_STACK_API_PID" 2>/dev/null || true
-    fi
+    stop_process_and_ddb "$LOCAL_STACK_API_PID" "${LOCAL_STACK_DIR:-/nonexistent}/ddb.pid"
     LOCAL_STACK_API_PID=""
-    if [[ -n "$LOCAL_STACK_DIR" && -f "$LOCAL_STACK_DIR/ddb.pid" ]]; then
-        "$(local_stack_ddb_bin)" stop --pid-file "$LOCAL_STACK_DIR/ddb.pid" 2>/dev/null || true
-    fi
     [[ -n "$LOCAL_STACK_DIR" ]] && rm -rf "$LOCAL_STACK_DIR"
     LOCAL_STACK_DIR=""
 }
