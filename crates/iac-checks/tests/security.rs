@@ -367,36 +367,48 @@ fn the_manager_routes_need_iam_authorization_and_nothing_else_does() {
     }
 }
 
-#[test]
-fn the_invoke_policy_names_only_the_manager_methods_of_this_stage() {
-    let t = Template::load().unwrap();
-    let policy = t.resource("ManagerInvokePolicy").unwrap();
-    assert_eq!(policy["Type"].as_str(), Some("AWS::IAM::ManagedPolicy"));
-    let mut all = Vec::new();
-    statements(&policy["Properties"], &mut all);
-    assert_eq!(all.len(), 1, "{all:?}");
-    let st = &all[0];
-    assert_eq!(st["Effect"].as_str(), Some("Allow"));
-    assert_eq!(texts(st.get("Action")), ["execute-api:Invoke"]);
-    let resources: BTreeSet<String> = st["Resource"]
+/// The resources of `statement`, an `Allow` of `execute-api:Invoke` only.
+fn invoke_grants(statement: &Value) -> BTreeSet<String> {
+    assert_eq!(statement["Effect"].as_str(), Some("Allow"), "{statement:?}");
+    assert_eq!(texts(statement.get("Action")), ["execute-api:Invoke"]);
+    statement["Resource"]
         .as_sequence()
         .unwrap()
         .iter()
         .map(sub_text)
-        .collect();
-    let prefix =
-        "arn:${AWS::Partition}:execute-api:${AWS::Region}:${AWS::AccountId}:${Api}/${Stage}";
-    let want: BTreeSet<String> = manager_methods(&t)
+        .collect()
+}
+
+/// The execute-api ARNs of `methods` under `prefix` (API and stage).
+fn invoke_resources(prefix: &str, methods: &BTreeSet<(String, String)>) -> BTreeSet<String> {
+    methods
         .iter()
         .map(|(method, path)| invoke_resource(prefix, method, path))
-        .collect();
-    assert_eq!(resources, want);
-    // Its ARN is an output, for the owner to attach.
-    let output = &t.root["Outputs"]["ManagerInvokePolicyArn"]["Value"];
+        .collect()
+}
+
+/// The managed policy `id` allows invoking exactly `methods` of this API's
+/// stage, and its ARN is the output `<id>Arn`, for the owner to attach.
+fn assert_stage_invoke_policy(t: &Template, id: &str, methods: &BTreeSet<(String, String)>) {
+    let policy = t.resource(id).unwrap();
+    assert_eq!(policy["Type"].as_str(), Some("AWS::IAM::ManagedPolicy"));
+    let mut all = Vec::new();
+    statements(&policy["Properties"], &mut all);
+    assert_eq!(all.len(), 1, "{all:?}");
+    let prefix =
+        "arn:${AWS::Partition}:execute-api:${AWS::Region}:${AWS::AccountId}:${Api}/${Stage}";
+    assert_eq!(invoke_grants(&all[0]), invoke_resources(prefix, methods));
+    let output = &t.root["Outputs"][format!("{id}Arn").as_str()]["Value"];
     assert_eq!(
         iac_checks::Intrinsic::of(output),
-        iac_checks::Intrinsic::Ref("ManagerInvokePolicy".into())
+        iac_checks::Intrinsic::Ref(id.into())
     );
+}
+
+#[test]
+fn the_invoke_policy_names_only_the_manager_methods_of_this_stage() {
+    let t = Template::load().unwrap();
+    assert_stage_invoke_policy(&t, "ManagerInvokePolicy", &manager_methods(&t));
 }
 
 #[test]
@@ -434,47 +446,15 @@ fn only_the_staging_deploy_role_may_call_the_manager() {
         .unwrap()
         .contains("AllowTestData"));
     assert_eq!(all.len(), 1);
-    assert_eq!(texts(all[0].get("Action")), ["execute-api:Invoke"]);
-    let granted: BTreeSet<String> = all[0]["Resource"]
-        .as_sequence()
-        .unwrap()
-        .iter()
-        .map(sub_text)
-        .collect();
     let prefix = "arn:${AWS::Partition}:execute-api:${AWS::Region}:${AWS::AccountId}:*/${AppStage}";
-    let want: BTreeSet<String> = signed_methods(&t)
-        .iter()
-        .map(|(method, path)| invoke_resource(prefix, method, path))
-        .collect();
-    assert_eq!(granted, want);
+    assert_eq!(
+        invoke_grants(&all[0]),
+        invoke_resources(prefix, &signed_methods(&t))
+    );
 }
 
 #[test]
 fn the_resume_writer_policy_names_only_the_resume_writes_of_this_stage() {
     let t = Template::load().unwrap();
-    let policy = t.resource("ResumeWriterPolicy").unwrap();
-    assert_eq!(policy["Type"].as_str(), Some("AWS::IAM::ManagedPolicy"));
-    let mut all = Vec::new();
-    statements(&policy["Properties"], &mut all);
-    assert_eq!(all.len(), 1, "{all:?}");
-    assert_eq!(all[0]["Effect"].as_str(), Some("Allow"));
-    assert_eq!(texts(all[0].get("Action")), ["execute-api:Invoke"]);
-    let resources: BTreeSet<String> = all[0]["Resource"]
-        .as_sequence()
-        .unwrap()
-        .iter()
-        .map(sub_text)
-        .collect();
-    let prefix =
-        "arn:${AWS::Partition}:execute-api:${AWS::Region}:${AWS::AccountId}:${Api}/${Stage}";
-    let want: BTreeSet<String> = resume_write_methods(&t)
-        .iter()
-        .map(|(method, path)| invoke_resource(prefix, method, path))
-        .collect();
-    assert_eq!(resources, want);
-    let output = &t.root["Outputs"]["ResumeWriterPolicyArn"]["Value"];
-    assert_eq!(
-        iac_checks::Intrinsic::of(output),
-        iac_checks::Intrinsic::Ref("ResumeWriterPolicy".into())
-    );
+    assert_stage_invoke_policy(&t, "ResumeWriterPolicy", &resume_write_methods(&t));
 }
