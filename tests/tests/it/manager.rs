@@ -10,7 +10,7 @@
 //! DynamoDB Local (its mapping is unit-tested in `platform::error`); an
 //! unreachable DynamoDB (503) is tested in `tests/it/faults.rs`.
 
-use crate::util::{http, stack, unique_id};
+use crate::util::{http, json_error, stack, unique_id};
 use reqwest::{header, StatusCode};
 use serde_json::{json, Value};
 
@@ -49,16 +49,9 @@ async fn ok(body: Value) -> Value {
     answer
 }
 
+/// Checks a JSON error answer ([`json_error`]); returns its message.
 async fn assert_json_error(response: reqwest::Response, status: StatusCode, code: &str) -> String {
-    assert_eq!(response.status(), status);
-    assert_eq!(response.headers()[header::CONTENT_TYPE], "application/json");
-    let body: Value = response.json().await.unwrap();
-    assert_eq!(body["error"], code, "{body}");
-    assert!(
-        body["requestId"].as_str().is_some_and(|m| !m.is_empty()),
-        "{body}"
-    );
-    assert_eq!(body.as_object().unwrap().len(), 3, "{body}");
+    let body = json_error(response, status, code).await;
     body["message"].as_str().unwrap().to_owned()
 }
 

@@ -1,7 +1,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // test code
 //! The resume API over HTTP: `GET /resume`, `GET /resume/{id}`.
 
-use crate::util::{http, stack, unique_id, workspace_root};
+use crate::util::{http, json_error, stack, unique_id, workspace_root};
 use reqwest::{header, StatusCode};
 use serde_json::Value;
 
@@ -14,23 +14,6 @@ fn read_json(path: &str) -> Value {
 
 async fn get(path: &str) -> reqwest::Response {
     http().get(stack().url(path)).send().await.unwrap()
-}
-
-async fn assert_json_error(response: reqwest::Response, status: StatusCode, code: &str) -> Value {
-    assert_eq!(response.status(), status);
-    assert_eq!(response.headers()[header::CONTENT_TYPE], "application/json");
-    let body: Value = response.json().await.unwrap();
-    assert_eq!(body["error"], code, "{body}");
-    assert!(
-        body["message"].as_str().is_some_and(|m| !m.is_empty()),
-        "{body}"
-    );
-    assert!(
-        body["requestId"].as_str().is_some_and(|m| !m.is_empty()),
-        "{body}"
-    );
-    assert_eq!(body.as_object().unwrap().len(), 3, "{body}");
-    body
 }
 
 #[tokio::test]
@@ -135,7 +118,7 @@ async fn seed_refuses_what_is_not_a_json_resume() {
 #[tokio::test]
 async fn unknown_id_is_404() {
     let id = unique_id("missing");
-    let body = assert_json_error(
+    let body = json_error(
         get(&format!("/resume/{id}")).await,
         StatusCode::NOT_FOUND,
         "not_found",
@@ -156,7 +139,7 @@ async fn junk_ids_are_400() {
         long.as_str(),
         "x%00y",
     ] {
-        assert_json_error(
+        json_error(
             get(&format!("/resume/{junk}")).await,
             StatusCode::BAD_REQUEST,
             "invalid_id",
@@ -250,9 +233,9 @@ async fn cors_allows_only_listed_origins() {
 
 #[tokio::test]
 async fn unknown_routes_and_methods_are_json_errors() {
-    assert_json_error(get("/nope").await, StatusCode::NOT_FOUND, "not_found").await;
+    json_error(get("/nope").await, StatusCode::NOT_FOUND, "not_found").await;
     let post = http().post(stack().url("/resume")).send().await.unwrap();
-    assert_json_error(post, StatusCode::METHOD_NOT_ALLOWED, "method_not_allowed").await;
+    json_error(post, StatusCode::METHOD_NOT_ALLOWED, "method_not_allowed").await;
 }
 
 #[tokio::test]

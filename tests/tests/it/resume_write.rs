@@ -2,7 +2,7 @@
 //! The signed resume writes: `PUT` and `DELETE /resume/{id}`. Every test
 //! writes its own ids; none depends on the owner's resume.
 
-use crate::util::{http, stack, unique_id, unsigned_http, workspace_root};
+use crate::util::{http, json_error, stack, unique_id, unsigned_http, workspace_root};
 use reqwest::{header, StatusCode};
 use serde_json::{json, Value};
 
@@ -39,18 +39,6 @@ fn etag(response: &reqwest::Response) -> String {
         .to_owned()
 }
 
-async fn error(response: reqwest::Response, status: StatusCode, code: &str) -> Value {
-    assert_eq!(response.status(), status);
-    assert_eq!(response.headers()[header::CONTENT_TYPE], "application/json");
-    let body: Value = response.json().await.unwrap();
-    assert_eq!(body["error"], code, "{body}");
-    assert!(
-        body["requestId"].as_str().is_some_and(|r| !r.is_empty()),
-        "{body}"
-    );
-    body
-}
-
 #[tokio::test]
 async fn put_creates_replaces_and_a_read_sees_the_write() {
     let id = unique_id("write");
@@ -64,14 +52,14 @@ async fn put_creates_replaces_and_a_read_sees_the_write() {
 
     // If-None-Match: * only creates; If-Match must name the stored ETag.
     let again = put(&id, &doc("B"), Some(("if-none-match", "*"))).await;
-    error(
+    json_error(
         again,
         StatusCode::PRECONDITION_FAILED,
         "precondition_failed",
     )
     .await;
     let stale = put(&id, &doc("B"), Some(("if-match", "\"0000\""))).await;
-    error(
+    json_error(
         stale,
         StatusCode::PRECONDITION_FAILED,
         "precondition_failed",
@@ -92,7 +80,7 @@ async fn put_creates_replaces_and_a_read_sees_the_write() {
     assert_eq!(get(&id).await.status(), StatusCode::NOT_FOUND);
     assert_eq!(delete(&id).await, StatusCode::NOT_FOUND);
     let absent = put(&id, &doc("D"), Some(("if-match", "*"))).await;
-    error(
+    json_error(
         absent,
         StatusCode::PRECONDITION_FAILED,
         "precondition_failed",
@@ -110,7 +98,7 @@ async fn unsigned_writes_are_refused_before_the_handler() {
         .send()
         .await
         .unwrap();
-    let body = error(put, StatusCode::FORBIDDEN, "missing_authentication_token").await;
+    let body = json_error(put, StatusCode::FORBIDDEN, "missing_authentication_token").await;
     assert!(body["message"].is_string());
     let delete = unsigned_http().delete(&url).send().await.unwrap();
     assert_eq!(delete.status(), StatusCode::FORBIDDEN);
@@ -122,7 +110,7 @@ async fn refused_documents_name_every_violation_and_nothing_is_written() {
     let id = unique_id("invalid");
     let bad = json!({"basics": {"email": "nope", "profiles": [{"url": ""}]},
                      "work": [{"startDate": "March 2020"}]});
-    let body = error(
+    let body = json_error(
         put(&id, &bad, None).await,
         StatusCode::BAD_REQUEST,
         "invalid_resume",
@@ -149,16 +137,16 @@ async fn refused_documents_name_every_violation_and_nothing_is_written() {
 
     let url = stack().url(&format!("/resume/{id}"));
     let not_json = http().put(&url).body("{nope").send().await.unwrap();
-    error(not_json, StatusCode::BAD_REQUEST, "invalid_json").await;
+    json_error(not_json, StatusCode::BAD_REQUEST, "invalid_json").await;
     let huge = json!({"basics": {"summary": "x".repeat(400_000)}});
-    error(
+    json_error(
         put(&id, &huge, None).await,
         StatusCode::PAYLOAD_TOO_LARGE,
         "payload_too_large",
     )
     .await;
     let array = put(&id, &json!([1]), None).await;
-    let body = error(array, StatusCode::BAD_REQUEST, "invalid_resume").await;
+    let body = json_error(array, StatusCode::BAD_REQUEST, "invalid_resume").await;
     assert_eq!(body["violations"][0]["pointer"], "");
     assert_eq!(get(&id).await.status(), StatusCode::NOT_FOUND);
 }

@@ -7,7 +7,7 @@
 //! Without `API_URL` it runs against the local stack like every other file in
 //! tests/, so `make test` proves these checks pass before they guard prod.
 
-use crate::util::{http, stack, unique_id};
+use crate::util::{http, json_error, stack, unique_id};
 use reqwest::{header, StatusCode};
 use serde_json::Value;
 
@@ -21,22 +21,6 @@ fn content_type(response: &reqwest::Response) -> String {
         .get(header::CONTENT_TYPE)
         .map(|v| v.to_str().unwrap().to_owned())
         .unwrap_or_default()
-}
-
-/// The body of a JSON error: exactly `error`, `message` and `requestId`.
-async fn json_error(response: reqwest::Response, status: StatusCode, code: &str) -> Value {
-    assert_eq!(response.status(), status);
-    assert_eq!(content_type(&response), "application/json");
-    let body: Value = response.json().await.unwrap();
-    assert_eq!(body["error"], code, "{body}");
-    for key in ["message", "requestId"] {
-        assert!(
-            body[key].as_str().is_some_and(|s| !s.is_empty()),
-            "{key} missing in {body}"
-        );
-    }
-    assert_eq!(body.as_object().unwrap().len(), 3, "{body}");
-    body
 }
 
 #[tokio::test]

@@ -111,6 +111,34 @@ pub struct Http {
     client: reqwest::Client,
 }
 
+/// Checks a JSON error answer (README, "Errors") and returns its body:
+/// `status`, `Content-Type: application/json`, and exactly `error` (= `code`),
+/// `message` and `requestId`, both non-empty; plus `violations` for
+/// `invalid_resume`, the one error that lists them.
+pub async fn json_error(
+    response: reqwest::Response,
+    status: reqwest::StatusCode,
+    code: &str,
+) -> serde_json::Value {
+    assert_eq!(response.status(), status);
+    assert_eq!(
+        response.headers()[reqwest::header::CONTENT_TYPE],
+        "application/json"
+    );
+    let body: serde_json::Value = response.json().await.expect("a JSON body");
+    assert_eq!(body["error"], code, "{body}");
+    for key in ["message", "requestId"] {
+        assert!(
+            body[key].as_str().is_some_and(|s| !s.is_empty()),
+            "{key} missing in {body}"
+        );
+    }
+    let members = if code == "invalid_resume" { 4 } else { 3 };
+    let object = body.as_object().expect("a JSON object");
+    assert_eq!(object.len(), members, "{body}");
+    body
+}
+
 /// A client for the binary's DynamoDB Local that waits for it however busy
 /// it is (a thousand concurrent requests make the emulator answer in
 /// seconds on a small machine).
