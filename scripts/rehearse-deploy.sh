@@ -46,6 +46,8 @@ ok=""
 
 # shellcheck source=scripts/lib/local-stack.sh
 source scripts/lib/local-stack.sh
+# shellcheck source=scripts/lib/functions.sh
+source scripts/lib/functions.sh
 cleanup() {
     stop_process_and_ddb "$MOTO_PID" "$WORK/ddb.pid"
     if [[ -n "$ok" ]]; then
@@ -85,12 +87,13 @@ grep -q "bootstrap has mode 0644" "$WORK/as-folder.err" || { cat "$WORK/as-folde
 log "   a build delivered as a folder (0644) is refused: $(head -n 1 "$WORK/as-folder.err")"
 
 # The SBOMs travel in the artifact, one per template function's binary.
+functions="$(template_functions)" || die "cannot list the template's functions"
 sboms=()
-while read -r bin; do
+while read -r bin _; do
     sbom="$WORK/checkout/.aws-sam/build/sbom/$bin.cdx.json"
     grep -q '"aws-sdk-dynamodb"' "$sbom" 2>/dev/null || die "the unpacked artifact has no SBOM $sbom"
     sboms+=("$bin.cdx.json")
-done < <(sed -n 's/^        Binary: *//p' template.yaml)
+done <<<"$functions"
 log "   each function's CycloneDX SBOM came through: ${sboms[*]}"
 
 # Negative control: a bootstrap built without cargo auditable (no .dep-v0).

@@ -5,13 +5,16 @@
 #
 #   scripts/sbom.sh OUT_DIR     writes OUT_DIR/<binary>.cdx.json
 #
-# The binaries are the template's functions' (Metadata BuildProperties
-# Binary), so a new function gets its SBOM without an edit here.
+# The binaries are the template's functions' (Binary, built in CodeUri:
+# scripts/lib/functions.sh), so a new function gets its SBOM without an edit
+# here.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 # shellcheck source=scripts/lib/die.sh
 . scripts/lib/die.sh
+# shellcheck source=scripts/lib/functions.sh
+. scripts/lib/functions.sh
 
 out="${1:?usage: sbom.sh OUT_DIR}"
 case "${ARCH:-arm64}" in
@@ -19,18 +22,17 @@ case "${ARCH:-arm64}" in
     x86_64) target=x86_64-unknown-linux-gnu ;;
     *) die "ARCH must be arm64 or x86_64" ;;
 esac
-mapfile -t bins < <(sed -n 's/^        Binary: *//p' template.yaml)
-((${#bins[@]})) || die "template.yaml names no function Binary"
+functions="$(template_functions)" || die "cannot list the template's functions"
 mkdir -p "$out"
-for bin in "${bins[@]}"; do
-    manifest="$(grep -lx "name = \"$bin\"" crates/*/Cargo.toml | head -n 1)"
-    [[ -n "$manifest" ]] || die "no crate under crates/ builds the binary $bin"
-    cargo cyclonedx --manifest-path "$manifest" --format json \
+bins=()
+while read -r bin code_uri; do
+    cargo cyclonedx --manifest-path "$code_uri/Cargo.toml" --format json \
         --describe binaries --target "$target" --spec-version 1.5 --no-build-deps -q
     # cargo-cyclonedx writes <binary>_bin.cdx.json beside each manifest of
     # the workspace, one per binary; keep this one, drop the rest.
-    mv "$(dirname "$manifest")/${bin}_bin.cdx.json" "$out/$bin.cdx.json"
+    mv "$code_uri/${bin}_bin.cdx.json" "$out/$bin.cdx.json"
     find crates -name '*_bin.cdx.json' -delete
     grep -q '"aws-sdk-dynamodb"' "$out/$bin.cdx.json" || die "$out/$bin.cdx.json lists no aws-sdk-dynamodb"
-done
+    bins+=("$bin")
+done <<<"$functions"
 echo "$PROG: SBOMs of ${bins[*]} ($target) in $out"
