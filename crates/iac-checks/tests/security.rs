@@ -265,25 +265,24 @@ fn api_events(function: &Value) -> Vec<(String, String, Option<Value>)> {
         .collect()
 }
 
-/// The manager's (METHOD, path) pairs that need a signature: every API event
-/// of its function but the OPTIONS preflights.
-fn manager_methods(t: &Template) -> BTreeSet<(String, String)> {
-    let function = t.resource("DynamoDbManagerFunction").unwrap();
-    api_events(function)
+/// The (METHOD, path) pairs of `function`'s API events that need a
+/// signature: every one but the OPTIONS preflights.
+fn signed_events(t: &Template, function: &str) -> BTreeSet<(String, String)> {
+    api_events(t.resource(function).unwrap())
         .into_iter()
         .filter(|(method, _, _)| method != "OPTIONS")
         .map(|(method, path, _)| (method, path))
         .collect()
 }
 
-/// Methods and paths of the signed resume writes (`ResumeWriteFunction`).
+/// The manager's signed (METHOD, path) pairs.
+fn manager_methods(t: &Template) -> BTreeSet<(String, String)> {
+    signed_events(t, "DynamoDbManagerFunction")
+}
+
+/// The signed resume writes (`ResumeWriteFunction`).
 fn resume_write_methods(t: &Template) -> BTreeSet<(String, String)> {
-    let function = t.resource("ResumeWriteFunction").unwrap();
-    api_events(function)
-        .into_iter()
-        .filter(|(method, _, _)| method != "OPTIONS")
-        .map(|(method, path, _)| (method, path))
-        .collect()
+    signed_events(t, "ResumeWriteFunction")
 }
 
 /// Every (method, path) that needs a SigV4 signature: the manager's and
