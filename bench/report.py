@@ -142,7 +142,7 @@ def share_label(share):
 
 
 def targets(per, name, share):
-    """(function, label, value, target, met) rows for the performance targets (README "Performance")."""
+    """(function, label, value, target, met) rows for the performance targets (docs/PERFORMANCE.md)."""
     r = per["rust"]
     rows = []
     for base in BASELINES:
