@@ -87,7 +87,7 @@ deploy-role-check: venv ## cfn-lint deploy/github-oidc-role.yaml; its execution 
 	$(VENV_BIN)/python3 scripts/handler-permissions.py
 	$(VENV_BIN)/python3 -m unittest discover -s scripts/tests -p 'test_*.py'
 
-rehearse-staging: deps ## deploy.yml's staging steps (seed, integration, smoke with API_URL) against a local stack
+rehearse-staging: deps ## deploy.yml's staging steps (resume-publish, integration, smoke with API_URL) against a local stack
 	.github/scripts/rehearse-staging.sh
 
 smoke: $(if $(API_URL),,deps) ## Non-destructive smoke subset: against API_URL if set, else the local stack
