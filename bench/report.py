@@ -486,7 +486,7 @@ def write(results, summary):
         *INTRO.split("\n"),
         "",
         f"Measured {results['started'][:16].replace('T', ' ')} UTC on {mach['cpu']}, {mach['cores']} cores, "
-        f"{mach['memory_gib']} GiB (Linux {mach['kernel']}). The three Lambdas' release bootstraps, beside the same "
+        f"{mach['memory_gib']} GiB (Linux {mach['kernel']}). The release bootstraps of resume, visitor-counter and dynamodbmanager, beside the same "
         "three handlers in Python (boto3 under awslambdaric) and Node.js (AWS SDK for JavaScript v3 under "
         "aws-lambda-ric), under a Lambda Runtime API emulator, against DynamoDB Local **behind a TLS proxy** "
         "(stunnel; the endpoint is `https://`, so a first invoke pays a TLS handshake as in AWS), each function "
