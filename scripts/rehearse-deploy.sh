@@ -14,7 +14,7 @@
 #      as sam deploy uploads it; then each packaged zip fetched back: bootstrap
 #      present, mode 0755, an ELF for the template's architecture.
 #      Then `sam deploy --guided` in that checkout, every prompt answered from
-#      the README's table (scripts/rehearse-guided.py).
+#      docs/deploy.md's table (scripts/rehearse-guided.py).
 #   3. Each bootstrap unzipped as Lambda does (modes from the zip) and run
 #      under the project's Runtime API emulator (crates/bench, lambda-bench
 #      invoke) on one of its events/, against DynamoDB Local: statusCode 200.
@@ -160,12 +160,12 @@ for line in "${functions[@]}"; do
     log "   $name: $uri: bootstrap 0755, $arch ELF"
 done
 
-# The README's guided first deploy, prompt by prompt, in that checkout: every
-# prompt must have its answer in the README's table, and SAM must get past
+# docs/deploy.md's guided first deploy, prompt by prompt, in that checkout: every
+# prompt must have its answer in its table, and SAM must get past
 # them all (moto stands in for S3 and CloudFormation behind the prompts).
-log "   sam deploy --guided, answered from the README's Deploy table (scripts/rehearse-guided.py)"
+log "   sam deploy --guided, answered from docs/deploy.md's table (scripts/rehearse-guided.py)"
 AWS_ENDPOINT_URL="$S3" "$python" scripts/rehearse-guided.py --cwd "$WORK/checkout" -- \
-    "$ROOT/.venv/bin/sam" deploy --guided || die "the guided deploy's prompts are not all answered by the README"
+    "$ROOT/.venv/bin/sam" deploy --guided || die "the guided deploy's prompts are not all answered by docs/deploy.md"
 
 # --- 3. each packaged bootstrap serves an event ------------------------------
 log "3. each packaged bootstrap, unzipped as Lambda does, serves an event (lambda-bench invoke)"
