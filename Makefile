@@ -136,7 +136,7 @@ newman: deps ## The Postman collection (postman/) under newman: against BASE_URL
 
 # --- The visitor counter's browser test (tests/browser) ----------------------
 
-browser-test: deps ## Headless Chromium (Debian's, installed if missing) checks examples/frontend: every resume section, the counter, CORS
+browser-test: deps ## Headless Chromium (Debian's, installed if missing) checks examples/frontend: every resume section, the counter, CORS, ?api= refused off localhost
 	scripts/browser-test.sh
 
 SITE_DIR ?= dist/site
