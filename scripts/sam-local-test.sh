@@ -50,14 +50,16 @@ run_integration_tests() {
     local skips=() name
     for name in "${NOT_UNDER_SAM_LOCAL[@]}"; do skips+=(--skip "$name"); done
     # `smoke::` etc.: module paths, so the sigv4 group is not selected.
-    "$CARGO" test -p integration-tests --locked --no-fail-fast --test it -- \
+    "$CARGO" test --workspace --locked --no-fail-fast --test it -- \
         "${IT_GROUPS[@]/%/::}" "${skips[@]}"
 }
 
 # DynamoDB Local in memory on a free port (sets DDB_PORT), with testkit's
 # launcher; it listens on every interface, so the containers reach it.
+# Built with local-api, as the other scripts build them: testkit alone
+# resolves other features and would compile the dependency tree again.
 ddb_start() {
-    "$CARGO" build --quiet --locked -p testkit
+    "$CARGO" build --quiet --locked -p local-api -p testkit
     DDB_PORT="$(target/debug/dynamodb-local start --free-port --in-memory \
         --pid-file "$WORK/ddb.pid" --log "$WORK/ddb.log")"
 }
@@ -166,7 +168,6 @@ export RESUME_TABLE MANAGER_TABLE COUNTER_TABLE VISITS_TABLE SALTS_TABLE
 export AWS_ENDPOINT_URL_DYNAMODB="http://127.0.0.1:$DDB_PORT"
 export AWS_ACCESS_KEY_ID=local AWS_SECRET_ACCESS_KEY=local AWS_REGION=us-east-1 AWS_DEFAULT_REGION=us-east-1
 unset AWS_PROFILE AWS_SESSION_TOKEN
-"$CARGO" build --quiet --locked -p local-api
 "${CARGO_TARGET_DIR:-target}/debug/local-api" seed --file data/resume.json --create-table >"$WORK/seed.log" 2>&1 ||
     { cat "$WORK/seed.log" >&2; die "seeding DynamoDB Local failed"; }
 sam_local_env_file "$WORK/env.json" "$DDB_PORT"
