@@ -25,16 +25,19 @@ dev: deps ## The API, DynamoDB Local (data kept) and the example site on 3000/80
 
 # What `make test` runs, each step timed (scripts/timed-make.sh: a table at
 # the end, rows in target/timings.tsv). A step "a,b+c" runs a then b, and c
-# beside them: the release build (rehearse-deploy: sam build, whose LTO links
-# use one core each) runs while clippy and the debug build use the other.
-# test-build makes every debug build the later steps use, so rust-tests (every
-# Rust test of the workspace in one cargo run: make unit, iac-check's Rust
-# tests, make integration) only runs tests. make deploy-role-check's checks
-# run in rehearse-deploy (step 4), so make test does not run them twice. deny
-# runs alone: on a fresh clone its cargo fetch downloads into the package
-# cache, and a cargo build beside it would wait for the cache's lock.
-TEST_STEPS := deps venv lint,test-build,iac-lint,actionlint+rehearse-deploy \
-	rust-tests dev-smoke rehearse-staging newman browser-test schemathesis deny
+# beside them. The release build (rehearse-deploy: sam build, mostly on one
+# core: the aws-sdk-dynamodb crate, one fat-LTO link per bootstrap) runs beside
+# BESIDE_RELEASE: clippy, the debug build, and the steps that a busy core does
+# not hurt; the Rust tests that load the machine on purpose (rust-tests,
+# rehearse-staging) run after it. test-build makes every debug build the later
+# steps use, so rust-tests (every Rust test of the workspace in one cargo run:
+# make unit, iac-check's Rust tests, make integration) only runs tests.
+# make deploy-role-check's checks run in rehearse-deploy (its step 4), so
+# make test does not run them twice. deny runs alone: on a fresh clone its
+# cargo fetch downloads into the package cache, and a cargo build beside it
+# would wait for the cache's lock.
+BESIDE_RELEASE := tools-cyclonedx,lint,test-build,iac-lint,actionlint,dev-smoke,newman,browser-test,schemathesis
+TEST_STEPS := deps venv $(BESIDE_RELEASE)+rehearse-deploy rust-tests rehearse-staging deny
 test: ## Everything CI runs (TEST_STEPS), timed: fmt, clippy, every Rust test, the template, the local stack, the deploy rehearsal
 	@MAKE="$(MAKE)" scripts/timed-make.sh $(TEST_STEPS)
 
