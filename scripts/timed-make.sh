@@ -99,7 +99,9 @@ together() {
 for step in "$@"; do
     status=0
     if [[ "$step" == *[+,]* ]]; then
-        timed "$depth" "$step" together $((depth + 1)) "$step" || status=$?
+        # Its row: each branch's first target ("a,b+c": "a... + c").
+        label="$(sed -E 's/,[^+]*/.../g; s/\+/ + /g' <<<"$step")"
+        timed "$depth" "$label" together $((depth + 1)) "$step" || status=$?
     else
         branch "$depth" "$step" || status=$?
     fi
