@@ -14,9 +14,8 @@
 //! history stays at or below it.
 //!
 //! Also here: concurrent first views of one new visitor all answer a
-//! `unique_today` that counts them; and what a view costs in DynamoDB's
-//! write and read units, as DynamoDB Local reports them
-//! (`ReturnConsumedCapacity`), against the table in docs/visitor-counter.md#design-in-short.
+//! `unique_today` that counts them. What a view costs (round trips, units):
+//! view_cost.rs.
 
 use std::net::SocketAddr;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -103,117 +102,6 @@ impl Intercept for FailOne {
         cfg: &mut ConfigBag,
     ) -> Result<(), aws_smithy_runtime_api::box_error::BoxError> {
         self.strike(When::AfterAnswer, cfg)
-    }
-}
-
-/// Asks every call for its consumed capacity and adds up the units spent on
-/// the counter's and the visit log's tables (the day salt, made once a day
-/// per table, is left out, as in docs/visitor-counter.md's table).
-#[derive(Clone, Debug, Default)]
-struct Meter {
-    tables: Vec<String>,
-    /// Write, read, and the write units of transactions among them.
-    units: Arc<Mutex<(f64, f64, f64)>>,
-}
-
-impl Meter {
-    /// Adds a call's units: to the writes for a write (and to the
-    /// transactional ones for a transaction), else to the reads.
-    fn add(&self, capacity: &aws_sdk_dynamodb::types::ConsumedCapacity, write: bool) {
-        self.add_as(capacity, write, false);
-    }
-
-    fn add_as(
-        &self,
-        capacity: &aws_sdk_dynamodb::types::ConsumedCapacity,
-        write: bool,
-        transaction: bool,
-    ) {
-        if !self
-            .tables
-            .iter()
-            .any(|t| Some(t.as_str()) == capacity.table_name())
-        {
-            return;
-        }
-        let spent = capacity.capacity_units().unwrap_or_default();
-        let mut units = self.units.lock().unwrap();
-        if write {
-            units.0 += spent;
-        } else {
-            units.1 += spent;
-        }
-        if transaction {
-            units.2 += spent;
-        }
-    }
-
-    /// The (write, read, transactional write) units spent since the last call.
-    fn take(&self) -> (f64, f64, f64) {
-        std::mem::take(&mut *self.units.lock().unwrap())
-    }
-}
-
-impl Intercept for Meter {
-    fn name(&self) -> &'static str {
-        "Meter"
-    }
-
-    fn modify_before_serialization(
-        &self,
-        ctx: &mut aws_sdk_dynamodb::config::interceptors::BeforeSerializationInterceptorContextMut<
-            '_,
-        >,
-        _: &RuntimeComponents,
-        _: &mut ConfigBag,
-    ) -> Result<(), aws_smithy_runtime_api::box_error::BoxError> {
-        use aws_sdk_dynamodb::operation as op;
-        use aws_sdk_dynamodb::types::ReturnConsumedCapacity::Total as Units;
-        let input = ctx.input_mut();
-        if let Some(i) = input.downcast_mut::<op::update_item::UpdateItemInput>() {
-            i.return_consumed_capacity = Some(Units);
-        } else if let Some(i) = input.downcast_mut::<op::put_item::PutItemInput>() {
-            i.return_consumed_capacity = Some(Units);
-        } else if let Some(i) = input.downcast_mut::<op::get_item::GetItemInput>() {
-            i.return_consumed_capacity = Some(Units);
-        } else if let Some(i) =
-            input.downcast_mut::<op::transact_write_items::TransactWriteItemsInput>()
-        {
-            i.return_consumed_capacity = Some(Units);
-        }
-        Ok(())
-    }
-
-    fn read_after_execution(
-        &self,
-        ctx: &aws_sdk_dynamodb::config::interceptors::FinalizerInterceptorContextRef<'_>,
-        _: &RuntimeComponents,
-        _: &mut ConfigBag,
-    ) -> Result<(), aws_smithy_runtime_api::box_error::BoxError> {
-        use aws_sdk_dynamodb::operation as op;
-        let Some(Ok(output)) = ctx.output_or_error() else {
-            return Ok(());
-        };
-        if let Some(o) = output.downcast_ref::<op::update_item::UpdateItemOutput>() {
-            o.consumed_capacity()
-                .into_iter()
-                .for_each(|c| self.add(c, true));
-        } else if let Some(o) = output.downcast_ref::<op::put_item::PutItemOutput>() {
-            o.consumed_capacity()
-                .into_iter()
-                .for_each(|c| self.add(c, true));
-        } else if let Some(o) = output.downcast_ref::<op::get_item::GetItemOutput>() {
-            o.consumed_capacity()
-                .into_iter()
-                .for_each(|c| self.add(c, false));
-        } else if let Some(o) =
-            output.downcast_ref::<op::transact_write_items::TransactWriteItemsOutput>()
-        {
-            o.consumed_capacity()
-                .iter()
-                .for_each(|c| self.add_as(c, true, true));
-        }
-        Ok(())
     }
 }
 
@@ -437,48 +325,4 @@ async fn concurrent_first_views_of_one_visitor_all_count_them() {
     }
     let stored = counter.stored().await;
     assert_eq!((stored.total, stored.views, stored.uniques), (9, 9, 2));
-}
-
-#[tokio::test]
-async fn a_counted_view_costs_the_units_the_readme_gives() {
-    let counter = Counter::new().await;
-    let meter = Meter {
-        tables: vec![
-            counter.config.counter_table.to_string(),
-            counter.config.visits_table.to_string(),
-        ],
-        ..Meter::default()
-    };
-    let client = Client::from_conf(
-        counter
-            .dynamo
-            .config()
-            .to_builder()
-            .interceptor(meter.clone())
-            .build(),
-    );
-    // Make the day's salt first: it is made once a day, not per view.
-    assert_eq!(
-        counter.view("127.0.0.20", true, None).await.0,
-        StatusCode::OK
-    );
-    let mut spent = Vec::new();
-    for (ip, private) in [
-        ("127.0.0.21", false),
-        ("127.0.0.21", false),
-        ("127.0.0.22", true),
-    ] {
-        let (status, body) = counter.view_through(client.clone(), ip, private).await;
-        assert_eq!(status, StatusCode::OK, "{body}");
-        spent.push(meter.take());
-    }
-    // (write, read, transactional write) units, as DynamoDB Local reports
-    // them: a new visitor, the same visitor again, a private view. DynamoDB
-    // Local counts a transaction's items at one unit each; DynamoDB bills
-    // them twice ("Capacity management for transactions" in its developer
-    // guide), so the bill is write + transactional: 6, 3 and 2 write units,
-    // as docs/visitor-counter.md#design-in-short says.
-    assert_eq!(spent, [(4.0, 2.0, 2.0), (3.0, 1.0, 0.0), (2.0, 0.0, 0.0)]);
-    let billed: Vec<(f64, f64)> = spent.iter().map(|(w, r, t)| (w + t, *r)).collect();
-    assert_eq!(billed, [(6.0, 2.0), (3.0, 1.0), (2.0, 0.0)]);
 }
