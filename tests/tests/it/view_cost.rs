@@ -74,9 +74,10 @@ fn round_trips(spans: &[(Instant, Instant)]) -> usize {
     depth.into_iter().max().unwrap_or(0)
 }
 
-/// The call's start and tables, kept in its config bag until it ends.
+/// The call's start, tables, and for a `BatchGetItem` the read units
+/// DynamoDB bills for its keys, kept in its config bag until it ends.
 #[derive(Clone, Debug)]
-struct Started(Instant, Vec<String>);
+struct Started(Instant, Vec<String>, Option<f64>);
 
 impl Storable for Started {
     type Storer = StoreReplace<Self>;
@@ -92,7 +93,13 @@ struct Trace {
 impl Trace {
     /// A client like `client` that this trace watches.
     fn client(&self, client: &Client) -> Client {
-        Client::from_conf(client.config().to_builder().interceptor(self.clone()).build())
+        Client::from_conf(
+            client
+                .config()
+                .to_builder()
+                .interceptor(self.clone())
+                .build(),
+        )
     }
 
     /// The calls made since the last `take`.
@@ -103,7 +110,9 @@ impl Trace {
 
 /// Asks for the consumed capacity and returns the tables, for each
 /// operation the counter uses.
-fn ask_for_units(input: &mut aws_smithy_runtime_api::client::interceptors::context::Input) -> Vec<String> {
+fn ask_for_units(
+    input: &mut aws_smithy_runtime_api::client::interceptors::context::Input,
+) -> Vec<String> {
     use aws_sdk_dynamodb::operation as op;
     use aws_sdk_dynamodb::types::ReturnConsumedCapacity::Total as Units;
     let one = |t: Option<&str>| t.map(str::to_owned).into_iter().collect::<Vec<_>>();
@@ -121,8 +130,10 @@ fn ask_for_units(input: &mut aws_smithy_runtime_api::client::interceptors::conte
         one(i.table_name())
     } else if let Some(i) = input.downcast_mut::<op::batch_get_item::BatchGetItemInput>() {
         i.return_consumed_capacity = Some(Units);
-        i.request_items().into_iter().flat_map(|m| m.keys().cloned()).collect()
-    } else if let Some(i) = input.downcast_mut::<op::transact_write_items::TransactWriteItemsInput>()
+        let tables = i.request_items().into_iter().flat_map(|m| m.keys());
+        tables.cloned().collect()
+    } else if let Some(i) =
+        input.downcast_mut::<op::transact_write_items::TransactWriteItemsInput>()
     {
         i.return_consumed_capacity = Some(Units);
         let items = i.transact_items();
@@ -142,11 +153,58 @@ fn ask_for_units(input: &mut aws_smithy_runtime_api::client::interceptors::conte
     }
 }
 
+/// The read units DynamoDB bills for a `BatchGetItem` of small items (under
+/// 4 KB): one per key read strongly consistently, half one otherwise, found
+/// or not, as for a `GetItem` ("Capacity unit consumption for read
+/// operations" in its developer guide). DynamoDB Local reports only the
+/// items it found.
+fn batch_read_units(
+    input: &aws_smithy_runtime_api::client::interceptors::context::Input,
+) -> Option<f64> {
+    let i =
+        input.downcast_ref::<aws_sdk_dynamodb::operation::batch_get_item::BatchGetItemInput>()?;
+    let per_table = i.request_items()?.values().map(|k| {
+        let unit = if k.consistent_read() == Some(true) {
+            1.0
+        } else {
+            0.5
+        };
+        k.keys().len() as f64 * unit
+    });
+    Some(per_table.sum())
+}
+
+/// A single-item write refused by its condition: DynamoDB bills it as the
+/// write (one unit for an item under 1 KB) though it reports no units
+/// ("Capacity unit consumption for write operations" in its developer
+/// guide).
+fn failed_condition(
+    error: &aws_smithy_runtime_api::client::orchestrator::OrchestratorError<
+        aws_smithy_runtime_api::client::interceptors::context::Error,
+    >,
+) -> bool {
+    use aws_sdk_dynamodb::error::ProvideErrorMetadata;
+    use aws_sdk_dynamodb::operation as op;
+    let Some(e) = error.as_operation_error() else {
+        return false;
+    };
+    let code = e
+        .downcast_ref::<op::put_item::PutItemError>()
+        .and_then(|e| e.code())
+        .or_else(|| {
+            e.downcast_ref::<op::update_item::UpdateItemError>()
+                .and_then(|e| e.code())
+        });
+    code == Some("ConditionalCheckFailedException")
+}
+
 /// The units an output reports.
 fn units_of(output: &aws_smithy_runtime_api::client::interceptors::context::Output) -> Units {
     use aws_sdk_dynamodb::operation as op;
     let sum = |c: &[&ConsumedCapacity]| -> f64 {
-        c.iter().map(|c| c.capacity_units().unwrap_or_default()).sum()
+        c.iter()
+            .map(|c| c.capacity_units().unwrap_or_default())
+            .sum()
     };
     let write = |w: f64| Units {
         write: w,
@@ -194,8 +252,9 @@ impl Intercept for Trace {
         cfg: &mut ConfigBag,
     ) -> Result<(), BoxError> {
         let tables = ask_for_units(ctx.input_mut());
+        let batch = batch_read_units(ctx.input());
         cfg.interceptor_state()
-            .store_put(Started(Instant::now(), tables));
+            .store_put(Started(Instant::now(), tables, batch));
         Ok(())
     }
 
@@ -207,13 +266,21 @@ impl Intercept for Trace {
     ) -> Result<(), BoxError> {
         let end = Instant::now();
         let operation = cfg.load::<Metadata>().map_or("?", |m| m.name()).to_owned();
-        let Some(Started(start, tables)) = cfg.load::<Started>().cloned() else {
+        let Some(Started(start, tables, batch)) = cfg.load::<Started>().cloned() else {
             panic!("{operation} ended without starting")
         };
-        let units = match ctx.output_or_error() {
+        let mut units = match ctx.output_or_error() {
             Some(Ok(output)) => units_of(output),
+            Some(Err(e)) if failed_condition(e) => Units {
+                write: 1.0,
+                ..Units::default()
+            },
             _ => Units::default(),
         };
+        if let (Some(billed), Some(Ok(_))) = (batch, ctx.output_or_error()) {
+            assert!(units.read <= billed, "{operation}: {units:?}, {billed}");
+            units.read = billed;
+        }
         self.calls.lock().unwrap().push(Call {
             operation,
             tables,
@@ -275,7 +342,10 @@ async fn measure(
 }
 
 fn browser(ip: &str, private: bool) -> http::Request<axum::body::Body> {
-    let mut headers = vec![("origin", SITE), ("user-agent", testkit::BROWSER_USER_AGENT)];
+    let mut headers = vec![
+        ("origin", SITE),
+        ("user-agent", testkit::BROWSER_USER_AGENT),
+    ];
     if private {
         headers.push(("sec-gpc", "1"));
     }
@@ -307,7 +377,11 @@ async fn measure_each_kind() -> Vec<(&'static str, Cost)> {
         }
         costs.push((kind, cost));
     }
-    let bot = get("/visitorcount", "10.1.0.4", &[("origin", SITE), ("user-agent", "curl/8")]);
+    let bot = get(
+        "/visitorcount",
+        "10.1.0.4",
+        &[("origin", SITE), ("user-agent", "curl/8")],
+    );
     let (_, uncounted) = measure(&app, &trace, bot, false).await;
     costs.push(("not counted", uncounted));
     // Another container's first view: the day's salt is already made.
@@ -358,7 +432,11 @@ async fn each_kind_of_view_meets_the_targets_and_costs_what_the_docs_say() {
     assert_eq!(rows, kinds, "the docs' rows");
     for ((kind, c), (_, numbers)) in costs.iter().zip(&documented) {
         let measured = [c.round_trips as f64, c.calls as f64, c.write, c.read];
-        assert_eq!(numbers.as_slice(), measured, "{kind}: docs/visitor-counter.md");
+        assert_eq!(
+            numbers.as_slice(),
+            measured,
+            "{kind}: docs/visitor-counter.md"
+        );
     }
 }
 
@@ -368,10 +446,21 @@ fn round_trips_are_the_longest_chain_of_calls_one_after_another() {
     let at = |ms: u64| t0 + std::time::Duration::from_millis(ms);
     assert_eq!(round_trips(&[]), 0);
     // Two at once, then one after both: two round trips.
-    assert_eq!(round_trips(&[(at(0), at(5)), (at(1), at(4)), (at(6), at(9))]), 2);
+    assert_eq!(
+        round_trips(&[(at(0), at(5)), (at(1), at(4)), (at(6), at(9))]),
+        2
+    );
     // A chain of two beside one long call: still two.
-    assert_eq!(round_trips(&[(at(0), at(20)), (at(1), at(4)), (at(5), at(9))]), 2);
+    assert_eq!(
+        round_trips(&[(at(0), at(20)), (at(1), at(4)), (at(5), at(9))]),
+        2
+    );
     // Three one after another, one of them beside a fourth.
-    let spans = [(at(0), at(2)), (at(2), at(4)), (at(3), at(9)), (at(5), at(6))];
+    let spans = [
+        (at(0), at(2)),
+        (at(2), at(4)),
+        (at(3), at(9)),
+        (at(5), at(6)),
+    ];
     assert_eq!(round_trips(&spans), 3);
 }
