@@ -199,3 +199,11 @@ deny-advisories: tools-deny ## RustSec advisories of every dependency (fetches t
 
 sbom: tools-cyclonedx ## CycloneDX SBOM (JSON) of each Lambda bootstrap into SBOM_DIR (default target/sbom)
 	scripts/sbom.sh "$(SBOM_DIR)"
+
+# --- The owner's first deploy and the tear-down (README "Deploy") ------------
+# teardown refuses while a user, role or group holds one of the stack's
+# managed policies, naming each with its detach command.
+.PHONY: teardown
+
+teardown: venv ## Delete CONFIG_ENV's stack (staging|prod|default) unless its managed policies are still attached (names who, with the commands); CONFIRM=<stack name>
+	$(VENV_BIN)/python3 scripts/teardown.py --config-env "$(CONFIG_ENV)"
