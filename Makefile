@@ -201,9 +201,17 @@ sbom: tools-cyclonedx ## CycloneDX SBOM (JSON) of each Lambda bootstrap into SBO
 	scripts/sbom.sh "$(SBOM_DIR)"
 
 # --- The owner's first deploy and the tear-down (README "Deploy") ------------
+# deploy-first asks only what has no safe default; each answer may be given
+# instead (REGION= STACK_NAME= ALLOWED_ORIGINS= ALARM_EMAIL=, empty for none).
+# It saves them into samconfig.toml's `default` config-env, where
+# `sam deploy --guided` saves its answers too and every script reads a stack's
+# settings, then runs scripts/deploy.sh as `make deploy CONFIG_ENV=default`.
 # teardown refuses while a user, role or group holds one of the stack's
 # managed policies, naming each with its detach command.
-.PHONY: teardown
+.PHONY: deploy-first teardown
+
+deploy-first: venv ## Your first deploy (after make build): asks region, stack name, the site's origin(s), alarm e-mail; saved for make deploy CONFIG_ENV=default
+	$(VENV_BIN)/python3 scripts/deploy-first.py
 
 teardown: venv ## Delete CONFIG_ENV's stack (staging|prod|default) unless its managed policies are still attached (names who, with the commands); CONFIRM=<stack name>
 	$(VENV_BIN)/python3 scripts/teardown.py --config-env "$(CONFIG_ENV)"
