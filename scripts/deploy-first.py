@@ -203,8 +203,8 @@ def main() -> int:
     code = subprocess.run([str(ROOT / "scripts/deploy.sh")], env=env, cwd=ROOT).returncode
     if code == 0:
         print(
-            "deploy-first: deployed. Put your resume in (make resume-publish CONFIG_ENV=default); "
-            "update with make deploy CONFIG_ENV=default; delete with make teardown CONFIG_ENV=default"
+            "deploy-first: deployed. Next: your resume (docs/deploy.md, step 5); later deploys: "
+            f"make deploy CONFIG_ENV={CONFIG_ENV}; tear down: make teardown CONFIG_ENV={CONFIG_ENV}"
         )
     return code
 

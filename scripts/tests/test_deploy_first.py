@@ -40,6 +40,14 @@ class DeployFirst(unittest.TestCase):
         self.assertEqual((asked, out), (0, ""))
         self.assertEqual(chosen, {"region": "eu-north-1", "stack_name": "me", "AllowedOrigins": "https://me.example", "AlarmEmail": ""})
 
+    def test_the_deploy_page_names_every_question_and_its_variable(self):
+        page = (ROOT / "docs" / "deploy.md").read_text()
+        section = page[page.index("### 3. Your first deploy"):page.index("#### Or: the guided deploy")]
+        for _, variable, prompt in self.first.QUESTIONS:
+            self.assertIn(f"`{variable}`", section, f"docs/deploy.md step 3 lacks {variable}")
+            self.assertIn(f"| {prompt.split(' (')[0].split(',')[0]} |", section, f"docs/deploy.md step 3 lacks {prompt!r}")
+        self.assertIn(f"| {self.first.CONFIRM} |", section)
+
     def test_enter_takes_the_saved_answer_and_a_bad_one_is_asked_again(self):
         chosen, asked, out = self.answer({}, "\n\nhttps://a.example/*\nhttps://a.example, https://b.example:8443\n-\n")
         self.assertEqual(asked, 4)

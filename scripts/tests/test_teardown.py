@@ -21,7 +21,7 @@ import unittest
 import unittest.mock
 
 sys.path.insert(0, str(pathlib.Path(__file__).resolve().parent))
-from test_deploy_review import cfn, load_module  # noqa: E402
+from test_deploy_review import ROOT, cfn, load_module  # noqa: E402
 
 REGION = "eu-west-1"
 
@@ -169,6 +169,13 @@ class Teardown(unittest.TestCase):
             else:
                 self.assertNotIn(f" {table} ", out)
         self.assertIn("deleted with it, logs included: /teardown-test/", plan)
+
+    def test_the_deploy_page_names_every_policy_teardown_checks(self):
+        page = (ROOT / "docs" / "deploy.md").read_text()
+        section = page[page.index("### 6. Tear down"):page.index("## Deploy rehearsal")]
+        for logical, resource in self.template["Resources"].items():
+            if resource["Type"] == "AWS::IAM::ManagedPolicy":
+                self.assertIn(f"`{logical}`", section)
 
     def test_no_stack_is_nothing_to_do(self):
         code, out, _ = self.run_teardown("--stack-name", "never-made")
