@@ -13,6 +13,8 @@ use platform::config::{from_pairs, ConfigError};
 use platform::dynamo::{Recovery, TableSpec};
 use serde_norway::{Mapping, Value};
 
+pub mod docs;
+
 /// Reads the settings struct `T` (a Lambda's, or `HttpConfig`) from `vars`,
 /// an environment as a map, the way `platform::config::from_env` reads the
 /// process environment: the variables `T` has no setting for (`RUST_LOG`,
