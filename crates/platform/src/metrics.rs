@@ -6,7 +6,7 @@
 //! A minimal writer rather than a crate (`metrique`, `metrics_cloudwatch_embedded`):
 //! the records are a handful of fixed shapes, `serde_json` is already in
 //! every bootstrap, and a dependency would add its macros and registry to
-//! each binary for no behaviour the project needs (README, "Operating it").
+//! each binary for no behaviour the project needs (docs/operating.md#metrics-no-api-call).
 //!
 //! Where the lines go: stdout in Lambda; nowhere locally (so `make dev`'s
 //! readable log holds no metric lines) unless `METRICS_STDOUT=1`; and to
