@@ -7,13 +7,12 @@
 //! filter (iac_checks::lambda_logs) at the function's `ApplicationLogLevel`.
 
 use std::collections::BTreeMap;
-use std::io::Write;
-use std::sync::{Arc, Mutex};
 
 use iac_checks::lambda_logs::{self, DEFAULT_FILTER};
 use iac_checks::{Intrinsic, Template};
 use platform::telemetry::LogSettings;
 use serde_norway::{Mapping, Value};
+use testkit::LogCapture;
 
 /// Tracing's levels, most detail first: one line at each is logged.
 const TRACING_LEVELS: [&str; 5] = ["TRACE", "DEBUG", "INFO", "WARN", "ERROR"];
@@ -47,23 +46,10 @@ fn logging_config(t: &Template, function: &Value) -> Mapping {
     merged
 }
 
-#[derive(Clone, Default)]
-struct Capture(Arc<Mutex<Vec<u8>>>);
-
-impl Write for Capture {
-    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-        self.0.lock().unwrap().extend_from_slice(buf);
-        Ok(buf.len())
-    }
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
-    }
-}
-
 /// The lines the function prints with `settings` when it logs one line at
 /// each tracing level (`probe <LEVEL>`).
 fn printed_logs(settings: &LogSettings) -> Vec<String> {
-    let capture = Capture::default();
+    let capture = LogCapture::default();
     let writer = capture.clone();
     let dispatch = settings.dispatch(move || writer.clone());
     tracing::dispatcher::with_default(&dispatch, || {
@@ -73,8 +59,7 @@ fn printed_logs(settings: &LogSettings) -> Vec<String> {
         tracing::warn!("probe WARN");
         tracing::error!("probe ERROR");
     });
-    let text = String::from_utf8(capture.0.lock().unwrap().clone()).unwrap();
-    text.lines().map(str::to_owned).collect()
+    capture.text().lines().map(str::to_owned).collect()
 }
 
 /// Every kind of record platform::metrics writes, as its stdout lines.
