@@ -136,7 +136,7 @@ newman: deps ## The Postman collection (postman/) under newman: against BASE_URL
 
 # --- The visitor counter's browser test (tests/browser) ----------------------
 
-browser-test: deps ## Headless Chromium (Debian's, installed if missing) checks examples/frontend: every resume section, the counter, CORS
+browser-test: deps ## Headless Chromium (Debian's, installed if missing) checks examples/frontend: every resume section, the counter, CORS, ?api= refused off localhost
 	scripts/browser-test.sh
 
 SITE_DIR ?= dist/site
@@ -199,3 +199,19 @@ deny-advisories: tools-deny ## RustSec advisories of every dependency (fetches t
 
 sbom: tools-cyclonedx ## CycloneDX SBOM (JSON) of each Lambda bootstrap into SBOM_DIR (default target/sbom)
 	scripts/sbom.sh "$(SBOM_DIR)"
+
+# --- The owner's first deploy and the tear-down (docs/deploy.md) ------------
+# deploy-first asks only what has no safe default; each answer may be given
+# instead (REGION= STACK_NAME= ALLOWED_ORIGINS= ALARM_EMAIL=, empty for none).
+# It saves them into samconfig.toml's `default` config-env, where
+# `sam deploy --guided` saves its answers too and every script reads a stack's
+# settings, then runs scripts/deploy.sh as `make deploy CONFIG_ENV=default`.
+# teardown refuses while a user, role or group holds one of the stack's
+# managed policies, naming each with its detach command.
+.PHONY: deploy-first teardown
+
+deploy-first: venv ## Your first deploy (after make build): asks region, stack name, the site's origin(s), alarm e-mail; saved for make deploy CONFIG_ENV=default
+	$(VENV_BIN)/python3 scripts/deploy-first.py
+
+teardown: venv ## Delete CONFIG_ENV's stack (staging|prod|default) unless its managed policies are still attached (names who, with the commands); CONFIRM=<stack name>
+	$(VENV_BIN)/python3 scripts/teardown.py --config-env "$(CONFIG_ENV)"
