@@ -49,9 +49,9 @@ pub struct CounterConfig {
     )]
     pub visit_ttl_days: u32,
     /// The value the site's CloudFront distribution puts in
-    /// `X-Origin-Verify` (an origin custom header): only a request carrying
-    /// it is believed about its viewer's address ([`crate::visitor`]).
-    /// Unset or empty: no request is (today's behaviour without a site).
+    /// `X-Origin-Verify` (an origin custom header). Only a request carrying
+    /// it is believed about its viewer's address (`CloudFront-Viewer-Address`,
+    /// see `visitor_counter::visitor`). Unset or empty: none is.
     #[arg(
         id = "origin_verify_secret",
         long = "origin-verify-secret",
