@@ -71,9 +71,11 @@
 //! In Lambda the IP is API Gateway's `requestContext.identity.sourceIp` (the
 //! TCP peer API Gateway saw; `X-Forwarded-For` is never read, since any
 //! client can write it). Locally it is the socket's peer address, which
-//! `local_api::serve` provides. Only its HMAC, under the day's salt, is
-//! stored; once the salt has expired the hash can neither be reversed nor
-//! linked to another day's.
+//! `local_api::serve` provides. Behind the site's CloudFront distribution it
+//! is `CloudFront-Viewer-Address`, on requests proven to come through it
+//! (`ORIGIN_VERIFY_SECRET`, [`visitor`]). Only its HMAC, under the day's
+//! salt, is stored; once the salt has expired the hash can neither be
+//! reversed nor linked to another day's.
 //!
 //! # CORS
 //!
@@ -96,7 +98,7 @@ use platform::config::HttpConfig;
 use platform::http::AllowedOrigins;
 
 pub use calendar::{system_clock, Clock};
-pub use config::CounterConfig;
+pub use config::{CounterConfig, OriginVerify};
 pub use store::Store;
 
 /// The route, as template.yaml declares it.
@@ -105,12 +107,20 @@ pub const ROUTE: &str = "/visitorcount";
 pub const STATS_ROUTE: &str = "/visitorcount/stats";
 
 /// What the handlers share. Each takes only the parts it needs
-/// (`State<Store>`, `State<AllowedOrigins>`, `State<Clock>`).
+/// (`State<Store>`, `State<AllowedOrigins>`, `State<Clock>`,
+/// `State<OriginVerify>`).
 #[derive(Clone)]
 pub struct AppState {
     store: Store,
     origins: AllowedOrigins,
     clock: Clock,
+    origin_verify: OriginVerify,
+}
+
+impl FromRef<AppState> for OriginVerify {
+    fn from_ref(state: &AppState) -> Self {
+        state.origin_verify.clone()
+    }
 }
 
 impl FromRef<AppState> for Store {
@@ -150,6 +160,7 @@ pub fn routes_with_clock(
         store: Store::new(client, config),
         origins: origins.clone(),
         clock,
+        origin_verify: config.origin_verify_secret.clone(),
     };
     // axum serves HEAD with the GET handler; a HEAD (link checkers,
     // crawlers) must not count as a visit.
