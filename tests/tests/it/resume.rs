@@ -33,7 +33,8 @@ async fn default_resume_is_the_seeded_document() {
 
 #[tokio::test]
 async fn resume_by_id_serves_the_same_document() {
-    let by_id: Value = get("/resume/example").await.json().await.unwrap();
+    let id = stack().resume_id();
+    let by_id: Value = get(&format!("/resume/{id}")).await.json().await.unwrap();
     let default: Value = get("/resume").await.json().await.unwrap();
     assert_eq!(by_id, default);
 }
@@ -46,10 +47,10 @@ async fn a_stress_document_round_trips_through_the_store_exactly() {
             .unwrap();
     let id = unique_id("roundtrip");
     let client = stack.dynamo().await;
-    // The store, not seed: the fixture's nulls are what the official schema
-    // refuses (and seed with it), but a stored document keeps them exactly.
+    // The store, not publish: the fixture's nulls are what the official schema
+    // refuses (and publish with it), but a stored document keeps them exactly.
     let doc: Value = serde_json::from_str(&text).unwrap();
-    let err = local_api::seed(client.clone(), &stack.tables.resume, &id, &text)
+    let err = local_api::publish(client.clone(), &stack.tables.resume, &id, &text)
         .await
         .unwrap_err();
     assert!(
@@ -88,7 +89,7 @@ async fn a_stress_document_round_trips_through_the_store_exactly() {
 }
 
 #[tokio::test]
-async fn seed_refuses_what_is_not_a_json_resume() {
+async fn publish_refuses_what_is_not_a_json_resume() {
     let stack = stack();
     let client = stack.dynamo().await;
     let id = unique_id("bad");
@@ -105,7 +106,7 @@ async fn seed_refuses_what_is_not_a_json_resume() {
         (r#"{"basics": {"email": "nope"}}"#, "/basics/email"),
         ("{not json", "not JSON"),
     ] {
-        let err = local_api::seed(client.clone(), &stack.tables.resume, &id, doc)
+        let err = local_api::publish(client.clone(), &stack.tables.resume, &id, doc)
             .await
             .unwrap_err();
         assert!(format!("{err:#}").contains(expected), "{doc}: {err:#}");
@@ -113,6 +114,142 @@ async fn seed_refuses_what_is_not_a_json_resume() {
     // Nothing was written.
     let response = get(&format!("/resume/{id}")).await;
     assert_eq!(response.status(), StatusCode::NOT_FOUND);
+}
+
+/// `publish` compares as DynamoDB stores: a file with `1.50` (read back as
+/// `1.5`) is written once, then unchanged on every later run.
+#[tokio::test]
+async fn publish_writes_a_file_once_though_dynamodb_respells_its_numbers() {
+    use local_api::owner::Outcome;
+    let stack = stack();
+    let client = stack.dynamo().await;
+    let table = stack.tables.resume.as_str();
+    let id = unique_id("publish");
+    let with_score = |score: &str| {
+        let mut doc = read_json("data/resume.json");
+        doc["x-score"] = serde_json::from_str(score).unwrap();
+        serde_json::to_string_pretty(&doc).unwrap()
+    };
+    let text = with_score("1.50");
+    assert!(text.contains("\"x-score\": 1.50"), "{text}");
+    let publish = |text: String| {
+        let client = client.clone();
+        let id = id.clone();
+        async move { local_api::publish(client, table, &id, &text).await.unwrap() }
+    };
+    assert_eq!(publish(text.clone()).await, Outcome::Created);
+    // DynamoDB respells the number: a text comparison would see a change.
+    let key = aws_sdk_dynamodb::types::AttributeValue::S(id.clone());
+    let item = client
+        .get_item()
+        .table_name(table)
+        .key("id", key.clone())
+        .consistent_read(true)
+        .send()
+        .await
+        .unwrap()
+        .item
+        .unwrap();
+    let doc = item[resume::store::DOCUMENT_ATTR].as_m().unwrap();
+    assert_eq!(doc["x-score"].as_n().unwrap(), "1.5");
+    let revision = item[resume::store::REVISION_ATTR].clone();
+
+    assert_eq!(publish(text.clone()).await, Outcome::Unchanged);
+    assert_eq!(publish(with_score("1.5")).await, Outcome::Unchanged);
+    assert_eq!(publish(with_score("15e-1")).await, Outcome::Unchanged);
+    let after = client
+        .get_item()
+        .table_name(table)
+        .key("id", key.clone())
+        .consistent_read(true)
+        .send()
+        .await
+        .unwrap()
+        .item
+        .unwrap();
+    assert_eq!(
+        after[resume::store::REVISION_ATTR],
+        revision,
+        "an unchanged publish wrote"
+    );
+    assert_eq!(
+        publish(with_score("1.6")).await,
+        Outcome::Updated(vec!["x-score".to_owned()])
+    );
+
+    client
+        .delete_item()
+        .table_name(table)
+        .key("id", key)
+        .send()
+        .await
+        .unwrap();
+}
+
+/// `model::item::stored_number`, the rule `publish` compares by, is what
+/// DynamoDB gives back for each spelling of a number.
+#[tokio::test]
+async fn dynamodb_respells_numbers_as_stored_number_says() {
+    use aws_sdk_dynamodb::types::AttributeValue;
+    let stack = stack();
+    let client = stack.dynamo().await;
+    let written = [
+        "1.50",
+        "100",
+        "1e2",
+        "1E+2",
+        "1000e-1",
+        "-0",
+        "0.000",
+        "007",
+        "-1.5e-3",
+        "0.10",
+        "12.3400e1",
+        "1e125",
+        "1e-130",
+        "-9.99e-5",
+        "12345678901234567890123456789012345678",
+        "0.00012345678901234567890123456789012345678",
+    ];
+    let id = unique_id("numbers");
+    let key = AttributeValue::S(id.clone());
+    let numbers = written.iter().map(|n| AttributeValue::N((*n).to_owned()));
+    client
+        .put_item()
+        .table_name(&stack.tables.resume)
+        .item("id", key.clone())
+        .item("numbers", AttributeValue::L(numbers.collect()))
+        .send()
+        .await
+        .unwrap();
+    let item = client
+        .get_item()
+        .table_name(&stack.tables.resume)
+        .key("id", key.clone())
+        .consistent_read(true)
+        .send()
+        .await
+        .unwrap()
+        .item
+        .unwrap();
+    let read: Vec<&str> = item["numbers"]
+        .as_l()
+        .unwrap()
+        .iter()
+        .map(|n| n.as_n().unwrap().as_str())
+        .collect();
+    let expected: Vec<String> = written
+        .iter()
+        .map(|n| model::item::stored_number(n))
+        .collect();
+    assert_eq!(read, expected, "written: {written:?}");
+    client
+        .delete_item()
+        .table_name(&stack.tables.resume)
+        .key("id", key)
+        .send()
+        .await
+        .unwrap();
 }
 
 #[tokio::test]
