@@ -4,7 +4,9 @@
 //! `f64`/`i64`, which would round a 38-digit number or `0.1`. Here numbers
 //! travel as their decimal text (serde_json's `arbitrary_precision`), so what
 //! is written comes back digit for digit (DynamoDB itself drops trailing
-//! zeros: `1.50` reads back as `1.5`).
+//! zeros: `1.50` reads back as `1.5`; DynamoDB Local keeps the text).
+//! [`as_stored`] is the form in which two documents compare as DynamoDB
+//! stores them.
 //!
 //! | JSON                         | DynamoDB |
 //! |------------------------------|----------|
@@ -254,6 +256,9 @@ fn normalised(av: AttributeValue) -> AttributeValue {
 /// trailing zeroes are trimmed"): `1.50` is `1.5`, `1e2` is `100`, `-0.0`
 /// is `0`. Values beyond DynamoDB's range (which it refuses) keep an
 /// exponent, as `1.5e200`; text that is not a JSON number is returned as is.
+/// Equal values give equal text, so comparing this form compares by exact
+/// decimal value, whatever spelling the service returns (DynamoDB Local
+/// returns the text as written).
 pub fn stored_number(text: &str) -> String {
     let Some((negative, digits, exponent)) = decimal(text) else {
         return text.to_owned();
