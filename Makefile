@@ -74,7 +74,7 @@ clean: ## Remove build output and local state (keeps node_modules)
 	$(CARGO) clean
 	rm -rf .dev .aws-sam
 
-# --- The staged pipeline (.github/workflows, README "Pipeline") --------------
+# --- The staged pipeline (.github/workflows, docs/pipeline.md) ---------------
 
 actionlint: venv ## Lint .github/workflows (actionlint, with shellcheck on run: blocks)
 	$(VENV_BIN)/actionlint -shellcheck $(CURDIR)/$(VENV_BIN)/shellcheck
@@ -93,7 +93,7 @@ rehearse-staging: deps venv ## deploy.yml's staging steps (stack outputs, resume
 smoke: $(if $(API_URL),,deps) ## Non-destructive smoke subset: against API_URL if set, else the local stack
 	$(CARGO) test -p integration-tests --locked --test it -- smoke::
 
-# The owner's resume (README, "Your resume"): RESUME_FILE, or FILE=...
+# The owner's resume (docs/resume.md#your-resume): RESUME_FILE, or FILE=...
 RESUME_FILE ?= data/resume.json
 FILE ?= $(RESUME_FILE)
 resume-validate: ## Check FILE (default data/resume.json) against the official JSON Resume schema: make resume-validate FILE=...
@@ -131,14 +131,14 @@ newman: deps ## The Postman collection (postman/) under newman: against BASE_URL
 
 # --- The visitor counter's browser test (tests/browser) ----------------------
 
-browser-test: deps ## Headless Chromium (Debian's, installed if missing) checks examples/frontend: every resume section, the counter, CORS
+browser-test: deps ## Headless Chromium (Debian's, installed if missing) checks examples/frontend: every resume section, the counter, CORS, ?api= refused off localhost
 	scripts/browser-test.sh
 
 SITE_DIR ?= dist/site
 site: $(if $(API_URL),,venv) ## The example site for any static host, config.js from API_URL=... or CONFIG_ENV's stack outputs (RESUME_ID optional) into SITE_DIR
 	SITE_DIR="$(SITE_DIR)" CONFIG_ENV="$(if $(API_URL),,$(CONFIG_ENV))" scripts/site.sh
 
-# --- template.yaml: checks, sam build, sam local (README "Deploy") ------------
+# --- template.yaml: checks, sam build, sam local (docs/deploy.md) ------------
 
 iac-check: venv ## sam validate --lint, cfn-lint, and the static checks of crates/iac-checks
 	CARGO="$(CARGO)" scripts/iac-check.sh
@@ -153,13 +153,13 @@ build: venv tools-auditable ## sam build via cargo-lambda under cargo auditable 
 # through host.docker.internal. SAM_LOCAL_ARGS adds
 # `sam local start-api` arguments (e.g. --docker-network NAME).
 SAM_LOCAL_ARGS ?=
-sam-local: venv deps build ## sam local start-api on :3000 against DynamoDB Local on :8000 (Docker; see README)
+sam-local: venv deps build ## sam local start-api on :3000 against DynamoDB Local on :8000 (Docker; see docs/development.md#sam-local-docker)
 	CARGO="$(CARGO)" scripts/sam-local.sh $(SAM_LOCAL_ARGS)
 
 sam-local-test: venv deps ## The output of `make build` under sam local: integration tests and one invoke per function (Docker)
 	CARGO="$(CARGO)" scripts/sam-local-test.sh
 
-# --- Supply chain (deny.toml, README "Operating it") --------------------------
+# --- Supply chain (deny.toml, docs/security.md#supply-chain) -------------------
 # cargo-deny, cargo-cyclonedx and cargo-auditable come from crates.io,
 # installed (pinned, --locked) into ~/.cargo/bin when missing.
 
@@ -194,3 +194,19 @@ deny-advisories: tools-deny ## RustSec advisories of every dependency (fetches t
 
 sbom: tools-cyclonedx ## CycloneDX SBOM (JSON) of each Lambda bootstrap into SBOM_DIR (default target/sbom)
 	scripts/sbom.sh "$(SBOM_DIR)"
+
+# --- The owner's first deploy and the tear-down (docs/deploy.md) ------------
+# deploy-first asks only what has no safe default; each answer may be given
+# instead (REGION= STACK_NAME= ALLOWED_ORIGINS= ALARM_EMAIL=, empty for none).
+# It saves them into samconfig.toml's `default` config-env, where
+# `sam deploy --guided` saves its answers too and every script reads a stack's
+# settings, then runs scripts/deploy.sh as `make deploy CONFIG_ENV=default`.
+# teardown refuses while a user, role or group holds one of the stack's
+# managed policies, naming each with its detach command.
+.PHONY: deploy-first teardown
+
+deploy-first: venv ## Your first deploy (after make build): asks region, stack name, the site's origin(s), alarm e-mail; saved for make deploy CONFIG_ENV=default
+	$(VENV_BIN)/python3 scripts/deploy-first.py
+
+teardown: venv ## Delete CONFIG_ENV's stack (staging|prod|default) unless its managed policies are still attached (names who, with the commands); CONFIRM=<stack name>
+	$(VENV_BIN)/python3 scripts/teardown.py --config-env "$(CONFIG_ENV)"

@@ -118,7 +118,7 @@ export AWS_ENDPOINT_URL_DYNAMODB="http://127.0.0.1:${DDB_PORT}"
 # The one write path (local-api publish): says what it did, from which file,
 # under which id (RESUME_ID, the one GET /resume serves) in which table.
 published="$("$LOCAL_API" publish "$RESUME_FILE" --create-tables --stack "make dev")"
-sed 's/^/make dev: /' <<<"$published"
+while IFS= read -r line; do say "$line"; done <<<"$published"
 DEV_RESUME_ID="$(sed -n "s/^.*: resume '\([^']*\)' of stack make dev (table .*/\1/p" <<<"$published")"
 DEV_RESUME_TABLE="$(sed -n "s/^.*: resume '[^']*' of stack make dev (table \([^ ]*\) .*/\1/p" <<<"$published")"
 

@@ -14,7 +14,10 @@
 #      as sam deploy uploads it; then each packaged zip fetched back: bootstrap
 #      present, mode 0755, an ELF for the template's architecture.
 #      Then `sam deploy --guided` in that checkout, every prompt answered from
-#      the README's table (scripts/rehearse-guided.py).
+#      docs/deploy.md's table (scripts/rehearse-guided.py); and `make deploy-first`
+#      in another, answered on stdin: at most five questions, the answers
+#      saved and deployed by SAM, and `make deploy CONFIG_ENV=default` after
+#      it deploying the same (scripts/rehearse-first.py).
 #   3. Each bootstrap unzipped as Lambda does (modes from the zip) and run
 #      under the project's Runtime API emulator (crates/bench, lambda-bench
 #      invoke) on one of its events/, against DynamoDB Local: statusCode 200.
@@ -152,12 +155,25 @@ for line in "${functions[@]}"; do
     log "   $name: $uri: bootstrap 0755, $arch ELF"
 done
 
-# The README's guided first deploy, prompt by prompt, in that checkout: every
-# prompt must have its answer in the README's table, and SAM must get past
+# docs/deploy.md's guided first deploy, prompt by prompt, in that checkout: every
+# prompt must have its answer in its table, and SAM must get past
 # them all (moto stands in for S3 and CloudFormation behind the prompts).
-log "   sam deploy --guided, answered from the README's Deploy table (scripts/rehearse-guided.py)"
+log "   sam deploy --guided, answered from docs/deploy.md's table (scripts/rehearse-guided.py)"
 AWS_ENDPOINT_URL="$S3" "$python" scripts/rehearse-guided.py --cwd "$WORK/checkout" -- \
-    "$ROOT/.venv/bin/sam" deploy --guided || die "the guided deploy's prompts are not all answered by the README"
+    "$ROOT/.venv/bin/sam" deploy --guided || die "the guided deploy's prompts are not all answered by docs/deploy.md"
+
+# The short first deploy, in a checkout of its own: `make deploy-first`
+# answered on stdin (at most five questions), SAM deploying with the saved
+# answers (moto S3 and CloudFormation), then what `make deploy
+# CONFIG_ENV=default` would run (scripts/rehearse-first.py).
+log "   make deploy-first, answered on stdin, then make deploy CONFIG_ENV=default (scripts/rehearse-first.py)"
+first="$WORK/first"
+mkdir -p "$first/.aws-sam"
+cp -a "$WORK/checkout/.aws-sam/build" "$first/.aws-sam/build"
+cp -p Makefile requirements-dev.txt samconfig.toml "$first/"
+cp -r scripts "$first/scripts"
+ln -s "$ROOT/.venv" "$first/.venv"
+AWS_ENDPOINT_URL="$S3" "$python" scripts/rehearse-first.py --cwd "$first" || die "the short first deploy did not rehearse"
 
 # --- 3. each packaged bootstrap serves an event ------------------------------
 log "3. each packaged bootstrap, unzipped as Lambda does, serves an event (lambda-bench invoke)"

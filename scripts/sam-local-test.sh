@@ -11,7 +11,7 @@
 #
 # The manager's routes need SigV4 (AWS_IAM) in AWS and in local-api, but
 # `sam local` does not enforce IAM authorization: the tests of that gate (the
-# `sigv4` group) are left out of IT_GROUPS on purpose (README "sam local").
+# `sigv4` group) are left out of IT_GROUPS on purpose (docs/development.md#sam-local-docker).
 #
 # Containers, sam, DynamoDB Local and a dockerd started here are all stopped on
 # success, failure and Ctrl-C. Traffic stays on this machine: loopback, and
@@ -28,7 +28,7 @@ CARGO="${CARGO:-cargo}"
 # The integration tests that run against API_URL (sam local): modules of the
 # one binary `it` (tests/tests/it).
 # Left out on purpose: the `sigv4` group (sam local does not enforce IAM
-# authorization; README "sam local").
+# authorization; docs/development.md#sam-local-docker).
 IT_GROUPS=(smoke resume counter manager)
 # Tests of what API Gateway does in front of the functions, which sam local
 # emulates differently: a request that no route of template.yaml matches never

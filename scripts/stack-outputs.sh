@@ -80,31 +80,10 @@ sam="$REPO_ROOT/.venv/bin/sam"
 [[ -n "$sam" ]] || die "the SAM CLI is not installed (run make venv)"
 
 if [[ -n "$config_env" ]]; then
-    # Prints "stack_name<TAB>region" from [ENV.deploy.parameters], falling
-    # back to [ENV.global.parameters].
-    settings="$("$python" - "$REPO_ROOT/samconfig.toml" "$config_env" <<'PY'
-import sys, tomllib
-path, env = sys.argv[1], sys.argv[2]
-try:
-    with open(path, "rb") as f:
-        config = tomllib.load(f)
-except OSError as e:
-    sys.exit(f"cannot read {path}: {e}")
-section = config.get(env)
-if not isinstance(section, dict):
-    sys.exit(f"{path} has no config-env '{env}'")
-def get(key):
-    for command in ("deploy", "global"):
-        value = section.get(command, {}).get("parameters", {}).get(key)
-        if value:
-            return str(value)
-    return ""
-name = get("stack_name")
-if not name:
-    sys.exit(f"{path}: no stack_name in [{env}.deploy.parameters] or [{env}.global.parameters]")
-print(f"{name}\t{get('region')}")
-PY
-)" || die "cannot read the stack name of config-env '$config_env'"
+    # "stack_name<TAB>region" of ENV (scripts/samconfig.py: the config-env's
+    # region, else AWS_REGION, AWS_DEFAULT_REGION, the profile's).
+    settings="$("$python" "$REPO_ROOT/scripts/samconfig.py" "$config_env" --file "$REPO_ROOT/samconfig.toml")" ||
+        die "cannot read the stack name of config-env '$config_env'"
     IFS=$'\t' read -r stack_name config_region <<<"$settings"
     [[ -n "$region" ]] || region="$config_region"
 fi

@@ -307,18 +307,18 @@ class Findings(unittest.TestCase):
             self.assertIsNone(botocore.session.Session().get_config_variable("region"))
 
     # 9 -----------------------------------------------------------------
-    def test_09_the_readme_answers_every_guided_prompt(self):
-        readme = (ROOT / "README.md").read_text()
-        deploy = readme[readme.index("\n## Deploy"):]
+    def test_09_the_deploy_page_answers_every_guided_prompt(self):
+        deploy = (ROOT / "docs" / "deploy.md").read_text()
+        deploy = deploy[deploy.index("\n## First deploy"):]
         deploy = deploy[: deploy.index("\n## ", 1)]
         for prompt in [
             "Stack Name", "AWS Region", "Confirm changes before deploy", "Allow SAM CLI IAM role creation",
             "Disable rollback", "has no authentication. Is this okay?", "Save arguments to configuration file",
             "SAM configuration file", "SAM configuration environment",
         ]:
-            self.assertTrue(prompt in deploy, f"README Deploy section lacks the prompt {prompt!r}")
+            self.assertTrue(prompt in deploy, f"docs/deploy.md's first deploy lacks the prompt {prompt!r}")
         for parameter in self.template["Parameters"]:
-            self.assertTrue(f"Parameter {parameter}" in deploy, f"README Deploy section lacks Parameter {parameter}")
+            self.assertTrue(f"Parameter {parameter}" in deploy, f"docs/deploy.md's first deploy lacks Parameter {parameter}")
 
     # 10 ----------------------------------------------------------------
     def test_10_each_canary_rolls_back_on_its_own_alarms_only(self):

@@ -29,7 +29,7 @@ async fn the_resume_is_served() {
     assert_eq!(
         response.status(),
         StatusCode::OK,
-        "GET /resume: the stage serves no resume (publish one: make resume-publish CONFIG_ENV=...)"
+        "GET /resume: the stage serves no resume (make resume-publish CONFIG_ENV=...: docs/resume.md#your-resume)"
     );
     assert_eq!(content_type(&response), "application/json");
     assert!(response.headers().contains_key(header::ETAG));

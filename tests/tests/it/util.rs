@@ -122,7 +122,7 @@ pub struct Http {
     client: reqwest::Client,
 }
 
-/// Checks a JSON error answer (README, "Errors") and returns its body:
+/// Checks a JSON error answer (docs/dynamodbmanager.md#errors) and returns its body:
 /// `status`, `Content-Type: application/json`, and exactly `error` (= `code`),
 /// `message` and `requestId`, both non-empty; plus `violations` for
 /// `invalid_resume`, the one error that lists them.

@@ -16,7 +16,7 @@
 //! Also here: concurrent first views of one new visitor all answer a
 //! `unique_today` that counts them; and what a view costs in DynamoDB's
 //! write and read units, as DynamoDB Local reports them
-//! (`ReturnConsumedCapacity`), against the README's table.
+//! (`ReturnConsumedCapacity`), against the table in docs/visitor-counter.md#design-in-short.
 
 use std::net::SocketAddr;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -108,7 +108,7 @@ impl Intercept for FailOne {
 
 /// Asks every call for its consumed capacity and adds up the units spent on
 /// the counter's and the visit log's tables (the day salt, made once a day
-/// per table, is left out, as in the README's table).
+/// per table, is left out, as in docs/visitor-counter.md's table).
 #[derive(Clone, Debug, Default)]
 struct Meter {
     tables: Vec<String>,
@@ -477,7 +477,7 @@ async fn a_counted_view_costs_the_units_the_readme_gives() {
     // Local counts a transaction's items at one unit each; DynamoDB bills
     // them twice ("Capacity management for transactions" in its developer
     // guide), so the bill is write + transactional: 6, 3 and 2 write units,
-    // as README "Visitor counter", "Design, in short" says.
+    // as docs/visitor-counter.md#design-in-short says.
     assert_eq!(spent, [(4.0, 2.0, 2.0), (3.0, 1.0, 0.0), (2.0, 0.0, 0.0)]);
     let billed: Vec<(f64, f64)> = spent.iter().map(|(w, r, t)| (w + t, *r)).collect();
     assert_eq!(billed, [(6.0, 2.0), (3.0, 1.0), (2.0, 0.0)]);
