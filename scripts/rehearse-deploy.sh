@@ -111,16 +111,8 @@ log "   a bootstrap without its dependency list is refused: $(head -n 1 "$WORK/u
 
 # --- 2. sam package into S3 on loopback ---------------------------------------
 log "2. sam package into S3 on loopback (moto_server)"
-moto_port="$(free_port)"
-.venv/bin/moto_server -H 127.0.0.1 -p "$moto_port" >"$WORK/moto.log" 2>&1 &
-MOTO_PID=$!
-S3="http://127.0.0.1:$moto_port"
-for _ in $(seq 1 300); do
-    curl -s -o /dev/null "$S3/moto-api/" && break
-    kill -0 "$MOTO_PID" 2>/dev/null || { cat "$WORK/moto.log" >&2; die "moto_server exited"; }
-    sleep 0.1
-done
-curl -s -o /dev/null "$S3/moto-api/" || die "moto_server did not answer on $S3 within 30 s"
+moto_start "$WORK/moto.log" || die "moto_server did not start"
+S3="$MOTO_URL"
 bucket=rehearse-deploy-artifacts
 "$python" - "$S3" "$bucket" <<'PY'
 import sys, boto3
@@ -191,11 +183,11 @@ fi
 "${CARGO:-cargo}" build --quiet --locked -p bench -p local-api -p testkit
 ddb_port="$(ddb_start_on_free_port "$WORK/ddb.pid" "$WORK/ddb.log")"
 ddb="http://127.0.0.1:$ddb_port"
-# local-api's default table names are env.json's; --create-table makes them all.
+# local-api's default table names are env.json's; --create-tables makes them all.
 # DynamoDB Local keeps tables per access key and region: the functions' own.
 env AWS_ENDPOINT_URL_DYNAMODB="$ddb" AWS_ACCESS_KEY_ID=local AWS_SECRET_ACCESS_KEY=local RUST_LOG=warn \
-    "${CARGO_TARGET_DIR:-target}/debug/local-api" seed --file data/resume.json --create-table >"$WORK/seed.log" 2>&1 ||
-    { cat "$WORK/seed.log" >&2; die "seeding DynamoDB Local failed"; }
+    "${CARGO_TARGET_DIR:-target}/debug/local-api" publish data/resume.json --create-tables >"$WORK/seed.log" 2>&1 ||
+    { cat "$WORK/seed.log" >&2; die "publishing data/resume.json to DynamoDB Local failed"; }
 
 declare -A EVENT=([ResumeFunction]=resume-get.json [VisitorCounterFunction]=visitorcount-get.json
     [DynamoDbManagerFunction]=dynamodbmanager-ping.json [ResumeWriteFunction]=resume-write-put.json)

@@ -7,6 +7,8 @@
 #   ResumeTable      -> RESUME_TABLE
 #   SomeOtherThing   -> SOME_OTHER_THING
 #
+# and first STACK_NAME=the stack's name.
+#
 # It asks CloudFormation through the SAM CLI (`sam list stack-outputs`), so the
 # AWS CLI is not needed; credentials and region come from the usual AWS
 # variables (in the pipeline: aws-actions/configure-aws-credentials).
@@ -95,7 +97,8 @@ json="$(SAM_CLI_TELEMETRY=0 "$sam" "${args[@]}")" ||
 lines="$("$python" -c '
 import json, re, sys
 outputs = json.loads(sys.argv[1])
-seen = {}
+seen = {"STACK_NAME": "the stack name"}
+print(f"STACK_NAME={sys.argv[3]}")
 for output in outputs:
     key, value = output.get("OutputKey", ""), str(output.get("OutputValue", ""))
     if not key or "\n" in value:
@@ -109,7 +112,7 @@ for output in outputs:
     print(f"{name}={value}")
 if sys.argv[2] == "1" and "API_URL" not in seen:
     sys.exit("the stack has no ApiUrl output")
-' "$json" "$github")" || die "unexpected outputs of stack '$stack_name'"
+' "$json" "$github" "$stack_name")" || die "unexpected outputs of stack '$stack_name'"
 
 printf '%s\n' "$lines"
 

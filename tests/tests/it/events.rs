@@ -146,7 +146,7 @@ async fn functions(client: &Client) -> Functions {
         spec.ensure(client, name).await.unwrap();
     }
     let resume_id = resume.default_id.to_string();
-    local_api::seed(
+    local_api::publish(
         client.clone(),
         resume.table.as_str(),
         &resume_id,
