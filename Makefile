@@ -14,7 +14,7 @@ export PATH := $(CURDIR)/$(VENV_BIN):$(PATH)
 .PHONY: build sam-local sam-local-test iac-check iac-lint
 .PHONY: browser-test site
 .PHONY: bench
-.PHONY: actionlint deploy-role-check smoke seed deploy rehearse-staging rehearse-deploy resume-validate resume-publish
+.PHONY: actionlint deploy-role-check smoke deploy rehearse-staging rehearse-deploy resume-validate resume-publish
 .PHONY: help dev test check rust-tests test-build lint fmt unit integration deps venv clean newman
 
 help: ## List the targets
@@ -69,7 +69,7 @@ lint: ## cargo fmt --check and clippy with warnings denied
 	@# (the read resume function without `write`).
 	$(CARGO) clippy -p resume -p visitor-counter -p dynamodbmanager --bins --locked -- -D warnings
 
-dev-smoke: deps ## Start `make dev` on free ports and check it serves the seeded resume
+dev-smoke: deps ## Start `make dev` on busy default ports and check it publishes and serves the resume, stops on Ctrl-C
 	scripts/dev-smoke.sh
 
 schemathesis: deps venv ## Fuzz the API from docs/openapi.yaml (bounded); no 5xx allowed
@@ -118,7 +118,7 @@ actionlint: venv ## Lint .github/workflows (actionlint, with shellcheck on run: 
 	$(VENV_BIN)/actionlint -shellcheck $(CURDIR)/$(VENV_BIN)/shellcheck
 	$(VENV_BIN)/shellcheck -x scripts/stack-outputs.sh scripts/lib/*.sh scripts/sam-local.sh scripts/sam-local-test.sh .github/scripts/*.sh \
 		scripts/build-artifact.sh scripts/deploy.sh scripts/rehearse-deploy.sh \
-		scripts/dev.sh scripts/dev-smoke.sh scripts/newman.sh scripts/browser-test.sh scripts/site.sh \
+		scripts/dev.sh scripts/dev-smoke.sh scripts/resume-publish.sh scripts/newman.sh scripts/browser-test.sh scripts/site.sh \
 		scripts/timed-make.sh scripts/iac-check.sh .ci/run
 
 deploy-role-check: venv ## cfn-lint deploy/github-oidc-role.yaml; its execution role against every handler permission; scripts/tests
@@ -126,14 +126,11 @@ deploy-role-check: venv ## cfn-lint deploy/github-oidc-role.yaml; its execution 
 	$(VENV_BIN)/python3 scripts/handler-permissions.py
 	$(VENV_BIN)/python3 -m unittest discover -s scripts/tests -p 'test_*.py'
 
-rehearse-staging: deps ## deploy.yml's staging steps (resume-publish, integration, smoke with API_URL) against a local stack
+rehearse-staging: deps venv ## deploy.yml's staging steps (stack outputs, resume-publish, integration, smoke with API_URL) against a local stack
 	.github/scripts/rehearse-staging.sh
 
 smoke: $(if $(API_URL),,deps) ## Non-destructive smoke subset: against API_URL if set, else the local stack
 	$(CARGO) test --workspace --locked --test it -- smoke::
-
-seed: ## Store data/resume.json as RESUME_ID in RESUME_TABLE (AWS, or AWS_ENDPOINT_URL_DYNAMODB)
-	$(CARGO) run --quiet --locked -p local-api -- seed --file data/resume.json
 
 # The owner's resume (docs/resume.md#your-resume): RESUME_FILE, or FILE=...
 RESUME_FILE ?= data/resume.json
@@ -141,13 +138,11 @@ FILE ?= $(RESUME_FILE)
 resume-validate: ## Check FILE (default data/resume.json) against the official JSON Resume schema: make resume-validate FILE=...
 	$(CARGO) run --quiet --locked -p local-api -- validate $(FILE)
 
-# The table: RESUME_TABLE if set, else the stack outputs of CONFIG_ENV (AWS
-# credentials); AWS_ENDPOINT_URL_DYNAMODB for DynamoDB Local. ID defaults to
-# RESUME_ID; DRY_RUN=1 only says what would change.
-resume-publish: ## Publish FILE as ID (default RESUME_ID) only if it differs: make resume-publish [CONFIG_ENV=staging|prod] [DRY_RUN=1]
-	@set -e; if [ -z "$${RESUME_TABLE:-}" ] && [ -z "$${AWS_ENDPOINT_URL_DYNAMODB:-}" ]; then \
-	    eval "$$(scripts/stack-outputs.sh --config-env $(CONFIG_ENV) | grep '^RESUME_TABLE=')"; export RESUME_TABLE; fi; \
-	$(CARGO) run --quiet --locked -p local-api -- publish $(FILE) $(if $(ID),--id $(ID)) $(if $(DRY_RUN),--dry-run)
+# scripts/resume-publish.sh: the table and the id are the stack's own (its
+# ResumeTableName and ResumeId outputs; CONFIG_ENV=local: the running make
+# dev); ID=... may only repeat that id; DRY_RUN=1 only says what would change.
+resume-publish: ## Publish FILE as the resume CONFIG_ENV's stack serves, only if it differs: make resume-publish [CONFIG_ENV=staging|prod|local] [DRY_RUN=1]
+	@CONFIG_ENV="$(CONFIG_ENV)" FILE="$(FILE)" ID="$(ID)" DRY_RUN="$(DRY_RUN)" CARGO="$(CARGO)" scripts/resume-publish.sh
 
 # In the pipeline SAM_ARTIFACT_BUCKET and CFN_EXECUTION_ROLE_ARN come from the
 # GitHub environment (deploy/github-oidc-role.yaml); without them (an admin at a
@@ -255,3 +250,19 @@ deny-advisories: tools-deny ## RustSec advisories of every dependency (fetches t
 
 sbom: tools-cyclonedx ## CycloneDX SBOM (JSON) of each Lambda bootstrap into SBOM_DIR (default target/sbom)
 	scripts/sbom.sh "$(SBOM_DIR)"
+
+# --- The owner's first deploy and the tear-down (docs/deploy.md) ------------
+# deploy-first asks only what has no safe default; each answer may be given
+# instead (REGION= STACK_NAME= ALLOWED_ORIGINS= ALARM_EMAIL=, empty for none).
+# It saves them into samconfig.toml's `default` config-env, where
+# `sam deploy --guided` saves its answers too and every script reads a stack's
+# settings, then runs scripts/deploy.sh as `make deploy CONFIG_ENV=default`.
+# teardown refuses while a user, role or group holds one of the stack's
+# managed policies, naming each with its detach command.
+.PHONY: deploy-first teardown
+
+deploy-first: venv ## Your first deploy (after make build): asks region, stack name, the site's origin(s), alarm e-mail; saved for make deploy CONFIG_ENV=default
+	$(VENV_BIN)/python3 scripts/deploy-first.py
+
+teardown: venv ## Delete CONFIG_ENV's stack (staging|prod|default) unless its managed policies are still attached (names who, with the commands); CONFIRM=<stack name>
+	$(VENV_BIN)/python3 scripts/teardown.py --config-env "$(CONFIG_ENV)"

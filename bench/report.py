@@ -555,7 +555,7 @@ def write(results, summary):
            "  the harness with the workspace's `[profile.release]`, creates `target/bench/venv` from",
            "  `bench/python/requirements.txt`, runs `npm ci` in `bench/node` (aws-lambda-ric builds its native part),",
            "  installs stunnel4, wrk and aws-lambda-ric's build tools with apt if missing, and runs `bench/bench.py`.",
-           "- DynamoDB Local runs in memory on a free port (`dynamodb-local`, crates/testkit); `local-api seed --create-table`",
+           "- DynamoDB Local runs in memory on a free port (`dynamodb-local`, crates/testkit); `local-api publish --create-tables`",
            "  creates every table and stores data/resume.json; the dynamodbmanager item is stored by replaying",
            "  events/dynamodbmanager-create.json through the Rust function. The JVM is warmed up before anything counts.",
            "- **TLS**: a test CA and a server certificate for 127.0.0.1 (ECDSA P-256) are made per run with `openssl`;",

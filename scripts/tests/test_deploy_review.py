@@ -369,5 +369,20 @@ class Findings(unittest.TestCase):
         self.assertNotIn("Condition", statement)
 
 
+    # 13 ----------------------------------------------------------------
+    def test_13_each_stage_publishes_the_resume_its_own_stack_serves(self):
+        # The id GET /resume serves is a stack output, which publish reads.
+        self.assertEqual(self.template["Outputs"]["ResumeId"]["Value"], {"Ref": "ResumeId"})
+        for job, checks in [("staging", "make integration"), ("production", "make smoke")]:
+            runs = [s.get("run", "") for s in self.workflow["jobs"][job]["steps"]]
+            deploy = next(i for i, r in enumerate(runs) if r.startswith("make deploy "))
+            publish = next(i for i, r in enumerate(runs) if r.startswith("make resume-publish"))
+            check = next(i for i, r in enumerate(runs) if r.startswith(checks))
+            self.assertLess(deploy, publish, job)
+            self.assertLess(publish, check, job)
+            env = re.search(r"CONFIG_ENV=(\S+)", runs[deploy]).group(1)
+            self.assertIn(f"CONFIG_ENV={env}", runs[publish].split(), f"{job}: publish to the stack it deployed")
+
+
 if __name__ == "__main__":
     unittest.main()

@@ -155,14 +155,17 @@ function localApiEnv(endpoint, origins) {
   };
 }
 
-/** Stores `file` under `id` (data/resume.json as the default resume), creating the tables. */
+/**
+ * Publishes `file` under `id` (data/resume.json as the default resume), creating the tables.
+ * `local-api publish` stores only under the id a stack serves (RESUME_ID), so the id is given as that.
+ */
 function seedResume(endpoint, origins, file = "data/resume.json", id = "example") {
-  const r = spawnSync(LOCAL_API, ["seed", "--file", file, "--id", id, "--create-table"], {
+  const r = spawnSync(LOCAL_API, ["publish", file, "--create-tables"], {
     cwd: ROOT,
     encoding: "utf8",
-    env: localApiEnv(endpoint, origins),
+    env: { ...localApiEnv(endpoint, origins), RESUME_ID: id },
   });
-  assert.equal(r.status, 0, `local-api seed failed:\n${r.stdout}${r.stderr}`);
+  assert.equal(r.status, 0, `local-api publish failed:\n${r.stdout}${r.stderr}`);
 }
 
 /** Starts the local API on a free port; resolves to its base URL. */

@@ -117,11 +117,21 @@ pub fn emit(dimensions: &[(&'static str, &str)], metrics: &[Metric<'_>]) {
         return;
     }
     if to_stdout() {
-        let mut line = record.to_string();
-        line.push('\n');
+        // Straight to stdout, not through `tracing`: the log level
+        // (crate::telemetry) never filters a metric out.
         // One write call per line, so lines of concurrent tasks never mix.
-        let _ = std::io::stdout().lock().write_all(line.as_bytes());
+        let _ = std::io::stdout().lock().write_all(line(&record).as_bytes());
     }
+}
+
+/// The stdout line of `record` (as [`capture`] returns it), newline
+/// included: what CloudWatch Logs receives. It has no `level` key, so
+/// Lambda's log-level filter counts it as INFO (template.yaml keeps that
+/// filter open for it; see [`crate::telemetry`]).
+pub fn line(record: &Value) -> String {
+    let mut line = record.to_string();
+    line.push('\n');
+    line
 }
 
 /// The EMF record (`_aws` metadata beside the values and dimensions).
