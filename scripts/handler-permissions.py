@@ -7,11 +7,11 @@ role (deploy/github-oidc-role.yaml, CfnExecutionRole). The registry schema of
 each type lists what its handlers call (`handlers.create/update/delete.
 permissions`); cfn-lint ships those schemas. This check:
 
-1. SAM-transforms template.yaml (samtranslator, as CloudFormation's
-   AWS::Serverless-2016-10-31 transform does). Conditions are not evaluated by
-   the transform, so every optional resource (custom domain, base path
-   mapping, alias record, e-mail subscription) is in the result: every
-   optional parameter is, in effect, switched on.
+1. Expands template.yaml as CloudFormation does (its Fn::ForEach loops, then
+   the AWS::Serverless-2016-10-31 transform: scripts/template-expanded.py).
+   Conditions are not evaluated by the transform, so every optional resource
+   (custom domain, base path mapping, alias record, e-mail subscription) is in
+   the result: every optional parameter is, in effect, switched on.
 2. Collects every handler permission of every resource type in it.
 3. Requires each action to be allowed by the execution role (an Allow
    statement whose Action matches, wildcards included; resources and
@@ -30,47 +30,21 @@ Run through make (`make rehearse-deploy`), which puts .venv/bin first on PATH.
 from __future__ import annotations
 
 import argparse
-import logging
 import fnmatch
+import importlib.util
 import json
-import os
 import pathlib
 import sys
 
 ROOT = pathlib.Path(__file__).resolve().parent.parent
 HANDLERS = ("create", "update", "delete")
 
-
-def load_template(path: pathlib.Path) -> dict:
-    """A CloudFormation YAML/JSON template, short-form tags as cfn-lint reads them."""
-    from cfnlint.decode import decode
-
-    template, matches = decode(str(path))
-    if matches or template is None:
-        raise SystemExit(f"{path}: cannot parse: {matches}")
-    # cfn-lint's node types -> plain dicts and lists
-    return json.loads(json.dumps(template))
-
-
-def sam_transform(template: dict) -> dict:
-    """The template as the SAM transform turns it into plain CloudFormation."""
-    from samtranslator.translator.transform import transform
-
-    template = json.loads(json.dumps(template))
-    for resource in template.get("Resources", {}).values():
-        # A local CodeUri is what `sam package` replaces with an S3 URI.
-        if resource.get("Type") == "AWS::Serverless::Function":
-            uri = resource.get("Properties", {}).get("CodeUri")
-            if isinstance(uri, str) and not uri.startswith("s3://"):
-                resource["Properties"]["CodeUri"] = "s3://bucket/key"
-
-    class NoManagedPolicies:  # the template names managed policies by ARN only
-        def load(self) -> dict:
-            return {}
-
-    os.environ.setdefault("AWS_DEFAULT_REGION", "us-east-1")
-    logging.getLogger("samtranslator").setLevel(logging.ERROR)
-    return transform(template, {}, NoManagedPolicies())
+# load_template and sam_transform (loops, then SAM) are template-expanded.py's.
+_spec = importlib.util.spec_from_file_location("template_expanded", ROOT / "scripts" / "template-expanded.py")
+_expanded = importlib.util.module_from_spec(_spec)
+_spec.loader.exec_module(_expanded)
+load_template = _expanded.load_template
+sam_transform = _expanded.sam_transform
 
 
 def schema_dir() -> pathlib.Path:

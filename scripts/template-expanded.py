@@ -2,12 +2,16 @@
 """template.yaml as CloudFormation expands it, as canonical JSON.
 
 Two steps, in the order of the template's Transform list:
-1. AWS::LanguageExtensions: every Fn::ForEach expanded, with the SAM CLI's
-   own expander (samcli.lib.cfn_language_extensions, what `sam build
-   --language-extensions` runs). Only Fn::ForEach: the template uses no other
-   language extension, and this step refuses one it finds (Fn::Length,
-   Fn::ToJsonString, an intrinsic DeletionPolicy...), so that nothing here
-   resolves differently from CloudFormation.
+1. AWS::LanguageExtensions, with the SAM CLI's own code
+   (samcli.lib.cfn_language_extensions, what `sam build --language-extensions`
+   runs): every Fn::ForEach expanded; then what the loops leave for the
+   transform to resolve, and only that: an Fn::FindInMap of literal keys
+   looked up (Mappings, data for those lookups only, then dropped), and an
+   Fn::Sub without variables as the argument of a Ref (`Ref: !Sub "${Fn}"`)
+   turned into its text. The template uses no other language extension, and
+   this step refuses one it finds (Fn::Length, Fn::ToJsonString, a
+   DefaultValue, an intrinsic DeletionPolicy), so that nothing here resolves
+   differently from CloudFormation.
 2. AWS::Serverless-2016-10-31: samtranslator's transform, offline (no
    managed-policy lookups: the template names managed policies by ARN only;
    a local CodeUri becomes s3://bucket/key, as `sam package` would make it an
@@ -69,11 +73,45 @@ def refuse_other_extensions(value, where: str = "") -> None:
             refuse_other_extensions(child, f"{where}[{i}]")
 
 
+def intrinsic(value, name: str):
+    """The argument of value if it is the intrinsic function name, else None."""
+    return value.get(name) if isinstance(value, dict) and len(value) == 1 else None
+
+
+def literal(value) -> bool:
+    """What the loops leave resolvable: an Fn::FindInMap of literal keys, an
+    Fn::Sub without variables inside a Ref."""
+    args = intrinsic(value, "Fn::FindInMap")
+    if isinstance(args, list) and len(args) == 3 and all(isinstance(a, str) for a in args):
+        return True
+    text = intrinsic(intrinsic(value, "Ref"), "Fn::Sub")
+    return isinstance(text, str) and "${" not in text
+
+
+def resolve_literals(value, resolver):
+    """Every literal() part of value resolved (SAM CLI's resolvers)."""
+    if literal(value):
+        return resolver.resolve_value(value)
+    if isinstance(value, dict):
+        return {k: resolve_literals(v, resolver) for k, v in value.items()}
+    if isinstance(value, list):
+        return [resolve_literals(v, resolver) for v in value]
+    return value
+
+
+def mentions(value, name: str) -> bool:
+    if isinstance(value, dict):
+        return name in value or any(mentions(v, name) for v in value.values())
+    return isinstance(value, list) and any(mentions(v, name) for v in value)
+
+
 def expand_foreach(template: dict) -> dict:
-    """Step 1: Fn::ForEach expanded (SAM CLI's expander), the transform dropped."""
+    """Step 1: Fn::ForEach expanded, literal Fn::FindInMap looked up (SAM CLI's
+    code), the transform dropped."""
     from samcli.lib.cfn_language_extensions.models import TemplateProcessingContext
     from samcli.lib.cfn_language_extensions.pipeline import ProcessingPipeline
     from samcli.lib.cfn_language_extensions.processors import ForEachProcessor, TemplateParsingProcessor
+    from samcli.lib.cfn_language_extensions.resolvers import FnFindInMapResolver, FnSubResolver, IntrinsicResolver
 
     if LANGUAGE_EXTENSIONS not in transforms(template):
         return json.loads(json.dumps(template))
@@ -89,6 +127,14 @@ def expand_foreach(template: dict) -> dict:
     # defaults in place of Refs, which CloudFormation does not).
     pipeline = ProcessingPipeline([TemplateParsingProcessor(), ForEachProcessor()])
     expanded = pipeline.process_template(context)
+    resolver = IntrinsicResolver(context)
+    for kind in (FnSubResolver, FnFindInMapResolver):
+        resolver.register_resolver(kind)
+    for section in ("Resources", "Outputs"):
+        if section in expanded:
+            expanded[section] = resolve_literals(expanded[section], resolver)
+    if not mentions(expanded, "Fn::FindInMap"):
+        expanded.pop("Mappings", None)
     rest = [t for t in transforms(template) if t != LANGUAGE_EXTENSIONS]
     if rest:
         expanded["Transform"] = rest[0] if len(rest) == 1 else rest
