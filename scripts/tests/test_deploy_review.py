@@ -42,6 +42,13 @@ def cfn(path):
     return json.loads(json.dumps(template))
 
 
+def expanded(path):
+    """A template with its Fn::ForEach loops expanded, as the SAM transform
+    gets it (scripts/template-expanded.py): every resource by its logical id."""
+    te = load_module("template_expanded", "template-expanded.py")
+    return te.expand_foreach(te.load_template(ROOT / path))
+
+
 def as_list(v):
     return v if isinstance(v, list) else [v]
 
@@ -127,7 +134,7 @@ def fake_elf(machine: int, dep: bytes | None = DEPENDENCY_LIST) -> bytes:
 class Findings(unittest.TestCase):
     @classmethod
     def setUpClass(cls):
-        cls.template = cfn("template.yaml")
+        cls.template = expanded("template.yaml")
         cls.role = cfn("deploy/github-oidc-role.yaml")
         cls.workflow = yaml.safe_load((ROOT / ".github/workflows/deploy.yml").read_text())
 
