@@ -133,11 +133,13 @@ PY
 
 # Fetch each function's zip back from S3, as Lambda will.
 mapfile -t functions < <("$python" - "$S3" "$WORK/packaged.yaml" "$WORK/zips" <<'PY'
-import os, sys, boto3
-from cfnlint.decode import decode
+import importlib.util, os, sys, boto3
 endpoint, packaged, out = sys.argv[1:]
-template, matches = decode(packaged)
-assert not matches, matches
+# The packaged template with its Fn::ForEach loops expanded, as CloudFormation gets it.
+spec = importlib.util.spec_from_file_location("template_expanded", "scripts/template-expanded.py")
+expanded = importlib.util.module_from_spec(spec)
+spec.loader.exec_module(expanded)
+template = expanded.expand_foreach(expanded.load_template(packaged))
 s3 = boto3.client("s3", endpoint_url=endpoint)
 os.makedirs(out, exist_ok=True)
 for name, resource in sorted(template["Resources"].items()):
