@@ -18,7 +18,7 @@ export SAM_CLI_ENABLE_LANGUAGE_EXTENSIONS := 1
 .PHONY: build sam-local sam-local-test iac-check template-fixture
 .PHONY: browser-test site
 .PHONY: bench
-.PHONY: actionlint deploy-role-check smoke seed deploy rehearse-staging rehearse-deploy resume-validate resume-publish
+.PHONY: actionlint deploy-role-check smoke deploy rehearse-staging rehearse-deploy resume-validate resume-publish
 .PHONY: help dev test lint fmt unit integration deps venv clean newman
 
 help: ## List the targets
@@ -36,7 +36,7 @@ lint: ## cargo fmt --check and clippy with warnings denied
 	@# (the read resume function without `write`).
 	$(CARGO) clippy -p resume -p visitor-counter -p dynamodbmanager --bins --locked -- -D warnings
 
-dev-smoke: deps ## Start `make dev` on free ports and check it serves the seeded resume
+dev-smoke: deps ## Start `make dev` on busy default ports and check it publishes and serves the resume, stops on Ctrl-C
 	scripts/dev-smoke.sh
 
 schemathesis: deps venv ## Fuzz the API from docs/openapi.yaml (bounded); no 5xx allowed
@@ -78,41 +78,36 @@ clean: ## Remove build output and local state (keeps node_modules)
 	$(CARGO) clean
 	rm -rf .dev .aws-sam
 
-# --- The staged pipeline (.github/workflows, README "Pipeline") --------------
+# --- The staged pipeline (.github/workflows, docs/pipeline.md) ---------------
 
 actionlint: venv ## Lint .github/workflows (actionlint, with shellcheck on run: blocks)
 	$(VENV_BIN)/actionlint -shellcheck $(CURDIR)/$(VENV_BIN)/shellcheck
 	$(VENV_BIN)/shellcheck -x scripts/stack-outputs.sh scripts/lib/*.sh scripts/sam-local.sh scripts/sam-local-test.sh .github/scripts/*.sh \
 		scripts/build-artifact.sh scripts/deploy.sh scripts/rehearse-deploy.sh \
-		scripts/dev.sh scripts/dev-smoke.sh scripts/newman.sh scripts/browser-test.sh scripts/site.sh
+		scripts/dev.sh scripts/dev-smoke.sh scripts/resume-publish.sh scripts/newman.sh scripts/browser-test.sh scripts/site.sh
 
 deploy-role-check: venv ## cfn-lint deploy/github-oidc-role.yaml; its execution role against every handler permission; scripts/tests
 	$(VENV_BIN)/cfn-lint deploy/github-oidc-role.yaml
 	$(VENV_BIN)/python3 scripts/handler-permissions.py
 	$(VENV_BIN)/python3 -m unittest discover -s scripts/tests -p 'test_*.py'
 
-rehearse-staging: deps ## deploy.yml's staging steps (seed, integration, smoke with API_URL) against a local stack
+rehearse-staging: deps venv ## deploy.yml's staging steps (stack outputs, resume-publish, integration, smoke with API_URL) against a local stack
 	.github/scripts/rehearse-staging.sh
 
 smoke: $(if $(API_URL),,deps) ## Non-destructive smoke subset: against API_URL if set, else the local stack
 	$(CARGO) test -p integration-tests --locked --test it -- smoke::
 
-seed: ## Store data/resume.json as RESUME_ID in RESUME_TABLE (AWS, or AWS_ENDPOINT_URL_DYNAMODB)
-	$(CARGO) run --quiet --locked -p local-api -- seed --file data/resume.json
-
-# The owner's resume (README, "Your resume"): RESUME_FILE, or FILE=...
+# The owner's resume (docs/resume.md#your-resume): RESUME_FILE, or FILE=...
 RESUME_FILE ?= data/resume.json
 FILE ?= $(RESUME_FILE)
 resume-validate: ## Check FILE (default data/resume.json) against the official JSON Resume schema: make resume-validate FILE=...
 	$(CARGO) run --quiet --locked -p local-api -- validate $(FILE)
 
-# The table: RESUME_TABLE if set, else the stack outputs of CONFIG_ENV (AWS
-# credentials); AWS_ENDPOINT_URL_DYNAMODB for DynamoDB Local. ID defaults to
-# RESUME_ID; DRY_RUN=1 only says what would change.
-resume-publish: ## Publish FILE as ID (default RESUME_ID) only if it differs: make resume-publish [CONFIG_ENV=staging|prod] [DRY_RUN=1]
-	@set -e; if [ -z "$${RESUME_TABLE:-}" ] && [ -z "$${AWS_ENDPOINT_URL_DYNAMODB:-}" ]; then \
-	    eval "$$(scripts/stack-outputs.sh --config-env $(CONFIG_ENV) | grep '^RESUME_TABLE=')"; export RESUME_TABLE; fi; \
-	$(CARGO) run --quiet --locked -p local-api -- publish $(FILE) $(if $(ID),--id $(ID)) $(if $(DRY_RUN),--dry-run)
+# scripts/resume-publish.sh: the table and the id are the stack's own (its
+# ResumeTableName and ResumeId outputs; CONFIG_ENV=local: the running make
+# dev); ID=... may only repeat that id; DRY_RUN=1 only says what would change.
+resume-publish: ## Publish FILE as the resume CONFIG_ENV's stack serves, only if it differs: make resume-publish [CONFIG_ENV=staging|prod|local] [DRY_RUN=1]
+	@CONFIG_ENV="$(CONFIG_ENV)" FILE="$(FILE)" ID="$(ID)" DRY_RUN="$(DRY_RUN)" CARGO="$(CARGO)" scripts/resume-publish.sh
 
 # In the pipeline SAM_ARTIFACT_BUCKET and CFN_EXECUTION_ROLE_ARN come from the
 # GitHub environment (deploy/github-oidc-role.yaml); without them (an admin at a
@@ -140,14 +135,14 @@ newman: deps ## The Postman collection (postman/) under newman: against BASE_URL
 
 # --- The visitor counter's browser test (tests/browser) ----------------------
 
-browser-test: deps ## Headless Chromium (Debian's, installed if missing) checks examples/frontend: every resume section, the counter, CORS
+browser-test: deps ## Headless Chromium (Debian's, installed if missing) checks examples/frontend: every resume section, the counter, CORS, ?api= refused off localhost
 	scripts/browser-test.sh
 
 SITE_DIR ?= dist/site
 site: $(if $(API_URL),,venv) ## The example site for any static host, config.js from API_URL=... or CONFIG_ENV's stack outputs (RESUME_ID optional) into SITE_DIR
 	SITE_DIR="$(SITE_DIR)" CONFIG_ENV="$(if $(API_URL),,$(CONFIG_ENV))" scripts/site.sh
 
-# --- template.yaml: checks, sam build, sam local (README "Deploy") ------------
+# --- template.yaml: checks, sam build, sam local (docs/deploy.md) ------------
 
 iac-check: venv ## sam validate --lint, cfn-lint, and the static checks of crates/iac-checks
 	CARGO="$(CARGO)" scripts/iac-check.sh
@@ -168,13 +163,13 @@ build: venv tools-auditable ## sam build via cargo-lambda under cargo auditable 
 # through host.docker.internal. SAM_LOCAL_ARGS adds
 # `sam local start-api` arguments (e.g. --docker-network NAME).
 SAM_LOCAL_ARGS ?=
-sam-local: venv deps build ## sam local start-api on :3000 against DynamoDB Local on :8000 (Docker; see README)
+sam-local: venv deps build ## sam local start-api on :3000 against DynamoDB Local on :8000 (Docker; see docs/development.md#sam-local-docker)
 	CARGO="$(CARGO)" scripts/sam-local.sh $(SAM_LOCAL_ARGS)
 
 sam-local-test: venv deps ## The output of `make build` under sam local: integration tests and one invoke per function (Docker)
 	CARGO="$(CARGO)" scripts/sam-local-test.sh
 
-# --- Supply chain (deny.toml, README "Operating it") --------------------------
+# --- Supply chain (deny.toml, docs/security.md#supply-chain) -------------------
 # cargo-deny, cargo-cyclonedx and cargo-auditable come from crates.io,
 # installed (pinned, --locked) into ~/.cargo/bin when missing.
 
@@ -209,3 +204,19 @@ deny-advisories: tools-deny ## RustSec advisories of every dependency (fetches t
 
 sbom: tools-cyclonedx ## CycloneDX SBOM (JSON) of each Lambda bootstrap into SBOM_DIR (default target/sbom)
 	scripts/sbom.sh "$(SBOM_DIR)"
+
+# --- The owner's first deploy and the tear-down (docs/deploy.md) ------------
+# deploy-first asks only what has no safe default; each answer may be given
+# instead (REGION= STACK_NAME= ALLOWED_ORIGINS= ALARM_EMAIL=, empty for none).
+# It saves them into samconfig.toml's `default` config-env, where
+# `sam deploy --guided` saves its answers too and every script reads a stack's
+# settings, then runs scripts/deploy.sh as `make deploy CONFIG_ENV=default`.
+# teardown refuses while a user, role or group holds one of the stack's
+# managed policies, naming each with its detach command.
+.PHONY: deploy-first teardown
+
+deploy-first: venv ## Your first deploy (after make build): asks region, stack name, the site's origin(s), alarm e-mail; saved for make deploy CONFIG_ENV=default
+	$(VENV_BIN)/python3 scripts/deploy-first.py
+
+teardown: venv ## Delete CONFIG_ENV's stack (staging|prod|default) unless its managed policies are still attached (names who, with the commands); CONFIRM=<stack name>
+	$(VENV_BIN)/python3 scripts/teardown.py --config-env "$(CONFIG_ENV)"

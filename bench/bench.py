@@ -633,10 +633,10 @@ def main():
         env = lambda_env(FUNCTIONS[0], plain_endpoint)
         del env["AWS_LAMBDA_FUNCTION_NAME"]  # local-api is not in Lambda: readable logs
         seed = subprocess.run(
-            [str(RELEASE / "local-api"), "seed", "--file", str(ROOT / "data" / "resume.json"), "--create-table"],
+            [str(RELEASE / "local-api"), "publish", str(ROOT / "data" / "resume.json"), "--create-tables"],
             env={**os.environ, **env, "RUST_LOG": "warn"}, capture_output=True, text=True)
         if seed.returncode != 0:
-            raise SystemExit(f"bench: seeding failed: {seed.stderr}")
+            raise SystemExit(f"bench: publishing data/resume.json failed: {seed.stderr}")
         for fn in functions:
             if fn.get("setup"):
                 invoke(fn, "rust", endpoint, 0, "setup", events=[event_path(fn["setup"])], cold_starts=1)

@@ -2,9 +2,11 @@
 # `make deploy CONFIG_ENV=staging|prod|default`: deploys the output of
 # `make build` (or of scripts/build-artifact.sh unpack) with sam deploy.
 #
-#   1. Region: AWS_REGION, else AWS_DEFAULT_REGION, else the profile's region,
-#      passed to sam as --region. The SAM CLI (botocore) itself reads only
-#      AWS_DEFAULT_REGION and the profile, not AWS_REGION.
+#   1. Region: the config-env's own `region` in samconfig.toml (saved by
+#      `make deploy-first`: the stack lives there), else AWS_REGION, else
+#      AWS_DEFAULT_REGION, else the profile's region, passed to sam as
+#      --region. The SAM CLI (botocore) itself reads only AWS_DEFAULT_REGION
+#      and the profile, not AWS_REGION.
 #   2. The build: scripts/check-build.py refuses a bootstrap that is not an
 #      executable (0755) ELF for the template's architecture, naming it.
 #   3. The stack: scripts/stack-preflight.py deletes it first if a failed first
@@ -26,27 +28,10 @@ python=.venv/bin/python3
 sam=.venv/bin/sam
 [[ -x "$python" && -x "$sam" ]] || die "no .venv: run this as 'make deploy' (which installs it)"
 
-region="${AWS_REGION:-${AWS_DEFAULT_REGION:-}}"
-if [[ -z "$region" ]]; then
-    region="$("$python" -c 'import boto3; print(boto3.Session().region_name or "")' 2>/dev/null || true)"
-fi
+# scripts/samconfig.py: the stack name, and the region (see 1.)
+settings="$("$python" scripts/samconfig.py "$config_env")" || die "cannot read the stack name of config-env '$config_env'"
+IFS=$'\t' read -r stack_name region <<<"$settings"
 [[ -n "$region" ]] || die "no region: set AWS_REGION (or AWS_DEFAULT_REGION, or a region in your AWS profile)"
-
-stack_name="$("$python" - "$config_env" <<'PY'
-import sys, tomllib
-env = sys.argv[1]
-with open("samconfig.toml", "rb") as f:
-    config = tomllib.load(f)
-section = config.get(env) or sys.exit(f"samconfig.toml has no config-env '{env}'")
-for command in ("deploy", "global"):
-    name = section.get(command, {}).get("parameters", {}).get("stack_name")
-    if name:
-        print(name)
-        break
-else:
-    sys.exit(f"samconfig.toml: no stack_name for config-env '{env}'")
-PY
-)" || die "cannot read the stack name of config-env '$config_env'"
 
 # No --template-file: sam deploy picks the built template itself, and would
 # otherwise look for samconfig.toml next to it, in .aws-sam/build.

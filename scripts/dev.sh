@@ -1,16 +1,35 @@
 #!/usr/bin/env bash
-# `make dev`: DynamoDB Local with data kept in .dev/dynamodb, data/resume.json
-# seeded (a different resume already stored under the id is kept), the local
-# API, and the example frontend (examples/frontend). Ctrl-C stops them all and
-# exits 0.
+# `make dev`: DynamoDB Local with data kept in .dev/dynamodb, RESUME_FILE
+# (default data/resume.json) published as the resume GET /resume serves (as
+# `make resume-publish` does: written only if it differs), the local API, and
+# the example frontend (examples/frontend). Ctrl-C stops them all and exits 0.
 #
 # Ports: API_PORT, DDB_PORT and FRONTEND_PORT choose them (an error if taken).
-# Unset, the defaults 3000, 8000 and 8080 are used when free, else free ports.
+# Unset, the defaults 3000, 8000 and 8080 are used when free (nothing listens
+# on them on 127.0.0.1 or ::1, which `localhost` may mean), else free ports.
 # Every URL is printed, and written to $DEV_DIR/env (DEV_API_URL,
 # DEV_FRONTEND_URL, DEV_DYNAMODB_URL, none with a trailing slash; the site's
-# URL is its origin) for `set -a; . .dev/env; set +a`.
+# URL is its origin; DEV_RESUME_ID and DEV_RESUME_TABLE, for `make
+# resume-publish CONFIG_ENV=local`) for `set -a; . .dev/env; set +a`.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+
+# In a terminal, take its foreground in a process group of our own, so that
+# Ctrl-C reaches this script and what it starts, and not `make`: GNU make
+# waits for its child, then kills itself with the SIGINT it got (exit 130,
+# sometimes "make: *** wait: No child processes"); this way `make dev` exits
+# 0 with the script. Without a terminal nothing changes.
+if [ -t 0 ] && [ -z "${MAKE_DEV_FOREGROUND:-}" ]; then
+    export MAKE_DEV_FOREGROUND=1
+    exec python3 -c '
+import os, signal, sys
+if os.tcgetpgrp(0) == os.getpgrp():
+    signal.signal(signal.SIGTTOU, signal.SIG_IGN)  # tcsetpgrp from a background group
+    os.setpgid(0, 0)
+    os.tcsetpgrp(0, os.getpgrp())
+    signal.signal(signal.SIGTTOU, signal.SIG_DFL)
+os.execvp(sys.argv[1], sys.argv[1:])' "$0" "$@"
+fi
 
 DEV_DIR="${DEV_DIR:-.dev}"
 PID_FILE="$DEV_DIR/dynamodb-local.pid"
@@ -28,8 +47,23 @@ unset AWS_PROFILE
 . scripts/lib/local-stack.sh
 
 say() { echo "make dev: $*"; }
-# Something accepts connections on 127.0.0.1:PORT.
-port_busy() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
+# Something accepts connections on PORT at 127.0.0.1 or ::1. The API and the
+# site bind 127.0.0.1 only, so a server on ::1 alone would not stop them, and
+# would answer a browser's http://localhost:PORT in their place.
+port_busy() {
+    local host
+    for host in 127.0.0.1 ::1; do
+        if (exec 3<>"/dev/tcp/$host/$1") 2>/dev/null; then return 0; fi
+    done
+    return 1
+}
+# A port chosen with API_PORT, DDB_PORT or FRONTEND_PORT must be free on both.
+for var in API_PORT DDB_PORT FRONTEND_PORT; do
+    if [ -n "${!var:-}" ] && port_busy "${!var}"; then
+        say "$var=${!var} is taken: something listens on 127.0.0.1:${!var} or [::1]:${!var}" >&2
+        exit 1
+    fi
+done
 
 # cargo's own progress shows: a first build takes minutes.
 say "building local-api and the DynamoDB Local launcher (cargo build -p local-api -p testkit)..."
@@ -81,15 +115,21 @@ start_dynamodb
 export AWS_ENDPOINT_URL_DYNAMODB="http://127.0.0.1:${DDB_PORT}"
 
 # --- the resume -----------------------------------------------------------
-# Says what it seeded, from which file, under which id; keeps a different
-# resume stored under that id (local-api seed --replace overwrites it).
-"$LOCAL_API" seed --file "$RESUME_FILE" --create-table --keep | sed 's/^/make dev: /'
+# The one write path (local-api publish): says what it did, from which file,
+# under which id (RESUME_ID, the one GET /resume serves) in which table.
+published="$("$LOCAL_API" publish "$RESUME_FILE" --create-tables --stack "make dev")"
+while IFS= read -r line; do say "$line"; done <<<"$published"
+DEV_RESUME_ID="$(sed -n "s/^.*: resume '\([^']*\)' of stack make dev (table .*/\1/p" <<<"$published")"
+DEV_RESUME_TABLE="$(sed -n "s/^.*: resume '[^']*' of stack make dev (table \([^ ]*\) .*/\1/p" <<<"$published")"
 
 # --- the example frontend -------------------------------------------------
 # Its /config.js is $DEV_DIR/frontend-config.js (the API URL), written below.
 start_frontend() {
     local -a listen=(--port "${FRONTEND_PORT:-8080}")
-    [ -n "${FRONTEND_PORT:-}" ] || listen+=(--or-free-port)
+    if [ -z "${FRONTEND_PORT:-}" ]; then
+        # --or-free-port covers a port taken between this check and the bind.
+        if port_busy 8080; then listen=(--port 0); else listen+=(--or-free-port); fi
+    fi
     : >"$DEV_DIR/frontend.log" # (as for api.log below)
     node scripts/serve-frontend.mjs --host 127.0.0.1 "${listen[@]}" --dir examples/frontend \
         --config "$DEV_DIR/frontend-config.js" >>"$DEV_DIR/frontend.log" 2>&1 &
@@ -139,8 +179,8 @@ else
     start_api "$port" || start_api 0 || { cat "$DEV_DIR/api.log" >&2; exit 1; }
 fi
 echo "window.RESUME_CONFIG = { api: \"$API_URL\" };" >"$DEV_DIR/frontend-config.js"
-printf 'DEV_API_URL=%s\nDEV_FRONTEND_URL=%s\nDEV_DYNAMODB_URL=%s\n' \
-    "$API_URL" "$FRONTEND_ORIGIN" "$AWS_ENDPOINT_URL_DYNAMODB" >"$DEV_DIR/env"
+printf 'DEV_API_URL=%s\nDEV_FRONTEND_URL=%s\nDEV_DYNAMODB_URL=%s\nDEV_RESUME_ID=%s\nDEV_RESUME_TABLE=%s\n' \
+    "$API_URL" "$FRONTEND_ORIGIN" "$AWS_ENDPOINT_URL_DYNAMODB" "$DEV_RESUME_ID" "$DEV_RESUME_TABLE" >"$DEV_DIR/env"
 
 sign="--aws-sigv4 aws:amz:${LOCAL_IAM_REGION:-us-east-1}:execute-api --user ${LOCAL_IAM_ACCESS_KEY_ID:-local}:${LOCAL_IAM_SECRET_ACCESS_KEY:-local}"
 cat <<EOF

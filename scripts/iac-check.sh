@@ -4,8 +4,9 @@
 #   2. cfn-lint template.yaml
 #   3. the Rust tests in crates/iac-checks, static only: least-privilege
 #      policies, table key schemas equal to platform::dynamo::TABLES, env.json,
-#      samconfig.toml, events/ and docs/openapi.yaml against the code, and the
-#      crates' layout (same modules, no import cycles).
+#      samconfig.toml, events/ and docs/openapi.yaml against the code, the
+#      crates' layout (same modules, no import cycles), and the Markdown docs
+#      (links and anchors, make targets, template parameters; tests/docs.rs).
 # Run through make, which puts .venv/bin (SAM CLI, cfn-lint) on PATH.
 set -euo pipefail
 cd "$(dirname "$0")/.."

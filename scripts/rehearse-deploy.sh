@@ -14,7 +14,10 @@
 #      as sam deploy uploads it; then each packaged zip fetched back: bootstrap
 #      present, mode 0755, an ELF for the template's architecture.
 #      Then `sam deploy --guided` in that checkout, every prompt answered from
-#      the README's table (scripts/rehearse-guided.py).
+#      docs/deploy.md's table (scripts/rehearse-guided.py); and `make deploy-first`
+#      in another, answered on stdin: at most five questions, the answers
+#      saved and deployed by SAM, and `make deploy CONFIG_ENV=default` after
+#      it deploying the same (scripts/rehearse-first.py).
 #   3. Each bootstrap unzipped as Lambda does (modes from the zip) and run
 #      under the project's Runtime API emulator (crates/bench, lambda-bench
 #      invoke) on one of its events/, against DynamoDB Local: statusCode 200.
@@ -108,16 +111,8 @@ log "   a bootstrap without its dependency list is refused: $(head -n 1 "$WORK/u
 
 # --- 2. sam package into S3 on loopback ---------------------------------------
 log "2. sam package into S3 on loopback (moto_server)"
-moto_port="$(free_port)"
-.venv/bin/moto_server -H 127.0.0.1 -p "$moto_port" >"$WORK/moto.log" 2>&1 &
-MOTO_PID=$!
-S3="http://127.0.0.1:$moto_port"
-for _ in $(seq 1 300); do
-    curl -s -o /dev/null "$S3/moto-api/" && break
-    kill -0 "$MOTO_PID" 2>/dev/null || { cat "$WORK/moto.log" >&2; die "moto_server exited"; }
-    sleep 0.1
-done
-curl -s -o /dev/null "$S3/moto-api/" || die "moto_server did not answer on $S3 within 30 s"
+moto_start "$WORK/moto.log" || die "moto_server did not start"
+S3="$MOTO_URL"
 bucket=rehearse-deploy-artifacts
 "$python" - "$S3" "$bucket" <<'PY'
 import sys, boto3
@@ -162,12 +157,25 @@ for line in "${functions[@]}"; do
     log "   $name: $uri: bootstrap 0755, $arch ELF"
 done
 
-# The README's guided first deploy, prompt by prompt, in that checkout: every
-# prompt must have its answer in the README's table, and SAM must get past
+# docs/deploy.md's guided first deploy, prompt by prompt, in that checkout: every
+# prompt must have its answer in its table, and SAM must get past
 # them all (moto stands in for S3 and CloudFormation behind the prompts).
-log "   sam deploy --guided, answered from the README's Deploy table (scripts/rehearse-guided.py)"
+log "   sam deploy --guided, answered from docs/deploy.md's table (scripts/rehearse-guided.py)"
 AWS_ENDPOINT_URL="$S3" "$python" scripts/rehearse-guided.py --cwd "$WORK/checkout" -- \
-    "$ROOT/.venv/bin/sam" deploy --guided || die "the guided deploy's prompts are not all answered by the README"
+    "$ROOT/.venv/bin/sam" deploy --guided || die "the guided deploy's prompts are not all answered by docs/deploy.md"
+
+# The short first deploy, in a checkout of its own: `make deploy-first`
+# answered on stdin (at most five questions), SAM deploying with the saved
+# answers (moto S3 and CloudFormation), then what `make deploy
+# CONFIG_ENV=default` would run (scripts/rehearse-first.py).
+log "   make deploy-first, answered on stdin, then make deploy CONFIG_ENV=default (scripts/rehearse-first.py)"
+first="$WORK/first"
+mkdir -p "$first/.aws-sam"
+cp -a "$WORK/checkout/.aws-sam/build" "$first/.aws-sam/build"
+cp -p Makefile requirements-dev.txt samconfig.toml "$first/"
+cp -r scripts "$first/scripts"
+ln -s "$ROOT/.venv" "$first/.venv"
+AWS_ENDPOINT_URL="$S3" "$python" scripts/rehearse-first.py --cwd "$first" || die "the short first deploy did not rehearse"
 
 # --- 3. each packaged bootstrap serves an event ------------------------------
 log "3. each packaged bootstrap, unzipped as Lambda does, serves an event (lambda-bench invoke)"
@@ -177,11 +185,11 @@ fi
 "${CARGO:-cargo}" build --quiet --locked -p bench -p local-api -p testkit
 ddb_port="$(ddb_start_on_free_port "$WORK/ddb.pid" "$WORK/ddb.log")"
 ddb="http://127.0.0.1:$ddb_port"
-# local-api's default table names are env.json's; --create-table makes them all.
+# local-api's default table names are env.json's; --create-tables makes them all.
 # DynamoDB Local keeps tables per access key and region: the functions' own.
 env AWS_ENDPOINT_URL_DYNAMODB="$ddb" AWS_ACCESS_KEY_ID=local AWS_SECRET_ACCESS_KEY=local RUST_LOG=warn \
-    "${CARGO_TARGET_DIR:-target}/debug/local-api" seed --file data/resume.json --create-table >"$WORK/seed.log" 2>&1 ||
-    { cat "$WORK/seed.log" >&2; die "seeding DynamoDB Local failed"; }
+    "${CARGO_TARGET_DIR:-target}/debug/local-api" publish data/resume.json --create-tables >"$WORK/seed.log" 2>&1 ||
+    { cat "$WORK/seed.log" >&2; die "publishing data/resume.json to DynamoDB Local failed"; }
 
 declare -A EVENT=([ResumeFunction]=resume-get.json [VisitorCounterFunction]=visitorcount-get.json
     [DynamoDbManagerFunction]=dynamodbmanager-ping.json [ResumeWriteFunction]=resume-write-put.json)

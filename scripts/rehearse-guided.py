@@ -1,9 +1,9 @@
 #!/usr/bin/env python3
-"""Answers `sam deploy --guided` with the README's answers, prompt by prompt.
+"""Answers `sam deploy --guided` with docs/deploy.md's answers, prompt by prompt.
 
-  scripts/rehearse-guided.py --cwd DIR [--readme README.md] -- sam deploy --guided
+  scripts/rehearse-guided.py --cwd DIR [--readme docs/deploy.md] -- sam deploy --guided
 
-The README's Deploy section has a table of every prompt the guided deploy
+docs/deploy.md's "First deploy, step by step" section has a table of every prompt the guided deploy
 asks and its answer (first column: the prompt in `code`; second: `the answer`
 in code, or Enter for the default). This runs the command in DIR (a checkout
 with .aws-sam/build and samconfig.toml), reads its output, and answers each
@@ -13,8 +13,9 @@ resources needed for deployment". `make rehearse-deploy` runs it with
 AWS_ENDPOINT_URL pointing at S3/CloudFormation on loopback (moto), so nothing
 leaves the machine; what SAM does after the prompts is not judged here.
 
-Without this, answering the default (N) to "<Function> has no authentication.
-Is this okay?" aborts the deploy with "Security Constraints Not Satisfied!".
+A route whose authorization the template did not state would add "<Function>
+has no authentication. Is this okay?", whose default (N) aborts the deploy
+with "Security Constraints Not Satisfied!"; that fails here too.
 """
 
 from __future__ import annotations
@@ -35,9 +36,9 @@ DONE = "Looking for resources needed for deployment"
 
 
 def readme_answers(readme: pathlib.Path) -> dict[str, str]:
-    """prompt (without its [default]) -> answer ("" for Enter), from the Deploy section's table."""
+    """prompt (without its [default]) -> answer ("" for Enter), from the first deploy's table."""
     text = readme.read_text()
-    start = text.index("\n## Deploy")
+    start = text.index("\n## First deploy")
     section = text[start : text.find("\n## ", start + 1)]
     answers = {}
     for line in section.splitlines():
@@ -102,24 +103,24 @@ def drive(cmd: list[str], cwd: pathlib.Path, answers: dict[str, str], timeout: f
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--cwd", type=pathlib.Path, required=True)
-    parser.add_argument("--readme", type=pathlib.Path, default=ROOT / "README.md")
+    parser.add_argument("--readme", type=pathlib.Path, default=ROOT / "docs" / "deploy.md")
     parser.add_argument("command", nargs=argparse.REMAINDER)
     args = parser.parse_args(argv)
     cmd = args.command[1:] if args.command[:1] == ["--"] else args.command
     answers = readme_answers(args.readme)
     code, output, asked = drive(cmd, args.cwd, answers)
     for prompt, answer in asked:
-        shown = "(no answer in the README)" if answer is None else (repr(answer) if answer else "Enter")
+        shown = "(no answer in docs/deploy.md)" if answer is None else (repr(answer) if answer else "Enter")
         print(f"rehearse-guided:   {prompt} -> {shown}")
     if asked and asked[-1][1] is None:
         print(output[-3000:], file=sys.stderr)
-        print(f"rehearse-guided: the README's Deploy table does not answer the prompt {asked[-1][0]!r}", file=sys.stderr)
+        print(f"rehearse-guided: docs/deploy.md's first-deploy table does not answer the prompt {asked[-1][0]!r}", file=sys.stderr)
         return 1
     if "Security Constraints Not Satisfied" in output or DONE not in output:
         print(output[-3000:], file=sys.stderr)
         print(f"rehearse-guided: the guided deploy did not get past its prompts (exit {code})", file=sys.stderr)
         return 1
-    print(f"rehearse-guided: all {len(asked)} prompts answered from the README; sam went on to: {DONE}")
+    print(f"rehearse-guided: all {len(asked)} prompts answered from docs/deploy.md; sam went on to: {DONE}")
     return 0
 
 

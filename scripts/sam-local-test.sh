@@ -11,7 +11,7 @@
 #
 # The manager's routes need SigV4 (AWS_IAM) in AWS and in local-api, but
 # `sam local` does not enforce IAM authorization: the tests of that gate (the
-# `sigv4` group) are left out of IT_GROUPS on purpose (README "sam local").
+# `sigv4` group) are left out of IT_GROUPS on purpose (docs/development.md#sam-local-docker).
 #
 # Containers, sam, DynamoDB Local and a dockerd started here are all stopped on
 # success, failure and Ctrl-C. Traffic stays on this machine: loopback, and
@@ -28,7 +28,7 @@ CARGO="${CARGO:-cargo}"
 # The integration tests that run against API_URL (sam local): modules of the
 # one binary `it` (tests/tests/it).
 # Left out on purpose: the `sigv4` group (sam local does not enforce IAM
-# authorization; README "sam local").
+# authorization; docs/development.md#sam-local-docker).
 IT_GROUPS=(smoke resume counter manager)
 # Tests of what API Gateway does in front of the functions, which sam local
 # emulates differently: a request that no route of template.yaml matches never
@@ -162,15 +162,16 @@ MANAGER_TABLE="$(sam_local_env_value DynamoDbManagerFunction MANAGER_TABLE)"
 COUNTER_TABLE="$(sam_local_env_value VisitorCounterFunction COUNTER_TABLE)"
 VISITS_TABLE="$(sam_local_env_value VisitorCounterFunction VISITS_TABLE)"
 SALTS_TABLE="$(sam_local_env_value VisitorCounterFunction SALTS_TABLE)"
-export RESUME_TABLE MANAGER_TABLE COUNTER_TABLE VISITS_TABLE SALTS_TABLE
+RESUME_ID="$(sam_local_env_value ResumeFunction RESUME_ID)"
+export RESUME_TABLE MANAGER_TABLE COUNTER_TABLE VISITS_TABLE SALTS_TABLE RESUME_ID
 export AWS_ENDPOINT_URL_DYNAMODB="http://127.0.0.1:$DDB_PORT"
 export AWS_ACCESS_KEY_ID=local AWS_SECRET_ACCESS_KEY=local AWS_REGION=us-east-1 AWS_DEFAULT_REGION=us-east-1
 unset AWS_PROFILE AWS_SESSION_TOKEN
 "$CARGO" build --quiet --locked -p local-api
-"${CARGO_TARGET_DIR:-target}/debug/local-api" seed --file data/resume.json --create-table >"$WORK/seed.log" 2>&1 ||
-    { cat "$WORK/seed.log" >&2; die "seeding DynamoDB Local failed"; }
+"${CARGO_TARGET_DIR:-target}/debug/local-api" publish data/resume.json --create-tables --stack "sam local" >"$WORK/seed.log" 2>&1 ||
+    { cat "$WORK/seed.log" >&2; die "publishing data/resume.json to DynamoDB Local failed"; }
 sam_local_env_file "$WORK/env.json" "$DDB_PORT"
-log "tables created, data/resume.json seeded"
+log "tables created, data/resume.json published"
 
 COMMON=(--template "$SAM_LOCAL_TEMPLATE" --env-vars "$WORK/env.json"
     --add-host host.docker.internal:host-gateway "${IMAGE_ARGS[@]}")

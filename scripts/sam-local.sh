@@ -31,8 +31,10 @@ sam_local_env_file .dev/env.json "$DDB_PORT"
 "${CARGO:-cargo}" build --quiet --locked -p testkit
 target/debug/dynamodb-local start --port "$DDB_PORT" --pid-file .dev/dynamodb-local.pid --db-path .dev/dynamodb
 export AWS_ACCESS_KEY_ID=local AWS_SECRET_ACCESS_KEY=local AWS_REGION=us-east-1 AWS_DEFAULT_REGION=us-east-1
-AWS_ENDPOINT_URL_DYNAMODB="http://127.0.0.1:$DDB_PORT" "${CARGO:-cargo}" run --quiet --locked -p local-api -- \
-    seed --file data/resume.json --create-table --keep
+# The resume the functions serve (env.json's RESUME_ID), as make dev publishes it.
+AWS_ENDPOINT_URL_DYNAMODB="http://127.0.0.1:$DDB_PORT" RESUME_ID="$(sam_local_env_value ResumeFunction RESUME_ID)" \
+    "${CARGO:-cargo}" run --quiet --locked -p local-api -- \
+    publish data/resume.json --create-tables --stack "sam local"
 
 sam local start-api --template "$SAM_LOCAL_TEMPLATE" --env-vars .dev/env.json \
     --host 127.0.0.1 --port "$PORT" --warm-containers LAZY \

@@ -7,6 +7,8 @@
 #   ResumeTable      -> RESUME_TABLE
 #   SomeOtherThing   -> SOME_OTHER_THING
 #
+# and first STACK_NAME=the stack's name.
+#
 # It asks CloudFormation through the SAM CLI (`sam list stack-outputs`), so the
 # AWS CLI is not needed; credentials and region come from the usual AWS
 # variables (in the pipeline: aws-actions/configure-aws-credentials).
@@ -78,31 +80,10 @@ sam="$REPO_ROOT/.venv/bin/sam"
 [[ -n "$sam" ]] || die "the SAM CLI is not installed (run make venv)"
 
 if [[ -n "$config_env" ]]; then
-    # Prints "stack_name<TAB>region" from [ENV.deploy.parameters], falling
-    # back to [ENV.global.parameters].
-    settings="$("$python" - "$REPO_ROOT/samconfig.toml" "$config_env" <<'PY'
-import sys, tomllib
-path, env = sys.argv[1], sys.argv[2]
-try:
-    with open(path, "rb") as f:
-        config = tomllib.load(f)
-except OSError as e:
-    sys.exit(f"cannot read {path}: {e}")
-section = config.get(env)
-if not isinstance(section, dict):
-    sys.exit(f"{path} has no config-env '{env}'")
-def get(key):
-    for command in ("deploy", "global"):
-        value = section.get(command, {}).get("parameters", {}).get(key)
-        if value:
-            return str(value)
-    return ""
-name = get("stack_name")
-if not name:
-    sys.exit(f"{path}: no stack_name in [{env}.deploy.parameters] or [{env}.global.parameters]")
-print(f"{name}\t{get('region')}")
-PY
-)" || die "cannot read the stack name of config-env '$config_env'"
+    # "stack_name<TAB>region" of ENV (scripts/samconfig.py: the config-env's
+    # region, else AWS_REGION, AWS_DEFAULT_REGION, the profile's).
+    settings="$("$python" "$REPO_ROOT/scripts/samconfig.py" "$config_env" --file "$REPO_ROOT/samconfig.toml")" ||
+        die "cannot read the stack name of config-env '$config_env'"
     IFS=$'\t' read -r stack_name config_region <<<"$settings"
     [[ -n "$region" ]] || region="$config_region"
 fi
@@ -116,7 +97,8 @@ json="$(SAM_CLI_TELEMETRY=0 "$sam" "${args[@]}")" ||
 lines="$("$python" -c '
 import json, re, sys
 outputs = json.loads(sys.argv[1])
-seen = {}
+seen = {"STACK_NAME": "the stack name"}
+print(f"STACK_NAME={sys.argv[3]}")
 for output in outputs:
     key, value = output.get("OutputKey", ""), str(output.get("OutputValue", ""))
     if not key or "\n" in value:
@@ -130,7 +112,7 @@ for output in outputs:
     print(f"{name}={value}")
 if sys.argv[2] == "1" and "API_URL" not in seen:
     sys.exit("the stack has no ApiUrl output")
-' "$json" "$github")" || die "unexpected outputs of stack '$stack_name'"
+' "$json" "$github" "$stack_name")" || die "unexpected outputs of stack '$stack_name'"
 
 printf '%s\n' "$lines"
 

@@ -41,6 +41,7 @@ import sys
 ROOT = pathlib.Path(__file__).resolve().parent.parent
 FIXTURE = ROOT / "crates" / "iac-checks" / "tests" / "fixtures" / "template-expanded.json"
 LANGUAGE_EXTENSIONS = "AWS::LanguageExtensions"
+SERVERLESS = "AWS::Serverless-2016-10-31"
 # Language extensions other than Fn::ForEach: step 1 does not resolve them.
 OTHER_EXTENSIONS = ("Fn::Length", "Fn::ToJsonString")
 
@@ -143,17 +144,20 @@ def expand_foreach(template: dict) -> dict:
     return expanded
 
 
-def sam_transform(template: dict) -> dict:
-    """Step 2 (after step 1): the template as the SAM transform turns it into plain CloudFormation."""
+def sam_transform(template: dict, code_uri: str = "s3://bucket/key") -> dict:
+    """Step 2 (after step 1): the template as the SAM transform turns it into
+    plain CloudFormation; without that transform, step 1's result. A local
+    CodeUri becomes code_uri, as `sam package` makes it an S3 URI."""
     from samtranslator.translator.transform import transform
 
     template = expand_foreach(template)
+    if SERVERLESS not in transforms(template):
+        return template
     for resource in template.get("Resources", {}).values():
-        # A local CodeUri is what `sam package` replaces with an S3 URI.
         if resource.get("Type") == "AWS::Serverless::Function":
             uri = resource.get("Properties", {}).get("CodeUri")
             if isinstance(uri, str) and not uri.startswith("s3://"):
-                resource["Properties"]["CodeUri"] = "s3://bucket/key"
+                resource["Properties"]["CodeUri"] = code_uri
 
     class NoManagedPolicies:  # the template names managed policies by ARN only
         def load(self) -> dict:

@@ -1,66 +1,121 @@
 #!/usr/bin/env bash
-# Rehearses deploy.yml's staging job on this machine, with a local stack in
-# place of the AWS one (`make rehearse-staging`, part of `make test`):
+# Rehearses deploy.yml's staging job on this machine, with loopback stand-ins
+# for AWS (`make rehearse-staging`, part of `make test`):
 #
 #   deploy.yml (staging job)                  here
-#   sam deploy --config-env staging           DynamoDB Local + `local-api serve`, free ports
-#   scripts/stack-outputs.sh --github         the same KEY=VALUE lines, into a GITHUB_ENV file
-#   make resume-publish                       make resume-publish
+#   sam deploy --config-env staging           a stack in CloudFormation on moto_server, with
+#                                             template.yaml's outputs as a deploy with
+#                                             ResumeId=owner-rehearsal values them; DynamoDB
+#                                             Local and `local-api serve` as its tables and API
+#   scripts/stack-outputs.sh --github         the same, into GITHUB_ENV and GITHUB_OUTPUT files
+#   make resume-publish CONFIG_ENV=staging    the same (it reads ResumeTableName and ResumeId)
 #   make integration  (API_URL set)           make integration  (API_URL set)
-#   make smoke        (production job)        make smoke        (API_URL set)
+#   make smoke        (production job)        make smoke        (API_URL, PUBLISHED_RESUME set)
 #
 # So the suite is proven to pass the way the pipeline runs it: over HTTP
-# against a base URL, with the table names from the environment, after the
-# owner's resume was published by `make resume-publish`.
+# against a base URL, with the stack's table names and ResumeId from its
+# outputs, after the owner's resume was published under the id the stack
+# serves (not `example`, the local default: smoke's GET /resume would 404).
+# Publishing under an id the stack does not serve must fail, naming the
+# file, the id and the stack.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
-
+PROG=rehearse-staging
+# shellcheck source=scripts/lib/die.sh
+. scripts/lib/die.sh
 # shellcheck source=scripts/lib/local-stack.sh
 source scripts/lib/local-stack.sh
+[[ -x .venv/bin/sam && -x .venv/bin/moto_server ]] || die "no .venv with sam and moto: run this as 'make rehearse-staging'"
+
 work="$(mktemp -d /tmp/rehearse-staging.XXXXXX)"
 api_port="$(free_port)"
 api_pid=""
+MOTO_PID=""
 stop() {
+    [[ -z "$MOTO_PID" ]] || { kill "$MOTO_PID" 2>/dev/null || true; wait "$MOTO_PID" 2>/dev/null || true; }
     stop_process_and_ddb "$api_pid" "$work/dynamodb-local.pid"
     rm -rf "$work"
 }
 trap stop EXIT
 
-# --- "sam deploy": a stack with its own table names -------------------------
 cargo build --quiet --locked -p local-api -p testkit
 ddb_port="$(ddb_start_on_free_port "$work/dynamodb-local.pid" "$work/dynamodb-local.log")"
-export AWS_ENDPOINT_URL_DYNAMODB="http://127.0.0.1:$ddb_port"
-export AWS_ACCESS_KEY_ID=local AWS_SECRET_ACCESS_KEY=local AWS_REGION=us-east-1
-unset AWS_PROFILE AWS_SESSION_TOKEN
+moto_start "$work/moto.log" || die "moto_server did not start"
+# Nothing here reaches AWS: DynamoDB Local, and CloudFormation on moto.
+export AWS_ENDPOINT_URL_DYNAMODB="http://127.0.0.1:$ddb_port" AWS_ENDPOINT_URL_CLOUDFORMATION="$MOTO_URL"
+export AWS_ACCESS_KEY_ID=local AWS_SECRET_ACCESS_KEY=local AWS_REGION=us-east-1 AWS_DEFAULT_REGION=us-east-1
+unset AWS_PROFILE AWS_SESSION_TOKEN AWS_ENDPOINT_URL
 
-# What the staging stack's outputs would say (names as CloudFormation makes them).
-stage="rehearsal-$$"
-cat >"$work/github-env" <<EOF
-API_URL=http://127.0.0.1:$api_port
-RESUME_TABLE=$stage-ResumeTable
-MANAGER_TABLE=$stage-ManagerTable
-COUNTER_TABLE=$stage-CounterTable
-VISITS_TABLE=$stage-VisitsTable
-SALTS_TABLE=$stage-SaltsTable
-EOF
-# The deployed functions read these names from the template; so does the
-# local API (same variables). Only the steps below see API_URL.
+# --- "sam deploy": the staging stack, outputs as template.yaml defines them ---
+resume_id=owner-rehearsal
+stack="$(.venv/bin/python3 - "http://127.0.0.1:$api_port" "$resume_id" <<'PY'
+import importlib.util, json, re, sys, tomllib
+import boto3
+
+api_url, resume_id = sys.argv[1:]
+# template.yaml with its Fn::ForEach loops expanded (scripts/template-expanded.py).
+spec = importlib.util.spec_from_file_location("template_expanded", "scripts/template-expanded.py")
+expanded = importlib.util.module_from_spec(spec)
+spec.loader.exec_module(expanded)
+template = expanded.expand_foreach(expanded.load_template("template.yaml"))
+with open("samconfig.toml", "rb") as f:
+    deploy = tomllib.load(f)["staging"]["deploy"]["parameters"]
+params = {k: a or b for k, a, b in re.findall(r'(\w+)=(?:"([^"]*)"|(\S+))', deploy["parameter_overrides"])}
+params["ResumeId"] = resume_id
+stack = deploy["stack_name"]
+
+values = {}
+for key, out in template["Outputs"].items():
+    if "Condition" in out:
+        continue  # the optional features (custom domain, ...) are off
+    value = out["Value"]
+    if key == "ApiUrl":
+        values[key] = api_url
+    elif isinstance(value, dict) and "Ref" in value:
+        ref = value["Ref"]
+        parameter = template.get("Parameters", {}).get(ref)
+        # A parameter's value, or a resource's name as CloudFormation makes one.
+        values[key] = str(params.get(ref, parameter.get("Default", ""))) if parameter else f"{stack}-{ref}"
+    else:
+        values[key] = f"rehearsal-{key}"
+body = {"Resources": {"Placeholder": {"Type": "AWS::CloudFormation::WaitConditionHandle"}},
+        "Outputs": {k: {"Value": v} for k, v in values.items()}}
+boto3.client("cloudformation").create_stack(StackName=stack, TemplateBody=json.dumps(body))
+print(stack)
+PY
+)" || die "cannot create the stand-in stack"
+
+# --- the staging job's steps, as deploy.yml runs them ------------------------
+export GITHUB_ENV="$work/github-env" GITHUB_OUTPUT="$work/github-output"
+: >"$GITHUB_ENV"
+: >"$GITHUB_OUTPUT"
+scripts/stack-outputs.sh --config-env staging --github >/dev/null
+grep -qx "RESUME_ID=$resume_id" "$GITHUB_ENV" || die "the stack outputs gave no RESUME_ID=$resume_id: $(cat "$GITHUB_ENV")"
+# What GitHub does with GITHUB_ENV between steps.
 set -a
-# shellcheck disable=SC1091
-source "$work/github-env"
+# shellcheck disable=SC1090 # written just above
+source "$GITHUB_ENV"
 set +a
+# The deployed functions read these settings from the template; so does the
+# local API (the same variables).
 LOCAL_API_ADDR="127.0.0.1:$api_port" ./target/debug/local-api serve >"$work/local-api.log" 2>&1 &
 api_pid=$!
 for _ in $(seq 1 120); do
     curl -s -o /dev/null "$API_URL/resume" && break
-    kill -0 "$api_pid" 2>/dev/null || { echo "local-api exited:"; cat "$work/local-api.log"; exit 1; }
+    kill -0 "$api_pid" 2>/dev/null || { cat "$work/local-api.log"; die "local-api exited"; }
     sleep 0.5
 done
-curl -s -o /dev/null "$API_URL/resume" || { echo "local-api did not answer on $API_URL"; cat "$work/local-api.log"; exit 1; }
-echo "rehearse-staging: stack at $API_URL (DynamoDB Local :$ddb_port), tables $stage-*"
+curl -s -o /dev/null "$API_URL/resume" || { cat "$work/local-api.log"; die "local-api did not answer on $API_URL"; }
+echo "rehearse-staging: stack $stack at $API_URL (DynamoDB Local :$ddb_port, CloudFormation on $MOTO_URL), ResumeId $resume_id"
 
-# --- the staging job's steps, as deploy.yml runs them ------------------------
-make --no-print-directory resume-publish FILE=data/resume.json
+FILE=data/resume.json make --no-print-directory resume-publish CONFIG_ENV=staging
+# An id the stack does not serve: refused, naming the file, the id and the stack.
+if FILE=data/resume.json make --no-print-directory resume-publish CONFIG_ENV=staging ID=example >"$work/mismatch.log" 2>&1; then
+    die "resume-publish ID=example published under an id stack $stack does not serve"
+fi
+for name in data/resume.json "'example'" "stack $stack" "'$resume_id'"; do
+    grep -qF "$name" "$work/mismatch.log" || die "resume-publish ID=example did not name $name: $(cat "$work/mismatch.log")"
+done
 make --no-print-directory integration
 PUBLISHED_RESUME=data/resume.json make --no-print-directory smoke
-echo "rehearse-staging: publish, integration and smoke passed against $API_URL"
+echo "rehearse-staging: publish (and its refusal of another id), integration and smoke passed against $API_URL"

@@ -2,24 +2,15 @@
 // 30-day chart of views and unique visitors from GET {api}/visitorcount/stats,
 // drawn as inline SVG.
 //
-// The API base URL comes from `?api=<url>` on the page's address, else
-// window.RESUME_CONFIG.api (config.js), else the `data-api-url` attribute of
-// <html>. A failed call (network, CORS refusal, non-2xx, unexpected body)
-// shows the error state instead of a number.
+// The API base URL: window.RESUME_SETTINGS.api (settings.js). A failed call
+// (network, CORS refusal, non-2xx, unexpected body) or no API at all shows the
+// error state instead of a number; with no API nothing is fetched.
 (function () {
   "use strict";
 
   var SVG = "http://www.w3.org/2000/svg";
   var DAYS = 30;
   var box = document.getElementById("visitor-counter");
-
-  function apiBase() {
-    var fromQuery = new URLSearchParams(window.location.search).get("api");
-    var config = window.RESUME_CONFIG || {};
-    var fromConfig = typeof config.api === "string" ? config.api : "";
-    var base = fromQuery || fromConfig || document.documentElement.getAttribute("data-api-url") || "";
-    return base.replace(/\/+$/, "");
-  }
 
   function show(state) {
     box.setAttribute("data-state", state);
@@ -122,17 +113,19 @@
     document.getElementById("visitor-chart-error").hidden = false;
   }
 
-  function getJson(url, options) {
-    return fetch(url, options).then(function (response) {
+  var base = (window.RESUME_SETTINGS || {}).api || "";
+
+  function getJson(path, options) {
+    if (!base) return Promise.reject(new Error("no API configured (config.js)"));
+    return fetch(base + path, options).then(function (response) {
       if (!response.ok) throw new Error("HTTP " + response.status);
       return response.json();
     });
   }
 
-  var base = apiBase();
   document.getElementById("visitor-api").textContent = base || "(not configured)";
   show("loading");
-  getJson(base + "/visitorcount", { method: "GET", cache: "no-store", credentials: "omit" })
+  getJson("/visitorcount", { method: "GET", cache: "no-store", credentials: "omit" })
     .then(render)
     .catch(function (error) {
       console.error("visitor count unavailable:", error);
@@ -140,7 +133,7 @@
     })
     // The chart after the count, so that it includes this view.
     .then(function () {
-      return getJson(base + "/visitorcount/stats?days=" + DAYS, { method: "GET", credentials: "omit" });
+      return getJson("/visitorcount/stats?days=" + DAYS, { method: "GET", credentials: "omit" });
     })
     .then(drawChart)
     .catch(chartFailed);

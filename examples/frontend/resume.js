@@ -2,30 +2,18 @@
 // section of the schema (basics, work, volunteer, education, awards,
 // certificates, publications, skills, languages, interests, references,
 // projects). Sections the resume does not have stay hidden. Text goes in with
-// textContent only, so nothing in the resume can inject markup.
+// textContent only, so nothing in the resume can inject markup, and only
+// http(s) and mailto URLs become links.
 //
-// Configuration, first match wins (no HTML to edit):
-//   API base URL  ?api=<url> on the page's address, window.RESUME_CONFIG.api
-//                 (config.js), the data-api-url attribute of <html>
-//   resume id     ?id=<id>, window.RESUME_CONFIG.id; none: GET /resume (the
-//                 stage's ResumeId)
+// The API and the resume id: window.RESUME_SETTINGS (settings.js). No API:
+// the error state, and nothing is fetched.
 (function () {
   "use strict";
 
-  function setting(name) {
-    var fromQuery = new URLSearchParams(window.location.search).get(name);
-    var config = window.RESUME_CONFIG || {};
-    return fromQuery || (typeof config[name] === "string" ? config[name] : "");
-  }
-
-  function apiBase() {
-    var base = setting("api") || document.documentElement.getAttribute("data-api-url") || "";
-    return base.replace(/\/+$/, "");
-  }
+  var settings = window.RESUME_SETTINGS || { api: "", id: "" };
 
   function resumeUrl() {
-    var id = setting("id");
-    return apiBase() + (id ? "/resume/" + encodeURIComponent(id) : "/resume");
+    return settings.api + (settings.id ? "/resume/" + encodeURIComponent(settings.id) : "/resume");
   }
 
   function el(tag, text, className) {
@@ -51,11 +39,12 @@
     return parts.map(str).filter(Boolean).join(separator || " \u00b7 ");
   }
 
-  // Only http(s), mailto and tel links are made clickable.
-  function safeHref(url) {
+  // The URL if its scheme is one of `schemes` (default: http(s) and mailto),
+  // else "": no javascript:, data: or other scheme reaches an href or src.
+  function safeHref(url, schemes) {
     try {
       var parsed = new URL(url, window.location.href);
-      return ["http:", "https:", "mailto:", "tel:"].indexOf(parsed.protocol) >= 0 ? parsed.href : "";
+      return (schemes || ["http:", "https:", "mailto:"]).indexOf(parsed.protocol) >= 0 ? parsed.href : "";
     } catch (e) {
       return "";
     }
@@ -146,7 +135,7 @@
       label.textContent = str(basics.label);
       label.hidden = false;
     }
-    var image = str(basics.image) ? safeHref(basics.image) : "";
+    var image = str(basics.image) ? safeHref(basics.image, ["http:", "https:"]) : "";
     if (image) {
       var img = document.getElementById("resume-image");
       img.src = image;
@@ -291,7 +280,9 @@
     box.hidden = false;
   }
 
-  fetch(resumeUrl(), { method: "GET", credentials: "omit" })
+  (settings.api
+    ? fetch(resumeUrl(), { method: "GET", credentials: "omit" })
+    : Promise.reject(new Error("no API configured (config.js)")))
     .then(function (response) {
       if (!response.ok) throw new Error("HTTP " + response.status);
       return response.json();

@@ -1,7 +1,7 @@
 # shellcheck shell=bash
 # Sourced by scripts that need a throwaway local stack: DynamoDB Local (in
 # memory) and target/debug/local-api, both on free ports, with the example
-# resume (data/resume.json) seeded. DynamoDB Local is started by
+# resume (data/resume.json) published. DynamoDB Local is started by
 # target/debug/dynamodb-local (crates/testkit), the launcher the tests use.
 #
 #   local_stack_start [VAR=value ...]   extra environment for local-api
@@ -15,6 +15,10 @@
 #       tenths of a second; returns 1 without one
 #   stop_process_and_ddb PID DDB_PID_FILE   stops PID (if set) and the
 #       DynamoDB Local that DDB_PID_FILE names (if it exists)
+#   moto_start LOG                      starts .venv's moto_server (AWS APIs
+#       on loopback: S3, CloudFormation) on a free port, logging to LOG; sets
+#       MOTO_URL and MOTO_PID; returns 1, with LOG on stderr, unless it
+#       answers within 30 s
 #
 # The caller sets its own traps; call local_stack_stop from them.
 
@@ -50,7 +54,7 @@ local_stack_start() {
         AWS_ACCESS_KEY_ID=local AWS_SECRET_ACCESS_KEY=local AWS_REGION=us-east-1
         LOCAL_API_ADDR=127.0.0.1:0 RUST_LOG="${RUST_LOG:-warn}" "$@"
         "${CARGO_TARGET_DIR:-$root/target}/debug/local-api")
-    "${run[@]}" seed --file "$root/data/resume.json" --create-table >/dev/null
+    "${run[@]}" publish "$root/data/resume.json" --create-tables >/dev/null
     "${run[@]}" serve >"$LOCAL_STACK_DIR/api.log" 2>&1 &
     LOCAL_STACK_API_PID=$!
 
@@ -82,6 +86,23 @@ await_line() {
         kill -0 "$2" 2>/dev/null || break
         sleep 0.1
     done
+    return 1
+}
+
+moto_start() {
+    local root port
+    root="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
+    port="$(free_port)"
+    "$root/.venv/bin/moto_server" -H 127.0.0.1 -p "$port" >"$1" 2>&1 &
+    MOTO_PID=$!
+    MOTO_URL="http://127.0.0.1:$port"
+    for _ in $(seq 1 300); do
+        curl -s -o /dev/null "$MOTO_URL/moto-api/" && return 0
+        kill -0 "$MOTO_PID" 2>/dev/null || break
+        sleep 0.1
+    done
+    cat "$1" >&2
+    echo "moto_server did not answer on $MOTO_URL within 30 s" >&2
     return 1
 }
 

@@ -314,18 +314,18 @@ class Findings(unittest.TestCase):
             self.assertIsNone(botocore.session.Session().get_config_variable("region"))
 
     # 9 -----------------------------------------------------------------
-    def test_09_the_readme_answers_every_guided_prompt(self):
-        readme = (ROOT / "README.md").read_text()
-        deploy = readme[readme.index("\n## Deploy"):]
+    def test_09_the_deploy_page_answers_every_guided_prompt(self):
+        deploy = (ROOT / "docs" / "deploy.md").read_text()
+        deploy = deploy[deploy.index("\n## First deploy"):]
         deploy = deploy[: deploy.index("\n## ", 1)]
         for prompt in [
             "Stack Name", "AWS Region", "Confirm changes before deploy", "Allow SAM CLI IAM role creation",
             "Disable rollback", "has no authentication. Is this okay?", "Save arguments to configuration file",
             "SAM configuration file", "SAM configuration environment",
         ]:
-            self.assertTrue(prompt in deploy, f"README Deploy section lacks the prompt {prompt!r}")
+            self.assertTrue(prompt in deploy, f"docs/deploy.md's first deploy lacks the prompt {prompt!r}")
         for parameter in self.template["Parameters"]:
-            self.assertTrue(f"Parameter {parameter}" in deploy, f"README Deploy section lacks Parameter {parameter}")
+            self.assertTrue(f"Parameter {parameter}" in deploy, f"docs/deploy.md's first deploy lacks Parameter {parameter}")
 
     # 10 ----------------------------------------------------------------
     def test_10_each_canary_rolls_back_on_its_own_alarms_only(self):
@@ -374,6 +374,21 @@ class Findings(unittest.TestCase):
         (statement,) = as_list(trust["Statement"])
         self.assertEqual(statement["Principal"], {"Service": "cloudformation.amazonaws.com"})
         self.assertNotIn("Condition", statement)
+
+
+    # 13 ----------------------------------------------------------------
+    def test_13_each_stage_publishes_the_resume_its_own_stack_serves(self):
+        # The id GET /resume serves is a stack output, which publish reads.
+        self.assertEqual(self.template["Outputs"]["ResumeId"]["Value"], {"Ref": "ResumeId"})
+        for job, checks in [("staging", "make integration"), ("production", "make smoke")]:
+            runs = [s.get("run", "") for s in self.workflow["jobs"][job]["steps"]]
+            deploy = next(i for i, r in enumerate(runs) if r.startswith("make deploy "))
+            publish = next(i for i, r in enumerate(runs) if r.startswith("make resume-publish"))
+            check = next(i for i, r in enumerate(runs) if r.startswith(checks))
+            self.assertLess(deploy, publish, job)
+            self.assertLess(publish, check, job)
+            env = re.search(r"CONFIG_ENV=(\S+)", runs[deploy]).group(1)
+            self.assertIn(f"CONFIG_ENV={env}", runs[publish].split(), f"{job}: publish to the stack it deployed")
 
 
 if __name__ == "__main__":

@@ -9,13 +9,18 @@
 //   - two static servers of examples/frontend: origin A and origin B;
 //   - a third, origin C (allow-listed), serving the site `make site` builds
 //     (scripts/site.sh: config.js names the API and the resume id "sample",
-//     the official sample resume of @jsonresume/schema, seeded as well).
+//     the official sample resume of @jsonresume/schema, seeded as well),
+//     also reached as http://owner.example:<port> (Chromium maps that name
+//     to 127.0.0.1: a non-local host name without DNS), allow-listed too;
+//   - an "attacker" API on loopback that records every request it gets and
+//     answers a hostile resume (markup in fields, javascript: links).
 //
 // Run by scripts/browser-test.sh (`make browser-test`, part of `make test`).
 import { after, before, test } from "node:test";
 import assert from "node:assert/strict";
 import { spawn, spawnSync } from "node:child_process";
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, existsSync } from "node:fs";
+import { createServer as createHttpServer } from "node:http";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
@@ -40,6 +45,33 @@ const SITE_DIR = join(WORK, "site");
 const DESKTOP_UA = "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/126.0.0.0 Safari/537.36";
 const TINY_SVG = '<svg xmlns="http://www.w3.org/2000/svg" width="1" height="1"/>';
 const BOT_UA = "Mozilla/5.0 (compatible; Googlebot/2.1; +http://www.google.com/bot.html)";
+// A non-local host name for the page: Chromium resolves it to 127.0.0.1
+// (--host-resolver-rules below), as DNS would resolve the owner's domain.
+const OWNER_HOST = "owner.example";
+// What the attacker's API answers for any resume: markup in text fields, and
+// script, data and mixed-case javascript: URLs next to one real https link.
+const HOSTILE = {
+  basics: {
+    name: 'Mallory <img src="x" onerror="window.__pwned=1">',
+    label: "<b>not bold</b>",
+    email: "mallory@attacker.example",
+    url: "javascript:window.__pwned=2",
+    profiles: [
+      { network: "Script", username: "m", url: "javascript:window.__pwned=3" },
+      { network: "Data", url: "data:text/html,<script>window.__pwned=4</script>" },
+      { network: "Phone", url: "tel:+15550100" },
+      { network: "Web", url: "https://attacker.example/profile" },
+    ],
+    summary: "<script>window.__pwned=5</script>",
+  },
+  work: [{
+    name: "Evil Corp",
+    position: "<i>Boss</i>",
+    url: " JaVaScRiPt:window.__pwned=6",
+    highlights: ['<img src="x" onerror="window.__pwned=7">'],
+  }],
+  projects: [{ name: "Trap", url: "vbscript:msgbox(1)" }],
+};
 
 let ddbStarted = false;
 let api = null; // the local-api child process
@@ -49,6 +81,9 @@ const servers = [];
 let allowed = ""; // origin A (allow-listed)
 let foreign = ""; // origin B (not allow-listed)
 let site = ""; // origin C (allow-listed): the built site, config.js for "sample"
+let ownerSite = ""; // origin C's server under OWNER_HOST (allow-listed)
+let ownerPlain = ""; // origin A's server (no config.js API) under OWNER_HOST
+let attacker = null; // { url, requests }: the API a link's ?api= points at
 
 function freePort() {
   return new Promise((ok, fail) => {
@@ -57,6 +92,29 @@ function freePort() {
     s.listen(0, "127.0.0.1", () => {
       const { port } = s.address();
       s.close(() => ok(port));
+    });
+  });
+}
+
+/**
+ * The attacker's API on a free loopback port: records every request (method
+ * and path) and answers any of them, readable from any origin: HOSTILE for
+ * /resume..., a count for /visitorcount. Resolves to { server, url, requests }.
+ */
+function startAttackerApi() {
+  const requests = [];
+  const server = createHttpServer((req, res) => {
+    requests.push(`${req.method} ${req.url}`);
+    const body = req.url.startsWith("/resume") ? HOSTILE
+      : req.url.startsWith("/visitorcount/stats") ? { days: [] }
+        : { count: 31337, counted: false };
+    res.writeHead(200, { "Content-Type": "application/json", "Access-Control-Allow-Origin": "*" });
+    res.end(JSON.stringify(body));
+  });
+  return new Promise((ok, fail) => {
+    server.once("error", fail);
+    server.listen(0, "127.0.0.1", () => {
+      ok({ server, url: `http://127.0.0.1:${server.address().port}`, requests });
     });
   });
 }
@@ -97,14 +155,17 @@ function localApiEnv(endpoint, origins) {
   };
 }
 
-/** Stores `file` under `id` (data/resume.json as the default resume), creating the tables. */
+/**
+ * Publishes `file` under `id` (data/resume.json as the default resume), creating the tables.
+ * `local-api publish` stores only under the id a stack serves (RESUME_ID), so the id is given as that.
+ */
 function seedResume(endpoint, origins, file = "data/resume.json", id = "example") {
-  const r = spawnSync(LOCAL_API, ["seed", "--file", file, "--id", id, "--create-table"], {
+  const r = spawnSync(LOCAL_API, ["publish", file, "--create-tables"], {
     cwd: ROOT,
     encoding: "utf8",
-    env: localApiEnv(endpoint, origins),
+    env: { ...localApiEnv(endpoint, origins), RESUME_ID: id },
   });
-  assert.equal(r.status, 0, `local-api seed failed:\n${r.stdout}${r.stderr}`);
+  assert.equal(r.status, 0, `local-api publish failed:\n${r.stdout}${r.stderr}`);
 }
 
 /** Starts the local API on a free port; resolves to its base URL. */
@@ -164,10 +225,14 @@ before(async () => {
   mkdirSync(SITE_DIR, { recursive: true });
   servers.push(await startStaticServer({ dir: SITE_DIR, host: "127.0.0.1", port: 0 }));
   [allowed, foreign, site] = servers.map((s) => s.url);
+  ownerSite = site.replace("127.0.0.1", OWNER_HOST);
+  ownerPlain = allowed.replace("127.0.0.1", OWNER_HOST);
+  attacker = await startAttackerApi();
+  servers.push(attacker);
   const endpoint = await startDynamoDbLocal();
   seedResume(endpoint, allowed);
   seedResume(endpoint, allowed, SAMPLE_FILE, "sample");
-  apiUrl = await startLocalApi(endpoint, `${allowed},${site}`);
+  apiUrl = await startLocalApi(endpoint, `${allowed},${site},${ownerSite}`);
   buildSite(apiUrl, "sample");
   browser = await chromium.launch({
     executablePath: CHROMIUM,
@@ -181,6 +246,7 @@ before(async () => {
       "--disable-background-networking",
       "--disable-component-update",
       "--disable-sync",
+      `--host-resolver-rules=MAP ${OWNER_HOST} 127.0.0.1`,
     ],
   });
 });
@@ -215,7 +281,7 @@ async function newPage(userAgent = DESKTOP_UA) {
   // Tests reach loopback only: anything else (the resume's photo URL) gets a
   // 1x1 picture from here, and the test sees which URL was asked for.
   const offsite = [];
-  await context.route((url) => !["127.0.0.1", "localhost"].includes(url.hostname), (route) => {
+  await context.route((url) => !["127.0.0.1", "localhost", OWNER_HOST].includes(url.hostname), (route) => {
     offsite.push(route.request().url());
     return route.fulfill({ status: 200, contentType: "image/svg+xml", body: TINY_SVG });
   });
@@ -373,12 +439,103 @@ test("?id= and ?api= on the address choose the resume and the API", async () => 
     await page.goto(`${allowed}/?api=${encodeURIComponent(apiUrl)}&id=sample`);
     await page.waitForSelector('#resume-status[data-state="ready"]', { state: "attached", timeout: 30_000 });
     assert.equal((await page.locator("h1").textContent()).trim(), SAMPLE.basics.name);
-    // ?id= wins over the built site's config.js, as ?api= does.
+    // ?id= wins over the built site's config.js, as ?api= does on a local host.
     await page.goto(`${site}/?id=example`);
     await page.waitForSelector('#resume-status[data-state="ready"]', { state: "attached", timeout: 30_000 });
     assert.equal((await page.locator("h1").textContent()).trim(), RESUME.basics.name);
   } finally {
     await page.closeAll();
+  }
+});
+
+/** Resolves once the resume, the count and the chart have each settled (every fetch answered). */
+async function settled(page) {
+  for (const id of ["resume-status", "visitor-counter", "visitor-chart"]) {
+    await page.waitForSelector(`#${id}:is([data-state="ready"], [data-state="error"])`,
+      { state: "attached", timeout: 30_000 });
+  }
+}
+
+/** A page that records the host of every http(s) request it makes. */
+async function recordingPage() {
+  const page = await newPage();
+  page.hosts = [];
+  page.on("request", (r) => {
+    const url = new URL(r.url());
+    if (url.protocol.startsWith("http")) page.hosts.push(url.host);
+  });
+  return page;
+}
+
+test("on a non-local host name, ?api= is ignored: config.js's API is used and the other API gets nothing", async () => {
+  const page = await recordingPage();
+  const before = attacker.requests.length;
+  try {
+    await page.goto(`${ownerSite}/?api=${encodeURIComponent(attacker.url)}`);
+    await settled(page);
+    assert.equal(await page.evaluate(() => window.location.hostname), OWNER_HOST);
+    assert.equal(await page.locator("#resume-status").getAttribute("data-state"), "ready");
+    assert.equal((await page.locator("h1").textContent()).trim(), SAMPLE.basics.name);
+    assert.equal(await page.locator("#visitor-counter").getAttribute("data-state"), "ready");
+    assert.equal((await page.locator("#visitor-api").textContent()).trim(), apiUrl);
+    assert.deepEqual(attacker.requests.slice(before), [], "the attacker's API was asked nothing");
+    assert.ok(!page.hosts.includes(new URL(attacker.url).host), page.hosts.join(" "));
+  } finally {
+    await page.closeAll();
+  }
+});
+
+test("on a non-local host name with no API in config.js, the page asks no API at all", async () => {
+  // The page as it is in examples/frontend: config.js names no API, and
+  // data-api-url (the local API) is for development only.
+  const page = await recordingPage();
+  const before = attacker.requests.length;
+  try {
+    await page.goto(`${ownerPlain}/?api=${encodeURIComponent(attacker.url)}`);
+    await settled(page);
+    assert.equal(await page.locator("#resume-status").getAttribute("data-state"), "error");
+    assert.ok(await page.locator("#resume-error").isVisible());
+    assert.equal(await page.locator("#visitor-counter").getAttribute("data-state"), "error");
+    assert.equal((await page.locator("#visitor-api").textContent()).trim(), "(not configured)");
+    assert.deepEqual(attacker.requests.slice(before), []);
+    const own = new URL(ownerPlain).host;
+    assert.deepEqual(page.hosts.filter((h) => h !== own), [], "only the page's own host was asked");
+  } finally {
+    await page.closeAll();
+  }
+});
+
+test("on localhost, ?api= is honoured, and what that API answers stays text with only http(s)/mailto links", async () => {
+  for (const origin of [site, site.replace("127.0.0.1", "localhost")]) {
+    const page = await newPage();
+    const before = attacker.requests.length;
+    try {
+      await page.goto(`${origin}/?api=${encodeURIComponent(attacker.url)}`);
+      await settled(page);
+      const asked = attacker.requests.slice(before);
+      assert.ok(asked.includes("GET /resume/sample") && asked.includes("GET /visitorcount"),
+        `${origin}: the ?api= API was asked: ${asked.join(", ")}`);
+      assert.equal((await page.locator("h1").textContent()).trim(), HOSTILE.basics.name, origin);
+      assert.equal((await page.locator("#visitor-count").textContent()).trim(), "31337");
+      // Markup in the resume is shown as text, never parsed.
+      assert.equal(await page.evaluate(() => window.__pwned), undefined);
+      assert.equal(await page.locator('img[src="x"], main script, header script, #resume-label b, #resume-work i').count(), 0);
+      assert.equal((await page.locator("#resume-label").textContent()).trim(), HOSTILE.basics.label);
+      assert.equal((await page.locator("#resume-summary p").textContent()).trim(), HOSTILE.basics.summary);
+      // Only http(s) and mailto URLs become links; the rest stay text.
+      const hrefs = await page.locator("a[href]").evaluateAll((links) => links.map((a) => a.href));
+      for (const href of hrefs) {
+        assert.ok(["http:", "https:", "mailto:"].includes(new URL(href).protocol), `a link to ${href}`);
+      }
+      assert.ok(hrefs.includes("https://attacker.example/profile"), hrefs.join(" "));
+      assert.ok(hrefs.includes(`mailto:${HOSTILE.basics.email}`), hrefs.join(" "));
+      for (const text of ["Script: m", "Data", "Phone", "Evil Corp", "Trap"]) {
+        assert.equal(await page.locator("a", { hasText: text }).count(), 0, `${text} is no link`);
+        assert.ok((await page.locator("body").textContent()).includes(text), `${text} is shown`);
+      }
+    } finally {
+      await page.closeAll();
+    }
   }
 });
 

@@ -17,6 +17,9 @@ use platform::config::{from_pairs, ConfigError};
 use platform::dynamo::{Recovery, TableSpec};
 use serde_norway::{Mapping, Value};
 
+pub mod docs;
+pub mod lambda_logs;
+
 /// Reads the settings struct `T` (a Lambda's, or `HttpConfig`) from `vars`,
 /// an environment as a map, the way `platform::config::from_env` reads the
 /// process environment: the variables `T` has no setting for (`RUST_LOG`,
@@ -330,7 +333,7 @@ pub fn is_table_variable(var: &str) -> bool {
 }
 
 /// Every way a table resource differs from its [`TableSpec`] or from the
-/// project's table standards (on-demand, SSE; PITR and retained, or
+/// project's table standards (on-demand, AWS owned key; PITR and retained, or
 /// neither, as the spec's [`Recovery`] says).
 pub fn table_problems(spec: &TableSpec, resource: &Value) -> Vec<String> {
     let props = resource.get("Properties").cloned().unwrap_or(Value::Null);
@@ -408,8 +411,9 @@ fn ttl_problem(spec: &TableSpec, props: &Value) -> Option<String> {
     )
 }
 
-/// On-demand billing, SSE, no fixed name, and point-in-time recovery with
-/// a retained table, or neither, as the spec's [`Recovery`] says.
+/// On-demand billing, DynamoDB's AWS owned key, no fixed name, and
+/// point-in-time recovery with a retained table, or neither, as the spec's
+/// [`Recovery`] says.
 fn standards_problems(spec: &TableSpec, resource: &Value, props: &Value) -> Vec<String> {
     // Kept tables: retained on stack deletion and replacement, but deleted
     // when the create that made them rolls back (RetainExceptOnCreate exists
@@ -438,7 +442,14 @@ fn standards_problems(spec: &TableSpec, resource: &Value, props: &Value) -> Vec<
             pitr_on == pitr,
             format!("point-in-time recovery is {pitr_on}, domain says {pitr}"),
         ),
-        unless(flag("SSESpecification", "SSEEnabled"), "SSE is off".into()),
+        // Encryption at rest is always on. Without SSESpecification it uses
+        // DynamoDB's AWS owned key, at no charge; `SSEEnabled: true` would be
+        // the AWS managed key aws/dynamodb (KMS requests billed, and KMS calls
+        // that deploy/handler-permissions-exclusions.txt says never happen).
+        unless(
+            props.get("SSESpecification").is_none(),
+            "has an SSESpecification: the tables use DynamoDB's AWS owned key (no KMS key)".into(),
+        ),
     ];
     for (policy, kept) in [
         ("DeletionPolicy", deletion),
@@ -562,7 +573,6 @@ Properties:
   KeySchema: [{AttributeName: id, KeyType: HASH}]
   TimeToLiveSpecification: {AttributeName: expiresAt, Enabled: true}
   PointInTimeRecoverySpecification: {PointInTimeRecoveryEnabled: true}
-  SSESpecification: {SSEEnabled: true}
 ";
 
     #[test]
@@ -594,7 +604,16 @@ Properties:
                 "PointInTimeRecoveryEnabled: false",
                 "point-in-time",
             ),
-            ("SSEEnabled: true", "SSEEnabled: false", "SSE"),
+            (
+                "  PointInTimeRecoverySpecification",
+                "  SSESpecification: {SSEEnabled: true}\n  PointInTimeRecoverySpecification",
+                "AWS owned key",
+            ),
+            (
+                "  PointInTimeRecoverySpecification",
+                "  SSESpecification: {SSEEnabled: true, KMSMasterKeyId: k}\n  PointInTimeRecoverySpecification",
+                "AWS owned key",
+            ),
             (
                 "DeletionPolicy: RetainExceptOnCreate",
                 "DeletionPolicy: Delete",

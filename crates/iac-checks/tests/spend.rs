@@ -78,7 +78,7 @@ fn fixed_units(table: &str) -> Units {
     match table {
         // Browsing the visit log in the console: one 1 MB Scan page a second.
         "VisitsTable" => units(128.0, 0.0),
-        // `local-api seed` writes one document.
+        // `make resume-publish` writes one document.
         "ResumeTable" => units(0.0, (RESUME_DOC_BYTES / 1024) as f64),
         // Per second, not per request: see the module docs.
         "ManagerTable" => units(512.0, 400.0),

@@ -5,7 +5,6 @@
 
 pub mod iam;
 pub mod owner;
-pub mod seed;
 pub mod wire;
 
 use std::net::SocketAddr;
@@ -21,7 +20,6 @@ use model::resume::ResumeId;
 use platform::config::HttpConfig;
 use platform::dynamo::TableSpec;
 use resume::ResumeConfig;
-use serde_json::Value;
 use visitor_counter::CounterConfig;
 
 /// Settings of the local server: where to listen, and each Lambda's
@@ -141,20 +139,17 @@ pub async fn ensure_tables(settings: &Settings, client: &Client) -> anyhow::Resu
     Ok(())
 }
 
-/// Checks a JSON Resume document and stores it under `id`, replacing what
-/// is there (tests and the local stacks; `local-api seed` uses [`seed::seed_file`]).
-/// Returns the resume's name for the caller's message.
-pub async fn seed(client: Client, table: &str, id: &str, json: &str) -> anyhow::Result<String> {
+/// [`owner::publish`] of `text` under `id` into `table` (tests and scripts
+/// that set up a local stack): the one way an owner's file is stored.
+pub async fn publish(
+    client: Client,
+    table: &str,
+    id: &str,
+    text: &str,
+) -> anyhow::Result<owner::Outcome> {
     let id = ResumeId::parse(id).context("invalid resume id")?;
-    let doc = owner::checked(json)?;
-    resume::Store(platform::dynamo::Table::new(client, table))
-        .put(&id, &doc)
-        .await?;
-    Ok(doc
-        .pointer("/basics/name")
-        .and_then(Value::as_str)
-        .unwrap_or("(no basics.name)")
-        .to_owned())
+    let store = resume::Store(platform::dynamo::Table::new(client, table));
+    owner::publish(&store, &id, text, false).await
 }
 
 /// Serves `app` on `listener` until `shutdown` resolves. Each request

@@ -1,5 +1,5 @@
 //! `local-api`: the API on 127.0.0.1:3000 against any DynamoDB endpoint
-//! (`AWS_ENDPOINT_URL_DYNAMODB`), and `local-api seed` to store a resume.
+//! (`AWS_ENDPOINT_URL_DYNAMODB`), and `local-api publish` to store a resume.
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -28,46 +28,33 @@ enum Command {
         #[arg(required = true)]
         files: Vec<PathBuf>,
     },
-    /// Store a JSON Resume file under an id only if the stored document
-    /// differs: prints created, updated (with the changed sections) or
-    /// unchanged. AWS (your credentials, RESUME_TABLE) or
+    /// Store a JSON Resume file as the resume a stack serves at GET
+    /// /resume (RESUME_ID), only if the stored document differs as DynamoDB
+    /// stores it: prints created, updated (with the changed sections) or
+    /// unchanged. AWS (your credentials; RESUME_TABLE and RESUME_ID from the
+    /// stack's outputs, which `make resume-publish` reads) or
     /// AWS_ENDPOINT_URL_DYNAMODB.
-    Publish {
-        /// The JSON Resume file.
-        file: PathBuf,
-        /// The id to store it under (defaults to RESUME_ID).
-        #[arg(long)]
-        id: Option<String>,
-        /// Say what would change; write nothing.
-        #[arg(long)]
-        dry_run: bool,
-    },
-    /// Check a JSON Resume file and store it in the resume table of the
-    /// configured endpoint: DynamoDB Local, or a real AWS table with your
-    /// credentials. A different document already stored under the id is
-    /// left alone (an error) unless --replace or --keep says otherwise; the
-    /// same document is not written again.
-    Seed(SeedArgs),
+    Publish(PublishArgs),
 }
 
 #[derive(clap::Args)]
-struct SeedArgs {
+struct PublishArgs {
     /// The JSON Resume file.
-    #[arg(long, short)]
     file: PathBuf,
-    /// The id to store it under (defaults to RESUME_ID).
+    /// The id to store it under: RESUME_ID, the stack's own; any other is
+    /// an error (the stack would not serve it).
     #[arg(long)]
     id: Option<String>,
-    /// Create the table first if it is missing (local use).
+    /// The stack RESUME_TABLE and RESUME_ID belong to, named in messages.
+    /// Required for AWS (without AWS_ENDPOINT_URL_DYNAMODB).
     #[arg(long)]
-    create_table: bool,
-    /// Overwrite a different document stored under the id.
-    #[arg(long, env = "SEED_REPLACE", conflicts_with = "keep")]
-    replace: bool,
-    /// Keep a different document stored under the id, say so, and succeed
-    /// (what `make dev` does).
+    stack: Option<String>,
+    /// Create any missing table first (DynamoDB Local only).
     #[arg(long)]
-    keep: bool,
+    create_tables: bool,
+    /// Say what would change; write nothing.
+    #[arg(long)]
+    dry_run: bool,
 }
 
 #[tokio::main]
@@ -96,47 +83,79 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             false => Err(anyhow::anyhow!("invalid JSON Resume file(s)")),
         };
     }
-    let client = platform::dynamo::client().await;
     let endpoint = std::env::var("AWS_ENDPOINT_URL_DYNAMODB").ok();
     match cli.command.unwrap_or(Command::Serve) {
         Command::Validate { .. } => Ok(()),
-        Command::Publish { file, id, dry_run } => {
-            publish(&file, id, dry_run, &settings, client, endpoint.as_deref()).await
+        Command::Publish(args) => {
+            publish(args, &settings, patient_client().await, endpoint.as_deref()).await
         }
-        Command::Seed(args) => seed(args, &settings, client, endpoint.as_deref()).await,
-        Command::Serve => serve(&settings, client, endpoint.as_deref()).await,
+        Command::Serve => {
+            let client = platform::dynamo::client().await;
+            serve(&settings, client, endpoint.as_deref()).await
+        }
     }
 }
 
-/// `publish FILE [--id ID] [--dry-run]`: prints what it found, or did.
+/// A client for a command a person waits for: the functions' timeouts
+/// (`platform::dynamo`) are for a request path, and a cold DynamoDB Local on
+/// a busy machine can take longer than they allow to create a table.
+async fn patient_client() -> aws_sdk_dynamodb::Client {
+    use std::time::Duration;
+    let timeouts = aws_sdk_dynamodb::config::timeout::TimeoutConfig::builder()
+        .connect_timeout(Duration::from_secs(10))
+        .operation_attempt_timeout(Duration::from_secs(60))
+        .operation_timeout(Duration::from_secs(180))
+        .build();
+    let config = platform::dynamo::sdk_config().await.into_builder();
+    platform::dynamo::with_metrics(&config.timeout_config(timeouts).build())
+}
+
+/// `publish FILE [--id ID] [--stack NAME] [--create-tables] [--dry-run]`:
+/// prints what it found, or did.
 async fn publish(
-    file: &std::path::Path,
-    id: Option<String>,
-    dry_run: bool,
+    args: PublishArgs,
     settings: &Settings,
     client: aws_sdk_dynamodb::Client,
     endpoint: Option<&str>,
 ) -> anyhow::Result<()> {
-    let text =
-        std::fs::read_to_string(file).with_context(|| format!("cannot read {}", file.display()))?;
-    let id = match id {
-        Some(raw) => model::resume::ResumeId::parse(&raw).context("invalid resume id")?,
-        None => settings.resume.default_id.clone(),
+    let file = args.file.display();
+    let stack = local_api::owner::Stack {
+        name: match (&args.stack, endpoint) {
+            (Some(name), _) => name.clone(),
+            (None, Some(endpoint)) => format!("at {endpoint}"),
+            (None, None) => anyhow::bail!(
+                "publishing {file} to AWS needs the stack that serves it: \
+                 `make resume-publish CONFIG_ENV=staging|prod` reads RESUME_TABLE and RESUME_ID \
+                 from its outputs (ResumeTableName, ResumeId) and names it with --stack"
+            ),
+        },
+        resume_id: settings.resume.default_id.clone(),
     };
+    let id = local_api::owner::publish_id(&args.file, args.id.as_deref(), &stack)?;
+    let text =
+        std::fs::read_to_string(&args.file).with_context(|| format!("cannot read {file}"))?;
+    if args.create_tables {
+        // Never by accident in a real AWS account.
+        anyhow::ensure!(
+            endpoint.is_some(),
+            "--create-tables needs AWS_ENDPOINT_URL_DYNAMODB (DynamoDB Local)"
+        );
+        local_api::ensure_tables(settings, &client).await?;
+    }
     let table = settings.resume.table.as_str();
     let store = resume::Store(platform::dynamo::Table::new(client, table));
-    let outcome = local_api::owner::publish(&store, &id, &text, dry_run)
+    let outcome = local_api::owner::publish(&store, &id, &text, args.dry_run)
         .await
-        .with_context(|| format!("cannot publish {}", file.display()))?;
-    let at = endpoint.unwrap_or("AWS");
-    let dry = if dry_run {
+        .with_context(|| format!("cannot publish {file}"))?;
+    let at = endpoint.map(|e| format!(" at {e}")).unwrap_or_default();
+    let dry = if args.dry_run {
         " (dry run: nothing written)"
     } else {
         ""
     };
     println!(
-        "{}: resume '{id}' in table {table} at {at}: {outcome}{dry}",
-        file.display()
+        "{file}: resume '{id}' of stack {} (table {table}{at}): {outcome}{dry}",
+        stack.name
     );
     Ok(())
 }
@@ -173,48 +192,6 @@ async fn serve(
     println!("  GET|PUT|DELETE {base}/items/{{id}}");
     let app = local_api::app(settings, client);
     local_api::serve(listener, app, shutdown()).await?;
-    Ok(())
-}
-
-async fn seed(
-    args: SeedArgs,
-    settings: &Settings,
-    client: aws_sdk_dynamodb::Client,
-    endpoint: Option<&str>,
-) -> anyhow::Result<()> {
-    use local_api::seed::{IfDifferent, Seeded};
-    if args.create_table {
-        local_api::ensure_tables(settings, &client).await?;
-    }
-    let id = args
-        .id
-        .unwrap_or_else(|| settings.resume.default_id.to_string());
-    let table = settings.resume.table.as_str();
-    let if_different = match (args.replace, args.keep) {
-        (true, _) => IfDifferent::Replace,
-        (false, true) => IfDifferent::Keep,
-        (false, false) => IfDifferent::Refuse,
-    };
-    let file = args.file.display();
-    let at = format!("table {table} at {}", endpoint.unwrap_or("AWS"));
-    let seeded = local_api::seed::seed_file(client, table, &id, &args.file, if_different)
-        .await
-        .with_context(|| format!("cannot seed {file} as resume '{id}'"))?;
-    match seeded {
-        Seeded::Stored { name } => {
-            println!("seeded resume '{id}' ({name}) from {file} into {at}");
-        }
-        Seeded::Unchanged { name } => println!(
-            "resume '{id}' ({name}) in {at} already matches {file}: nothing written"
-        ),
-        Seeded::Replaced { name, old } => println!(
-            "replaced resume '{id}' ({old}) with {file} ({name}) in {at}"
-        ),
-        Seeded::Kept { name, stored } => println!(
-            "kept resume '{id}' ({stored}) in {at}: it differs from {file} ({name}), \
-             so nothing was written; to replace it: local-api seed --file {file} --id {id} --replace"
-        ),
-    }
     Ok(())
 }
 

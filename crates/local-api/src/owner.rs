@@ -1,6 +1,10 @@
-//! The resume owner's commands: `validate FILE...` and `publish FILE --id
-//! ID`, with the one check of `model::resume`.
+//! The resume owner's commands: `validate FILE...` and `publish FILE`, with
+//! the one check of `model::resume`. `publish` is the one way an owner's file
+//! is stored (`make resume-publish`, `make dev`, the pipeline).
 
+use std::path::Path;
+
+use model::resume::ResumeId;
 use serde_json::Value;
 
 /// `text` (a file's content) checked as a resume, or every violation as
@@ -93,36 +97,86 @@ pub fn changed_sections(old: &Value, new: &Value) -> Vec<String> {
         .collect()
 }
 
+/// The stack a resume is published to.
+#[derive(Clone, Debug)]
+pub struct Stack {
+    /// How messages name it: a CloudFormation stack name, or `make dev`.
+    pub name: String,
+    /// The id its `GET /resume` serves: the template's `ResumeId` parameter
+    /// (its `ResumeId` output), the functions' `RESUME_ID`.
+    pub resume_id: ResumeId,
+}
+
+/// The id to publish `file` under: the stack's own. An explicit `id` may
+/// repeat it but not change it, since the stack would never serve the file
+/// at `GET /resume`; the error names the file, the id and the stack.
+pub fn publish_id(file: &Path, id: Option<&str>, stack: &Stack) -> anyhow::Result<ResumeId> {
+    let served = &stack.resume_id;
+    match id {
+        None => Ok(served.clone()),
+        Some(id) if id == served.as_str() => Ok(served.clone()),
+        Some(id) => {
+            ResumeId::parse(id).map_err(|e| anyhow::anyhow!("invalid resume id '{id}': {e}"))?;
+            anyhow::bail!(
+                "{file} was not published as resume '{id}': stack {stack} serves resume \
+                 '{served}' at GET /resume (its ResumeId), never '{id}'. Publish it without \
+                 an id (it goes under '{served}'), or deploy the stack with ResumeId={id} first",
+                file = file.display(),
+                stack = stack.name,
+            )
+        }
+    }
+}
+
 /// `publish`: stores the checked `text` under `id` only if the stored
-/// document differs, conditional on the revision it compared with (a
-/// concurrent write fails it rather than being overwritten). With `dry_run`,
-/// only says what it would do.
+/// document differs as DynamoDB stores it (`model::item::as_stored`: `1.50`
+/// and `1.5` are the same number), conditional on the revision it compared
+/// with (a concurrent write fails it rather than being overwritten). With
+/// `dry_run`, only says what it would do.
 pub async fn publish(
     store: &resume::Store,
-    id: &model::resume::ResumeId,
+    id: &ResumeId,
     text: &str,
     dry_run: bool,
 ) -> anyhow::Result<Outcome> {
     let doc = checked(text)?;
+    let wanted = model::item::as_stored(&doc)
+        .map_err(|e| anyhow::anyhow!("cannot store the document: {e}"))?;
     let current = store
         .current(id)
         .await
         .map_err(|e| anyhow::anyhow!("cannot read resume '{id}': {e}"))?;
     let (outcome, expected) = match current {
         None => (Outcome::Created, resume::store::Expected::Absent),
-        Some(stored) if stored.doc == doc => return Ok(Outcome::Unchanged),
-        Some(stored) => (
-            Outcome::Updated(changed_sections(&stored.doc, &doc)),
-            resume::store::Expected::Revision(stored.revision),
-        ),
+        Some(stored) => {
+            let have = model::item::as_stored(&stored.doc).unwrap_or(stored.doc);
+            if have == wanted {
+                return Ok(Outcome::Unchanged);
+            }
+            (
+                Outcome::Updated(changed_sections(&have, &wanted)),
+                resume::store::Expected::Revision(stored.revision),
+            )
+        }
     };
     if !dry_run {
-        store
-            .put_if(id, &doc, expected)
-            .await
-            .map_err(|e| anyhow::anyhow!("cannot store resume '{id}': {e}"))?;
+        match store.put_if(id, &doc, expected).await {
+            Ok(()) => {}
+            // A retried attempt fails its condition on the write of the
+            // attempt that timed out: the document is stored all the same.
+            Err(platform::ApiError::Conflict(_)) if stored_is(store, id, &wanted).await => {}
+            Err(e) => anyhow::bail!("cannot store resume '{id}': {e}"),
+        }
     }
     Ok(outcome)
+}
+
+/// Whether `id` now holds `wanted` (in [`model::item::as_stored`] form).
+async fn stored_is(store: &resume::Store, id: &ResumeId, wanted: &Value) -> bool {
+    match store.current(id).await {
+        Ok(Some(stored)) => model::item::as_stored(&stored.doc).is_ok_and(|have| &have == wanted),
+        _ => false,
+    }
 }
 
 #[cfg(test)]
@@ -150,6 +204,30 @@ mod tests {
         let out = lines(text, &e);
         assert!(out[0].starts_with("/basics/email: "), "{out:?}");
         assert!(out[0].ends_with("(line 2, column 23)"), "{out:?}");
+    }
+
+    #[test]
+    fn the_id_is_the_stacks_and_another_names_file_id_and_stack() {
+        let stack = Stack {
+            name: "resume-backend-prod".into(),
+            resume_id: ResumeId::parse("me").unwrap(),
+        };
+        let file = Path::new("data/resume.json");
+        assert_eq!(publish_id(file, None, &stack).unwrap().as_str(), "me");
+        assert_eq!(publish_id(file, Some("me"), &stack).unwrap().as_str(), "me");
+        let err = publish_id(file, Some("example"), &stack)
+            .unwrap_err()
+            .to_string();
+        for name in [
+            "data/resume.json",
+            "'example'",
+            "resume-backend-prod",
+            "'me'",
+        ] {
+            assert!(err.contains(name), "{name} not in: {err}");
+        }
+        let err = publish_id(file, Some("../x"), &stack).unwrap_err();
+        assert!(err.to_string().contains("invalid resume id"), "{err}");
     }
 
     #[test]

@@ -4,7 +4,9 @@
 //! `f64`/`i64`, which would round a 38-digit number or `0.1`. Here numbers
 //! travel as their decimal text (serde_json's `arbitrary_precision`), so what
 //! is written comes back digit for digit (DynamoDB itself drops trailing
-//! zeros: `1.50` reads back as `1.5`).
+//! zeros: `1.50` reads back as `1.5`; DynamoDB Local keeps the text).
+//! [`as_stored`] is the form in which two documents compare as DynamoDB
+//! stores them.
 //!
 //! | JSON                         | DynamoDB |
 //! |------------------------------|----------|
@@ -216,6 +218,108 @@ fn number(text: &str) -> Value {
         .unwrap_or_else(|_| Value::String(text.to_owned()))
 }
 
+/// `value` as DynamoDB gives it back once stored: the item conversion
+/// round trip with every number in [`stored_number`]'s form and every set
+/// sorted (a set has no order). Two documents DynamoDB stores alike are
+/// equal here, and only those. Errors as [`to_attribute`].
+pub fn as_stored(value: &Value) -> Result<Value, ItemError> {
+    Ok(from_attribute(&normalised(to_attribute(value, "")?)))
+}
+
+fn normalised(av: AttributeValue) -> AttributeValue {
+    match av {
+        AttributeValue::N(n) => AttributeValue::N(stored_number(&n)),
+        AttributeValue::Ns(ns) => {
+            let mut ns: Vec<String> = ns.iter().map(|n| stored_number(n)).collect();
+            ns.sort();
+            AttributeValue::Ns(ns)
+        }
+        AttributeValue::Ss(mut ss) => {
+            ss.sort();
+            AttributeValue::Ss(ss)
+        }
+        AttributeValue::Bs(mut bs) => {
+            bs.sort_by(|a, b| a.as_ref().cmp(b.as_ref()));
+            AttributeValue::Bs(bs)
+        }
+        AttributeValue::L(items) => AttributeValue::L(items.into_iter().map(normalised).collect()),
+        AttributeValue::M(map) => {
+            AttributeValue::M(map.into_iter().map(|(k, v)| (k, normalised(v))).collect())
+        }
+        other => other,
+    }
+}
+
+/// A JSON number's text as DynamoDB returns it after storing it: the same
+/// value in plain decimal notation, leading and trailing zeros trimmed
+/// (Developer Guide, "Data types": numbers are variable length, "leading and
+/// trailing zeroes are trimmed"): `1.50` is `1.5`, `1e2` is `100`, `-0.0`
+/// is `0`. Values beyond DynamoDB's range (which it refuses) keep an
+/// exponent, as `1.5e200`; text that is not a JSON number is returned as is.
+/// Equal values give equal text, so comparing this form compares by exact
+/// decimal value, whatever spelling the service returns (DynamoDB Local
+/// returns the text as written).
+pub fn stored_number(text: &str) -> String {
+    let Some((negative, digits, exponent)) = decimal(text) else {
+        return text.to_owned();
+    };
+    if digits.is_empty() {
+        return "0".to_owned();
+    }
+    let sign = if negative { "-" } else { "" };
+    let len = i64::try_from(digits.len()).unwrap_or(i64::MAX);
+    // DynamoDB's range is 1e-130 to 9.99e125; the margin keeps text short.
+    if !(-200..=200).contains(&exponent) || len + exponent > 200 {
+        let (first, rest) = digits.split_at(1);
+        let point = if rest.is_empty() { "" } else { "." };
+        return format!("{sign}{first}{point}{rest}e{}", exponent + len - 1);
+    }
+    let point = len + exponent; // digits before the decimal point
+    let zeros = |n: i64| "0".repeat(usize::try_from(n).unwrap_or(0));
+    if exponent >= 0 {
+        format!("{sign}{digits}{}", zeros(exponent))
+    } else if point > 0 {
+        let (int, frac) = digits.split_at(usize::try_from(point).unwrap_or(0));
+        format!("{sign}{int}.{frac}")
+    } else {
+        format!("{sign}0.{}{digits}", zeros(-point))
+    }
+}
+
+/// A JSON number as (negative, significant digits, exponent): the value is
+/// digits x 10^exponent, the digits without leading or trailing zeros
+/// (empty for zero). `None` if `text` is not a JSON number.
+fn decimal(text: &str) -> Option<(bool, String, i64)> {
+    let (negative, rest) = match text.strip_prefix('-') {
+        Some(rest) => (true, rest),
+        None => (false, text),
+    };
+    let (mantissa, exponent) = match rest.split_once(['e', 'E']) {
+        Some((m, e)) => (m, e.parse::<i64>().ok()?),
+        None => (rest, 0),
+    };
+    let (int, frac) = match mantissa.split_once('.') {
+        Some((_, "")) => return None,
+        Some(parts) => parts,
+        None => (mantissa, ""),
+    };
+    let digits_only = |s: &str| s.bytes().all(|b| b.is_ascii_digit());
+    if int.is_empty() || !digits_only(int) || !digits_only(frac) {
+        return None;
+    }
+    let all = format!("{int}{frac}");
+    let significant = all.trim_end_matches('0');
+    let trailing = all.len() - significant.len();
+    let exponent = exponent
+        .checked_sub(i64::try_from(frac.len()).ok()?)?
+        .checked_add(i64::try_from(trailing).ok()?)?;
+    let significant = significant.trim_start_matches('0');
+    if significant.is_empty() {
+        return Some((false, String::new(), 0));
+    }
+    Some((negative, significant.to_owned(), exponent))
+}
+
 pub fn kind(v: &Value) -> &'static str {
     match v {
         Value::Null => "null",
@@ -251,6 +355,59 @@ mod tests {
             serde_json::to_string(&from_attribute(&av)).unwrap(),
             format!("[{big},0.1,0.125,-7,9007199254740993]")
         );
+    }
+
+    #[test]
+    fn stored_numbers_are_dynamodbs_form() {
+        for (written, stored) in [
+            ("1.50", "1.5"),
+            ("1.5", "1.5"),
+            ("100", "100"),
+            ("1e2", "100"),
+            ("1E+2", "100"),
+            ("1000e-1", "100"),
+            ("-0", "0"),
+            ("-0.000", "0"),
+            ("0.0", "0"),
+            ("007", "7"),
+            ("-1.5e-3", "-0.0015"),
+            ("0.10", "0.1"),
+            ("12.3400e1", "123.4"),
+            (
+                "12345678901234567890123456789012345678",
+                "12345678901234567890123456789012345678",
+            ),
+            ("1.2e300", "1.2e300"),
+            ("1e-300", "1e-300"),
+        ] {
+            assert_eq!(stored_number(written), stored, "{written}");
+        }
+        for not_a_number in ["", "-", "1.", "abc", ".5", "1e", "1e99999999999999999999"] {
+            assert_eq!(stored_number(not_a_number), not_a_number);
+        }
+    }
+
+    #[test]
+    fn documents_stored_alike_are_equal_as_stored() {
+        let parse = |t: &str| serde_json::from_str::<Value>(t).unwrap();
+        let a = parse(r#"{"e": [{"gpa": 3.80, "x": [1e2, "a"], "s": {"$SS": ["b", "a"]}}]}"#);
+        let b = parse(r#"{"e": [{"gpa": 3.8, "x": [100, "a"], "s": {"$SS": ["a", "b"]}}]}"#);
+        assert_ne!(a, b);
+        assert_eq!(as_stored(&a).unwrap(), as_stored(&b).unwrap());
+        for different in [
+            r#"{"e": [{"gpa": 3.9, "x": [100, "a"], "s": {"$SS": ["a", "b"]}}]}"#,
+            r#"{"e": [{"gpa": 3.8, "x": [100], "s": {"$SS": ["a", "b"]}}]}"#,
+            r#"{"e": [{"gpa": 3.8, "x": ["100", "a"], "s": {"$SS": ["a", "b"]}}]}"#,
+        ] {
+            assert_ne!(
+                as_stored(&a).unwrap(),
+                as_stored(&parse(different)).unwrap()
+            );
+        }
+        // 38 digits are kept exactly: no rounding into equality.
+        let big = parse("[12345678901234567890123456789012345678]");
+        let next = parse("[12345678901234567890123456789012345679]");
+        assert_ne!(as_stored(&big).unwrap(), as_stored(&next).unwrap());
     }
 
     #[test]

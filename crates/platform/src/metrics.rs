@@ -6,7 +6,7 @@
 //! A minimal writer rather than a crate (`metrique`, `metrics_cloudwatch_embedded`):
 //! the records are a handful of fixed shapes, `serde_json` is already in
 //! every bootstrap, and a dependency would add its macros and registry to
-//! each binary for no behaviour the project needs (README, "Operating it").
+//! each binary for no behaviour the project needs (docs/operating.md#metrics-no-api-call).
 //!
 //! Where the lines go: stdout in Lambda; nowhere locally (so `make dev`'s
 //! readable log holds no metric lines) unless `METRICS_STDOUT=1`; and to
@@ -117,11 +117,21 @@ pub fn emit(dimensions: &[(&'static str, &str)], metrics: &[Metric<'_>]) {
         return;
     }
     if to_stdout() {
-        let mut line = record.to_string();
-        line.push('\n');
+        // Straight to stdout, not through `tracing`: the log level
+        // (crate::telemetry) never filters a metric out.
         // One write call per line, so lines of concurrent tasks never mix.
-        let _ = std::io::stdout().lock().write_all(line.as_bytes());
+        let _ = std::io::stdout().lock().write_all(line(&record).as_bytes());
     }
+}
+
+/// The stdout line of `record` (as [`capture`] returns it), newline
+/// included: what CloudWatch Logs receives. It has no `level` key, so
+/// Lambda's log-level filter counts it as INFO (template.yaml keeps that
+/// filter open for it; see [`crate::telemetry`]).
+pub fn line(record: &Value) -> String {
+    let mut line = record.to_string();
+    line.push('\n');
+    line
 }
 
 /// The EMF record (`_aws` metadata beside the values and dimensions).

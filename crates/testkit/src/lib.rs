@@ -6,12 +6,14 @@
 //! - [`dynamodb_local`]: this test process's shared DynamoDB Local;
 //! - [`ClientBuilder`] / [`client`]: the one SDK client tests build;
 //! - [`fixtures`]: constants and paths tests share ([`BROWSER_USER_AGENT`],
-//!   [`workspace_root`]).
+//!   [`workspace_root`]);
+//! - [`LogCapture`]: a log writer that keeps what is written to it.
 
 pub mod ddb;
 pub mod fixtures;
 
-use std::sync::{Mutex, OnceLock};
+use std::io::Write;
+use std::sync::{Arc, Mutex, OnceLock, PoisonError};
 
 use aws_sdk_dynamodb::config::retry::RetryConfig;
 use aws_sdk_dynamodb::config::{Credentials, Region};
@@ -116,4 +118,30 @@ pub fn unreachable_endpoint() -> String {
 /// A unique id for data a test creates, so runs never collide on a shared stage.
 pub fn unique_id(prefix: &str) -> String {
     format!("{prefix}-{}", uuid::Uuid::new_v4().simple())
+}
+
+/// A log writer for tests that keeps every byte written to it; its clones
+/// share one buffer. A `tracing_subscriber` takes `move || capture.clone()`
+/// as its writer.
+#[derive(Clone, Debug, Default)]
+pub struct LogCapture(Arc<Mutex<Vec<u8>>>);
+
+impl Write for LogCapture {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        let mut kept = self.0.lock().unwrap_or_else(PoisonError::into_inner);
+        kept.extend_from_slice(buf);
+        Ok(buf.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+impl LogCapture {
+    /// Everything written so far, as text (invalid UTF-8 replaced).
+    pub fn text(&self) -> String {
+        let kept = self.0.lock().unwrap_or_else(PoisonError::into_inner);
+        String::from_utf8_lossy(&kept).into_owned()
+    }
 }

@@ -1,6 +1,10 @@
 //! The visitor counter Lambda's settings. There is no salt setting: the
 //! salt is made per UTC day, in the salts table (`crate::store`'s salts).
 
+use std::fmt;
+use std::str::FromStr;
+use std::sync::Arc;
+
 use clap::Args;
 use platform::config::TableName;
 use platform::dynamo::{TableSpec, COUNTER_TABLE, SALTS_TABLE, VISITS_TABLE};
@@ -44,6 +48,20 @@ pub struct CounterConfig {
         value_parser = clap::value_parser!(u32).range(1..=i64::from(Self::MAX_VISIT_TTL_DAYS))
     )]
     pub visit_ttl_days: u32,
+    /// The value the site's CloudFront distribution puts in
+    /// `X-Origin-Verify` (an origin custom header). Only a request carrying
+    /// it is believed about its viewer's address (`CloudFront-Viewer-Address`,
+    /// see `visitor_counter::visitor`). Unset or empty: none is.
+    #[arg(
+        id = "origin_verify_secret",
+        long = "origin-verify-secret",
+        env = "ORIGIN_VERIFY_SECRET",
+        value_name = "ORIGIN_VERIFY_SECRET",
+        default_value = "",
+        hide_default_value = true,
+        hide_env_values = true
+    )]
+    pub origin_verify_secret: OriginVerify,
 }
 
 impl CounterConfig {
@@ -58,6 +76,61 @@ impl CounterConfig {
             (VISITS_TABLE, self.visits_table.as_str()),
             (SALTS_TABLE, self.salts_table.as_str()),
         ]
+    }
+}
+
+/// `ORIGIN_VERIFY_SECRET`: empty (no request is taken as coming through
+/// the distribution), or 32 to 256 visible ASCII characters. Its `Debug`
+/// never shows the value.
+#[derive(Clone, Default)]
+pub struct OriginVerify(Option<Arc<[u8]>>);
+
+impl OriginVerify {
+    pub const MIN_CHARS: usize = 32;
+    pub const MAX_CHARS: usize = 256;
+
+    /// Whether a secret is set.
+    pub fn is_set(&self) -> bool {
+        self.0.is_some()
+    }
+
+    /// Whether `candidate` is the secret; always false when none is set.
+    /// Constant-time in where the two differ, so an answer's timing tells a
+    /// guesser nothing about how much of a guess was right.
+    pub fn matches(&self, candidate: &[u8]) -> bool {
+        use subtle::ConstantTimeEq;
+        self.0
+            .as_deref()
+            .is_some_and(|secret| bool::from(secret.ct_eq(candidate)))
+    }
+}
+
+impl FromStr for OriginVerify {
+    type Err = String;
+
+    fn from_str(raw: &str) -> Result<Self, String> {
+        if raw.is_empty() {
+            return Ok(Self(None));
+        }
+        let (min, max) = (Self::MIN_CHARS, Self::MAX_CHARS);
+        // CloudFront sends the value as configured: a space or a control
+        // character would be a copy-paste accident, not a secret.
+        let visible = raw.bytes().all(|b| b.is_ascii_graphic());
+        if visible && (min..=max).contains(&raw.len()) {
+            Ok(Self(Some(raw.as_bytes().into())))
+        } else {
+            // The value is not repeated: it is meant to be a secret.
+            Err(format!(
+                "must be empty or {min} to {max} visible ASCII characters (no spaces)"
+            ))
+        }
+    }
+}
+
+impl fmt::Debug for OriginVerify {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let shown = if self.is_set() { "<set>" } else { "<unset>" };
+        f.debug_tuple("OriginVerify").field(&shown).finish()
     }
 }
 
@@ -110,6 +183,44 @@ mod tests {
             assert!(
                 matches!(with_ttl(bad), Err(ConfigError::Invalid { name, .. }) if name == "VISIT_TTL_DAYS"),
                 "{bad}"
+            );
+        }
+    }
+
+    #[test]
+    fn the_origin_secret_is_off_unless_set_and_is_checked_without_being_shown() {
+        assert!(!config(&[]).unwrap().origin_verify_secret.is_set());
+        let off = config(&[("ORIGIN_VERIFY_SECRET", "")]).unwrap();
+        assert!(!off.origin_verify_secret.is_set());
+        // Off matches nothing, not even an empty header.
+        assert!(!off.origin_verify_secret.matches(b""));
+        let secret = "s3cr3t-".repeat(6);
+        let on = config(&[("ORIGIN_VERIFY_SECRET", &secret)]).unwrap();
+        let verify = &on.origin_verify_secret;
+        assert!(verify.matches(secret.as_bytes()));
+        assert!(!verify.matches(&secret.as_bytes()[1..]));
+        assert!(!verify.matches(format!("{secret}x").as_bytes()));
+        assert!(!verify.matches(secret.to_uppercase().as_bytes()));
+        assert!(!format!("{on:?}").contains(&secret), "{on:?}");
+        assert!(format!("{on:?}").contains("<set>"));
+        let at_most = "x".repeat(OriginVerify::MAX_CHARS);
+        assert!(config(&[("ORIGIN_VERIFY_SECRET", &at_most)]).is_ok());
+        let short = "x".repeat(OriginVerify::MIN_CHARS - 1);
+        let long = "x".repeat(OriginVerify::MAX_CHARS + 1);
+        let spaced = format!("{secret} x");
+        let control = format!("{secret}\tx");
+        for bad in [
+            short.as_str(),
+            &long,
+            &spaced,
+            &control,
+            "é".repeat(40).as_str(),
+        ] {
+            let err = config(&[("ORIGIN_VERIFY_SECRET", bad)]).unwrap_err();
+            assert!(
+                matches!(&err, ConfigError::Invalid { name, reason }
+                    if name == "ORIGIN_VERIFY_SECRET" && !reason.contains(bad)),
+                "{err}"
             );
         }
     }

@@ -12,6 +12,7 @@ use platform::{ApiError, ApiResult};
 use serde::Serialize;
 
 use crate::calendar::{utc_date, Clock};
+use crate::config::OriginVerify;
 use crate::store::{DayStats, Store};
 use crate::views::{self, Verdict};
 use crate::visitor;
@@ -60,6 +61,7 @@ pub async fn visitor_count(
     State(store): State<Store>,
     State(origins): State<AllowedOrigins>,
     State(clock): State<Clock>,
+    State(origin_verify): State<OriginVerify>,
     req: Request,
 ) -> ApiResult<Response> {
     let now = clock();
@@ -76,7 +78,7 @@ pub async fn visitor_count(
             (store.current(now).await?, false)
         }
         Verdict::Count { private } => {
-            let sender = visitor::Sender::from_request(&req);
+            let sender = visitor::Sender::from_request(&req, &origin_verify);
             let counts = store.record(&sender, private, now).await?;
             metrics::view_counted(private);
             (counts, true)

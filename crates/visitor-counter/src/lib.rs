@@ -27,17 +27,20 @@
 //!    503 instead. Only this step can fail the request, and only it is
 //!    written before the answer is known: a 503 whose `ADD` was lost on the
 //!    way back leaves the total one higher than the history, never lower.
-//!    Beside it run the reads that find the visitor (unless the browser
-//!    sent `Sec-GPC: 1` or `DNT: 1`): the day's salt ([`salt`]; from memory,
-//!    or one call per instance per day) and a strongly consistent read of
-//!    their seen-today marker `{id: "seen#<day>#<hash>"}`.
+//!    Beside it runs the read that finds the visitor (unless the browser
+//!    sent `Sec-GPC: 1` or `DNT: 1`): one strongly consistent
+//!    `BatchGetItem` of their seen-today marker `{id: "seen#<day>#<hash>"}`
+//!    and of the day's item, after the day's salt ([`salt`]; from memory,
+//!    or one call per instance per day).
 //! 2. **The day**, once the total is stored, beside the visit log:
 //!    - a visitor without a marker: one `TransactWriteItems` puts the
 //!      marker (`attribute_not_exists(id)`, `expiresAt` at the end of the
 //!      next day, for TTL) and does `ADD views :1, count :1` on
-//!      `{id: "day#<day>"}`, atomically; then a strongly consistent read of
-//!      that item gives `unique_today`. Whoever finds the marker therefore
-//!      finds the visitor counted. If another request wrote the marker
+//!      `{id: "day#<day>"}`, atomically. Whoever finds the marker therefore
+//!      finds the visitor counted. `unique_today` is the day's `count` as
+//!      read in step 1, plus one: the count only grows one at a time, so it
+//!      held that number (below the count now only if other new visitors
+//!      were counted in between). If another request wrote the marker
 //!      first, this one goes on as a repeat visitor;
 //!    - a repeat visitor, or a private view: `ADD views :1` on the day's
 //!      item, whose new state gives `unique_today`;
@@ -50,12 +53,12 @@
 //!
 //!    A failure here is logged and leaves the view in the total only (the
 //!    history one short), and `unique_today` out of the answer: it is
-//!    answered only when it is known to include this visitor.
+//!    answered only when this visitor is known to be among the day's.
 //!
-//! A repeat visit costs the total, the marker read, the day's `ADD` and the
-//! log: 3 write units and 1 read unit. A new visitor's costs the total, the
-//! read, the transaction (2 items, at twice the units) and the day's read:
-//! 6 write units and 2 read units. The per-day items are kept as history.
+//! So every counted view waits for two DynamoDB round trips (three on an
+//! instance's first view of a day, for the salt). What each kind of view
+//! costs, measured: docs/visitor-counter.md. The per-day items are kept as
+//! history.
 //!
 //! The counter items share one table (`COUNTER_TABLE`, string key `id`):
 //! `total`, `day#<day>`, `seen#<day>#<hash>`; the visit log has its own
@@ -68,9 +71,11 @@
 //! In Lambda the IP is API Gateway's `requestContext.identity.sourceIp` (the
 //! TCP peer API Gateway saw; `X-Forwarded-For` is never read, since any
 //! client can write it). Locally it is the socket's peer address, which
-//! `local_api::serve` provides. Only its HMAC, under the day's salt, is
-//! stored; once the salt has expired the hash can neither be reversed nor
-//! linked to another day's.
+//! `local_api::serve` provides. Behind the site's CloudFront distribution it
+//! is `CloudFront-Viewer-Address`, on requests proven to come through it
+//! (`ORIGIN_VERIFY_SECRET`, [`visitor`]). Only its HMAC, under the day's
+//! salt, is stored; once the salt has expired the hash can neither be
+//! reversed nor linked to another day's.
 //!
 //! # CORS
 //!
@@ -93,7 +98,7 @@ use platform::config::HttpConfig;
 use platform::http::AllowedOrigins;
 
 pub use calendar::{system_clock, Clock};
-pub use config::CounterConfig;
+pub use config::{CounterConfig, OriginVerify};
 pub use store::Store;
 
 /// The route, as template.yaml declares it.
@@ -102,12 +107,20 @@ pub const ROUTE: &str = "/visitorcount";
 pub const STATS_ROUTE: &str = "/visitorcount/stats";
 
 /// What the handlers share. Each takes only the parts it needs
-/// (`State<Store>`, `State<AllowedOrigins>`, `State<Clock>`).
+/// (`State<Store>`, `State<AllowedOrigins>`, `State<Clock>`,
+/// `State<OriginVerify>`).
 #[derive(Clone)]
 pub struct AppState {
     store: Store,
     origins: AllowedOrigins,
     clock: Clock,
+    origin_verify: OriginVerify,
+}
+
+impl FromRef<AppState> for OriginVerify {
+    fn from_ref(state: &AppState) -> Self {
+        state.origin_verify.clone()
+    }
 }
 
 impl FromRef<AppState> for Store {
@@ -147,6 +160,7 @@ pub fn routes_with_clock(
         store: Store::new(client, config),
         origins: origins.clone(),
         clock,
+        origin_verify: config.origin_verify_secret.clone(),
     };
     // axum serves HEAD with the GET handler; a HEAD (link checkers,
     // crawlers) must not count as a visit.

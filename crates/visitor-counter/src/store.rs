@@ -5,7 +5,9 @@ mod salts;
 
 use aws_sdk_dynamodb::error::{DisplayErrorContext, ProvideErrorMetadata};
 use aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsError;
-use aws_sdk_dynamodb::types::{AttributeValue, Put, ReturnValue, TransactWriteItem, Update};
+use aws_sdk_dynamodb::types::{
+    AttributeValue, KeysAndAttributes, Put, ReturnValue, TransactWriteItem, Update,
+};
 use aws_sdk_dynamodb::Client;
 use platform::dynamo::{Table, COUNTER_TABLE, EXPIRES_AT};
 use platform::{ApiError, ApiResult};
@@ -60,9 +62,10 @@ pub struct DayStats {
 }
 
 /// The most DynamoDB calls one counted view has in flight at once
-/// ([`Store::record`]: the total beside the visitor's marker read, then
-/// the day's item beside the visit log): the connections `main` opens
-/// during init.
+/// ([`Store::record`]: the total beside the read of the visitor's marker
+/// and the day, then the day's item beside the visit log): the connections
+/// `main` opens during init. (The one view a day that makes the day's salt
+/// may add a third, its delete of the expired salt, beside the read.)
 pub const CALLS_AT_ONCE: usize = 2;
 
 /// `BatchGetItem` reads at most this many keys per call.
@@ -82,8 +85,24 @@ enum Person {
     Private,
     /// The salt or the marker could not be read: not known to be counted.
     Unknown,
-    /// Known, and whether their seen-today marker already exists.
-    Known { visitor: Visitor, seen: bool },
+    /// Known: whether their seen-today marker already exists, and the
+    /// day's unique visitors read with it (`None` if that part of the read
+    /// did not come back).
+    Known {
+        visitor: Visitor,
+        seen: bool,
+        uniques: Option<u64>,
+    },
+}
+
+/// What the read of a visitor's marker and the day's item found.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+struct Found {
+    /// The visitor's seen-today marker exists.
+    seen: bool,
+    /// The day's unique visitors (`count`; 0 without an item), or `None`
+    /// if DynamoDB left the day's key unprocessed.
+    uniques: Option<u64>,
 }
 
 /// How the transaction that counts a new visitor ended.
@@ -106,13 +125,15 @@ impl Store {
         }
     }
 
-    /// Counts one view, in an order that keeps every answer true under any
-    /// single failed DynamoDB call:
+    /// Counts one view, in two rounds of DynamoDB calls that keep every
+    /// answer true under any single failed call:
     ///
-    /// 1. the total (`ADD`), beside the reads that find the visitor (the
-    ///    day's salt, their seen-today marker). Only the total can fail the
-    ///    request, and nothing that counts is written before it: a 503
-    ///    leaves no view in the history, the log or the visitors;
+    /// 1. the total (`ADD`), beside one strongly consistent `BatchGetItem`
+    ///    of the visitor's seen-today marker and the day's item (after the
+    ///    day's salt, from memory except on an instance's first view of a
+    ///    day). Only the total can fail the request, and nothing that
+    ///    counts is written before it: a 503 leaves no view in the history,
+    ///    the log or the visitors;
     /// 2. then the day's item beside the visit log. A new visitor's marker
     ///    and the day's `views` and `count` are one `TransactWriteItems`,
     ///    so whoever finds the marker finds the visitor counted; anyone
@@ -120,7 +141,7 @@ impl Store {
     ///
     /// The history never holds more than the total, and every number
     /// answered is stored. `unique_today` is left out when it is not known
-    /// to include this visitor (a failed call).
+    /// to count this visitor (a failed call).
     pub async fn record(
         &self,
         sender: &Sender,
@@ -150,36 +171,68 @@ impl Store {
         })
     }
 
-    /// The visitor behind `sender` today, under the day's salt, and whether
-    /// their marker exists (a strongly consistent read).
+    /// The visitor behind `sender` today, under the day's salt: whether
+    /// their marker exists, and the day's unique visitors.
     async fn find_visitor(&self, sender: &Sender, day: &str, now: OffsetDateTime) -> Person {
-        let Some(salt) = self.salts.get(now).await else {
+        let Some(today) = self.salts.get(now).await else {
             return Person::Unknown;
         };
-        let visitor = Visitor::new(sender, &salt);
-        let marker = self
-            .counter
-            .get_item()
-            .key(KEY, AttributeValue::S(seen_id(day, &visitor.ip_hash)))
-            .projection_expression("#id")
-            .expression_attribute_names("#id", KEY)
-            .consistent_read(true)
-            .send()
-            .await;
-        match marker {
-            Ok(found) => Person::Known {
-                seen: found.item.is_some(),
+        let visitor = Visitor::new(sender, &today.salt);
+        let expired_salt = async {
+            if today.made {
+                self.salts.delete_expired(now).await;
+            }
+        };
+        let (read, ()) = tokio::join!(
+            self.read_marker_and_day(day, &visitor.ip_hash),
+            expired_salt
+        );
+        match read {
+            Ok(Found { seen, uniques }) => Person::Known {
                 visitor,
+                seen,
+                uniques,
             },
-            Err(e) => {
-                tracing::error!(
-                    table = self.counter.name(),
-                    error = %DisplayErrorContext(&e),
-                    "cannot read today's visitor"
-                );
+            Err(error) => {
+                tracing::error!(table = self.counter.name(), %error, "cannot read today's visitor");
                 Person::Unknown
             }
         }
+    }
+
+    /// One strongly consistent `BatchGetItem` of the marker of `ip_hash`
+    /// and the day's item (their `id` and `count`). An error if the call
+    /// failed or the marker's key came back unprocessed.
+    async fn read_marker_and_day(&self, day: &str, ip_hash: &str) -> Result<Found, String> {
+        let (marker, day_item) = (seen_id(day, ip_hash), day_id(day));
+        let key = |id: &str| Item::from([(KEY.to_owned(), AttributeValue::S(id.to_owned()))]);
+        let keys = KeysAndAttributes::builder()
+            .keys(key(&marker))
+            .keys(key(&day_item))
+            .projection_expression("#id, #count")
+            .expression_attribute_names("#id", KEY)
+            .expression_attribute_names("#count", COUNT_ATTR)
+            .consistent_read(true)
+            .build()
+            .map_err(|e| e.to_string())?;
+        let table = self.counter.name();
+        let output = self
+            .counter
+            .client()
+            .batch_get_item()
+            .request_items(table, keys)
+            .send()
+            .await
+            .map_err(|e| DisplayErrorContext(&e).to_string())?;
+        let found = output.responses().and_then(|r| r.get(table));
+        let unprocessed = output.unprocessed_keys().and_then(|u| u.get(table));
+        found_of(
+            found.map_or(&[], Vec::as_slice),
+            unprocessed.map_or(&[], KeysAndAttributes::keys),
+            (&marker, &day_item),
+            table,
+        )
+        .ok_or_else(|| "the marker's key was left unprocessed".to_owned())
     }
 
     /// Adds the view to the day's item (and a new visitor to its visitors),
@@ -193,16 +246,21 @@ impl Store {
                 return None;
             }
             Person::Known { seen: true, .. } => {}
-            Person::Known { visitor, .. } => {
-                match self.count_new_visitor(day, &visitor.ip_hash, now).await {
-                    NewVisitor::Counted => return self.read_day(day).await,
-                    NewVisitor::AlreadySeen => {}
-                    // It may have been applied: adding the view again could
-                    // put the history above the total, so the history may
-                    // miss this view instead.
-                    NewVisitor::Failed => return None,
+            Person::Known {
+                visitor, uniques, ..
+            } => match self.count_new_visitor(day, &visitor.ip_hash, now).await {
+                NewVisitor::Counted => {
+                    return match uniques {
+                        Some(before) => Some(counted_with_one_more(*before)),
+                        None => self.read_day(day).await,
+                    }
                 }
-            }
+                NewVisitor::AlreadySeen => {}
+                // It may have been applied: adding the view again could
+                // put the history above the total, so the history may
+                // miss this view instead.
+                NewVisitor::Failed => return None,
+            },
         }
         // A marker that exists was written with the visitor's count.
         self.add_day_view(day).await.map(|d| d.uniques)
@@ -434,6 +492,36 @@ impl Store {
 
 type Item = std::collections::HashMap<String, AttributeValue>;
 
+/// The day's unique visitors once a new one is counted, from the number
+/// read before its transaction: `before + 1`. The count only ever grows by
+/// one (the new-visitor transaction), so it has held that number: a number
+/// that was stored, counting no visitor twice, and short of the count only
+/// by the new visitors counted between the read and the transaction.
+fn counted_with_one_more(before: u64) -> u64 {
+    before.saturating_add(1)
+}
+
+/// What a `BatchGetItem` of `(marker, day)` found, from the items it
+/// returned and the keys it left unprocessed: `None` if the marker's key
+/// was left (its existence unknown).
+fn found_of(
+    found: &[Item],
+    unprocessed: &[Item],
+    (marker, day): (&str, &str),
+    table: &str,
+) -> Option<Found> {
+    let is = |item: &Item, id: &str| matches!(item.get(KEY), Some(AttributeValue::S(s)) if s == id);
+    let left = |id: &str| unprocessed.iter().any(|k| is(k, id));
+    if left(marker) {
+        return None;
+    }
+    let day_item = found.iter().find(|i| is(i, day));
+    Some(Found {
+        seen: found.iter().any(|i| is(i, marker)),
+        uniques: (!left(day)).then(|| read_count(day_item, table, day)),
+    })
+}
+
 /// Why a transaction was refused.
 enum Cancelled {
     /// A condition failed: for the new-visitor transaction, the marker exists.
@@ -471,7 +559,6 @@ fn cancellation(
 /// unprocessed (a few times, with a short pause).
 async fn batch_get(counter: &Table, ids: Vec<String>) -> ApiResult<Vec<Item>> {
     let table = counter.name();
-    use aws_sdk_dynamodb::types::KeysAndAttributes;
     let keys = ids
         .into_iter()
         .map(|id| std::collections::HashMap::from([(KEY.to_owned(), AttributeValue::S(id))]))
@@ -551,6 +638,41 @@ mod tests {
     fn day_and_marker_ids() {
         assert_eq!(day_id("2025-03-10"), "day#2025-03-10");
         assert_eq!(seen_id("2025-03-10", "ab"), "seen#2025-03-10#ab");
+    }
+
+    #[test]
+    fn a_marker_and_day_read_says_what_it_found_and_what_it_left() {
+        let (marker, day) = ("seen#2025-03-10#ab", "day#2025-03-10");
+        let item = |id: &str, count: Option<&str>| {
+            let mut item = Item::from([(KEY.to_owned(), AttributeValue::S(id.to_owned()))]);
+            if let Some(n) = count {
+                item.insert(COUNT_ATTR.to_owned(), AttributeValue::N(n.to_owned()));
+            }
+            item
+        };
+        let found = |found: &[Item], left: &[Item]| found_of(found, left, (marker, day), "t");
+        let seen = |seen, uniques| Some(Found { seen, uniques });
+        // A new visitor on a day without an item yet: nobody counted.
+        assert_eq!(found(&[], &[]), seen(false, Some(0)));
+        assert_eq!(found(&[item(day, Some("7"))], &[]), seen(false, Some(7)));
+        assert_eq!(
+            found(&[item(day, Some("7")), item(marker, None)], &[]),
+            seen(true, Some(7))
+        );
+        // The day's key left unprocessed: its count is unknown, not 0.
+        assert_eq!(
+            found(&[item(marker, None)], &[item(day, None)]),
+            seen(true, None)
+        );
+        // The marker's: whether the visitor was seen is unknown.
+        assert_eq!(found(&[item(day, Some("7"))], &[item(marker, None)]), None);
+    }
+
+    #[test]
+    fn a_new_visitor_is_counted_with_the_number_read_before() {
+        assert_eq!(counted_with_one_more(0), 1);
+        assert_eq!(counted_with_one_more(41), 42);
+        assert_eq!(counted_with_one_more(u64::MAX), u64::MAX);
     }
 
     #[test]

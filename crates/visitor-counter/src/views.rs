@@ -12,9 +12,25 @@
 //!    `isbot` crate (crawlers, link-preview fetchers, HTTP libraries such as
 //!    curl, wget and python-requests, headless Chrome), or no `User-Agent`
 //!    at all. Not counted.
-//! 4. **Not from the owner's site**: neither an allowed `Origin` nor, when
-//!    the browser sent no `Origin` (a same-origin page), a `Referer` whose
-//!    origin is allowed. Not counted.
+//! 4. **Not from the owner's site**: not counted unless one of these says
+//!    the page is the owner's:
+//!    - an allowed `Origin` (a page on another origin: a cross-origin
+//!      `fetch` sends it);
+//!    - with no `Origin` (a same-origin `fetch` GET sends none):
+//!      `Sec-Fetch-Site: same-origin`, which the browser sets when the page
+//!      and the API share an origin, as the site and `/api/*` do behind
+//!      the site's distribution. The API serves no pages of its own, so
+//!      that page is the site's, whatever its domain: the function need not
+//!      know the distribution's `*.cloudfront.net` name (which it could not
+//!      be given without a dependency cycle in the template);
+//!    - with no `Origin`: a `Referer` whose origin is allowed (older
+//!      browsers send no `Sec-Fetch-Site`; a `Referrer-Policy` that keeps
+//!      the origin, such as the default `strict-origin-when-cross-origin`,
+//!      keeps this working).
+//!
+//!    So a request with neither signal (curl, a typed URL:
+//!    `Sec-Fetch-Site: none`) is not counted, nor one whose `Referer` is
+//!    another site's.
 //! 5. Everything else is a view, and counted. With `Sec-GPC: 1` or `DNT: 1`
 //!    it is a *private* view: it counts in the total and the day's views,
 //!    but nothing personal (visit-log item, unique-visitor marker) is
@@ -77,6 +93,7 @@ const PURPOSE: HeaderName = HeaderName::from_static("purpose");
 const X_MOZ: HeaderName = HeaderName::from_static("x-moz");
 const SEC_GPC: HeaderName = HeaderName::from_static("sec-gpc");
 const DNT: HeaderName = HeaderName::from_static("dnt");
+const SEC_FETCH_SITE: HeaderName = HeaderName::from_static("sec-fetch-site");
 
 /// Decides what `headers` are: see the module docs.
 pub fn classify(headers: &HeaderMap, allowed: &AllowedOrigins) -> Verdict {
@@ -94,21 +111,35 @@ pub fn classify(headers: &HeaderMap, allowed: &AllowedOrigins) -> Verdict {
         Some(ua) if BOTS.is_bot(ua) => return Verdict::Skip(Skip::Bot),
         Some(_) => {}
     }
-    let from_site = match origin {
-        Some(_) => true, // allowed, checked above
-        None => headers
-            .get(header::REFERER)
-            .and_then(|r| r.to_str().ok())
-            .and_then(origin_of)
-            .and_then(|o| HeaderValue::from_str(o).ok())
-            .is_some_and(|o| allowed.allows(&o)),
-    };
+    // An `Origin` here is allowed (checked above).
+    let from_site =
+        origin.is_some() || is_same_origin(headers) || referer_allowed(headers, allowed);
     if !from_site {
         return Verdict::Skip(Skip::NotFromSite);
     }
     Verdict::Count {
         private: is_private(headers),
     }
+}
+
+/// `Sec-Fetch-Site: same-origin`: the browser says the page that made the
+/// request shares the API's origin.
+pub fn is_same_origin(headers: &HeaderMap) -> bool {
+    headers.get(SEC_FETCH_SITE).is_some_and(|v| {
+        v.as_bytes()
+            .trim_ascii()
+            .eq_ignore_ascii_case(b"same-origin")
+    })
+}
+
+/// A `Referer` whose origin is on the allow-list.
+fn referer_allowed(headers: &HeaderMap, allowed: &AllowedOrigins) -> bool {
+    headers
+        .get(header::REFERER)
+        .and_then(|r| r.to_str().ok())
+        .and_then(origin_of)
+        .and_then(|o| HeaderValue::from_str(o).ok())
+        .is_some_and(|o| allowed.allows(&o))
 }
 
 /// A prefetch or prerender, by any of the headers browsers send for one.
@@ -208,6 +239,98 @@ mod tests {
             ]),
             COUNT
         );
+    }
+
+    #[test]
+    fn a_same_origin_fetch_counts_without_origin_or_a_known_referer() {
+        // The site behind its distribution: the page's domain is not on the
+        // list (the default *.cloudfront.net one cannot be), no Origin.
+        let page = "https://d111111abcdef8.cloudfront.net/";
+        for same in ["same-origin", "Same-Origin", " same-origin "] {
+            assert_eq!(
+                verdict(&[
+                    ("sec-fetch-site", same),
+                    ("sec-fetch-mode", "cors"),
+                    ("referer", page),
+                    ("user-agent", CHROME)
+                ]),
+                COUNT,
+                "{same:?}"
+            );
+        }
+        // Referrer-Policy: no-referrer: Sec-Fetch-Site alone suffices.
+        assert_eq!(
+            verdict(&[("sec-fetch-site", "same-origin"), ("user-agent", FIREFOX)]),
+            COUNT
+        );
+        // A browser without Sec-Fetch-*, on a listed domain (a custom
+        // domain can be listed), counts by its Referer as before.
+        assert_eq!(
+            verdict(&[("referer", "https://me.example/"), ("user-agent", CHROME)]),
+            COUNT
+        );
+        // The other rules still come first.
+        let same = ("sec-fetch-site", "same-origin");
+        assert_eq!(
+            verdict(&[same, ("user-agent", "curl/8.5.0")]),
+            Verdict::Skip(Skip::Bot)
+        );
+        assert_eq!(
+            verdict(&[same, ("user-agent", CHROME), ("sec-purpose", "prefetch")]),
+            Verdict::Skip(Skip::Prefetch)
+        );
+        assert_eq!(
+            verdict(&[same, ("user-agent", CHROME), ("sec-gpc", "1")]),
+            Verdict::Count { private: true }
+        );
+        assert_eq!(
+            verdict(&[
+                same,
+                ("origin", "https://evil.example"),
+                ("user-agent", CHROME)
+            ]),
+            Verdict::Refuse
+        );
+    }
+
+    #[test]
+    fn other_fetch_sites_need_an_allowed_origin_or_referer() {
+        let skip = Verdict::Skip(Skip::NotFromSite);
+        for site in [
+            "cross-site",
+            "same-site",
+            "none",
+            "same-origin, cross-site",
+            "",
+            "sameorigin",
+        ] {
+            assert_eq!(
+                verdict(&[("sec-fetch-site", site), ("user-agent", CHROME)]),
+                skip,
+                "{site:?}"
+            );
+            // Another site's page, whatever it claims.
+            assert_eq!(
+                verdict(&[
+                    ("sec-fetch-site", site),
+                    ("referer", "https://evil.example/"),
+                    ("user-agent", CHROME)
+                ]),
+                skip,
+                "{site:?}"
+            );
+            // The owner's page on a listed origin, no Origin sent (an
+            // <img>, a no-cors fetch): counted by its Referer, as before.
+            assert_eq!(
+                verdict(&[
+                    ("sec-fetch-site", site),
+                    ("referer", "https://me.example/cv"),
+                    ("user-agent", CHROME)
+                ]),
+                COUNT,
+                "{site:?}"
+            );
+        }
     }
 
     #[test]

@@ -8,10 +8,9 @@
 //! Lambda adapter, with API Gateway events: tests/it/events.rs.
 
 use std::collections::{BTreeSet, HashMap, HashSet};
-use std::io::Write;
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 use std::sync::atomic::{AtomicI64, Ordering};
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 use std::time::Duration;
 
 use aws_sdk_dynamodb::types::AttributeValue;
@@ -19,7 +18,7 @@ use aws_sdk_dynamodb::Client;
 use http_body_util::BodyExt;
 use reqwest::{header, StatusCode};
 use serde_json::Value;
-use testkit::BROWSER_USER_AGENT;
+use testkit::{LogCapture, BROWSER_USER_AGENT};
 use time::OffsetDateTime;
 use tower::ServiceExt;
 use visitor_counter::Clock;
@@ -446,39 +445,19 @@ async fn each_visit_is_logged_with_a_hashed_ip_and_an_expiry() {
 
 // ------------------------------------------------------------- logs
 
-/// A `tracing` writer that keeps everything written to it.
-#[derive(Clone, Default)]
-struct Capture(Arc<Mutex<Vec<u8>>>);
-
-impl Write for Capture {
-    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-        self.0.lock().unwrap().extend_from_slice(buf);
-        Ok(buf.len())
-    }
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
-    }
-}
-
-impl Capture {
-    /// Captures this thread's log lines at DEBUG (what staging runs with,
-    /// samconfig.toml `LogLevel=DEBUG`), as JSON lines as in Lambda, until
-    /// the guard drops. Tests on a current-thread runtime log on this thread
-    /// only, so tests running beside them do not mix in.
-    fn start() -> (Self, tracing::subscriber::DefaultGuard) {
-        let capture = Self::default();
-        let writer = capture.clone();
-        let subscriber = tracing_subscriber::fmt()
-            .with_max_level(tracing::Level::DEBUG)
-            .with_writer(move || writer.clone())
-            .json()
-            .finish();
-        (capture, tracing::subscriber::set_default(subscriber))
-    }
-
-    fn text(&self) -> String {
-        String::from_utf8_lossy(&self.0.lock().unwrap()).into_owned()
-    }
+/// Captures this thread's log lines at DEBUG (what staging runs with,
+/// samconfig.toml `LogLevel=DEBUG`), as JSON lines as in Lambda, until the
+/// guard drops. Tests on a current-thread runtime log on this thread only,
+/// so tests running beside them do not mix in.
+fn capture_logs() -> (LogCapture, tracing::subscriber::DefaultGuard) {
+    let capture = LogCapture::default();
+    let writer = capture.clone();
+    let subscriber = tracing_subscriber::fmt()
+        .with_max_level(tracing::Level::DEBUG)
+        .with_writer(move || writer.clone())
+        .json()
+        .finish();
+    (capture, tracing::subscriber::set_default(subscriber))
 }
 
 /// The salt is in `logs` in none of its spellings.
@@ -496,7 +475,7 @@ fn assert_salt_not_logged(logs: &str, salt: &[u8]) {
 
 #[tokio::test]
 async fn a_failed_visit_log_write_is_logged_and_the_visit_still_counted() {
-    let (capture, _guard) = Capture::start();
+    let (capture, _guard) = capture_logs();
     let missing = unique_id("no-such-visits-table");
     let counter = Isolated::start_with(visitor_counter::system_clock(), Some(&missing)).await;
     assert_eq!(counter.visit_from(41).await, (1, 1));
@@ -527,7 +506,7 @@ async fn browser_view(app: &axum::Router, ip: &str) -> http::StatusCode {
 
 #[tokio::test]
 async fn the_visitor_salt_never_reaches_a_log_line() {
-    let (capture, _guard) = Capture::start();
+    let (capture, _guard) = capture_logs();
     let counter = Counter::new().await;
     tracing::info!(config = ?counter.config, "config loaded");
     // Counted views: the day's salt is made, stored, read and used.

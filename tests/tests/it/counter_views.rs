@@ -32,7 +32,7 @@ use crate::counter_fixture::{string as s, Counter, Item};
 // ---------------------------------------------------------------- helpers
 
 /// The site whose views count: one of the fixture's allowed origins.
-const SITE: &str = "https://me.example";
+pub(crate) const SITE: &str = "https://me.example";
 const CHROME: &str = testkit::BROWSER_USER_AGENT;
 
 /// A pinned, movable clock.
@@ -57,7 +57,7 @@ fn n(item: &Item, attr: &str) -> u64 {
 }
 
 /// A GET from `ip` with these headers.
-fn get(path: &str, ip: &str, headers: &[(&str, &str)]) -> Request<Body> {
+pub(crate) fn get(path: &str, ip: &str, headers: &[(&str, &str)]) -> Request<Body> {
     let mut req = Request::get(path);
     for (k, v) in headers {
         req = req.header(*k, *v);
@@ -77,7 +77,7 @@ fn view(ip: &str) -> Request<Body> {
     )
 }
 
-async fn call(app: &Router, req: Request<Body>) -> (StatusCode, http::HeaderMap, Value) {
+pub(crate) async fn call(app: &Router, req: Request<Body>) -> (StatusCode, http::HeaderMap, Value) {
     let response = app.clone().oneshot(req).await.unwrap();
     let status = response.status();
     let headers = response.headers().clone();

@@ -146,7 +146,7 @@ async fn functions(client: &Client) -> Functions {
         spec.ensure(client, name).await.unwrap();
     }
     let resume_id = resume.default_id.to_string();
-    local_api::seed(
+    local_api::publish(
         client.clone(),
         resume.table.as_str(),
         &resume_id,
@@ -430,6 +430,164 @@ async fn api_gateway_events_count_by_source_ip_through_the_lambda_adapter() {
     let (_, headers, _) = invoke(&router, &foreign).await;
     assert!(!headers.contains_key("access-control-allow-origin"));
     assert!(!headers.contains_key("access-control-allow-methods"));
+}
+
+// ------------------------------- the counter behind the site's distribution
+
+/// The distribution's `X-Origin-Verify` value in these tests.
+const ORIGIN_SECRET: &str = "test-origin-secret-0123456789abcdef";
+/// A CloudFront edge: API Gateway's `sourceIp` for everything it forwards.
+const EDGE: &str = "130.176.1.23";
+
+/// `event` with header `name` set to `value` (or removed), in both of an
+/// event's header maps.
+fn with_header(mut event: Value, name: &str, value: Option<&str>) -> Value {
+    for map in ["headers", "multiValueHeaders"] {
+        let headers = event[map].as_object_mut().unwrap();
+        headers.retain(|k, _| !k.eq_ignore_ascii_case(name));
+        if let Some(value) = value {
+            let value = if map == "headers" {
+                value.into()
+            } else {
+                serde_json::json!([value])
+            };
+            headers.insert(name.to_owned(), value);
+        }
+    }
+    event
+}
+
+/// `visitorcount-get.json` as the site's page fetches it through the
+/// distribution: same-origin (no `Origin`, a `Referer` on the
+/// distribution's own domain, which no setting lists), from `EDGE`, with
+/// the viewer's address and `verify` as CloudFront adds them.
+fn through_the_distribution(viewer: &str, verify: Option<&str>) -> Value {
+    let (_, get) = read_event("visitorcount-get.json");
+    let mut e = with_header(get, "Origin", None);
+    for (name, value) in [
+        ("Referer", Some("https://d111111abcdef8.cloudfront.net/")),
+        ("Sec-Fetch-Site", Some("same-origin")),
+        ("Sec-Fetch-Mode", Some("cors")),
+        ("CloudFront-Viewer-Address", Some(viewer)),
+        ("X-Origin-Verify", verify),
+    ] {
+        e = with_header(e, name, value);
+    }
+    e["requestContext"]["identity"]["sourceIp"] = EDGE.into();
+    e
+}
+
+/// The counter's numbers in a body, counted or not.
+fn numbers(body: &str) -> (bool, u64, u64) {
+    let v: Value = serde_json::from_str(body).unwrap_or_else(|e| panic!("{e}: {body}"));
+    let n = |k: &str| v[k].as_u64().unwrap_or_else(|| panic!("{k}: {body}"));
+    (
+        v["counted"].as_bool().unwrap(),
+        n("count"),
+        n("unique_today"),
+    )
+}
+
+#[tokio::test]
+async fn behind_the_distribution_viewers_count_apart_and_forged_viewers_do_not() {
+    let mut counter = Counter::new().await;
+    counter.config.origin_verify_secret = ORIGIN_SECRET.parse().unwrap();
+    let router = counter.app(fixed_clock(OffsetDateTime::now_utc()));
+    let secret = Some(ORIGIN_SECRET);
+    // (what, event, counted, count, unique_today)
+    let direct = |viewer: &str, verify: Option<&str>| {
+        // A client calling the execute-api URL itself, with the site's
+        // Origin and CloudFront's headers written by hand.
+        let mut e = through_the_distribution(viewer, verify);
+        e = with_header(e, "Origin", Some(ALLOWED_ORIGIN));
+        e["requestContext"]["identity"]["sourceIp"] = "203.0.113.66".into();
+        e
+    };
+    let mut repeat = through_the_distribution("198.51.100.1:61000", secret);
+    repeat["requestContext"]["identity"]["sourceIp"] = "130.176.9.9".into();
+    let foreign = with_header(
+        with_header(
+            through_the_distribution("198.51.100.5:1", secret),
+            "Sec-Fetch-Site",
+            Some("cross-site"),
+        ),
+        "Referer",
+        Some("https://evil.example/"),
+    );
+    let curl = {
+        let mut e = through_the_distribution("198.51.100.6:1", secret);
+        for name in ["Referer", "Sec-Fetch-Site", "Sec-Fetch-Mode"] {
+            e = with_header(e, name, None);
+        }
+        e
+    };
+    let script: Vec<(&str, Value, bool, u64, u64)> = vec![
+        (
+            "viewer A, same-origin",
+            through_the_distribution("198.51.100.1:50001", secret),
+            true,
+            1,
+            1,
+        ),
+        (
+            "viewer B, same edge",
+            through_the_distribution("2001:db8::7:50002", secret),
+            true,
+            2,
+            2,
+        ),
+        ("viewer A via another edge", repeat, true, 3, 2),
+        // Believed, this would be viewer A again (unique_today 2).
+        (
+            "a direct call forging A",
+            direct("198.51.100.1:50001", None),
+            true,
+            4,
+            3,
+        ),
+        // Believed, D would be a new visitor (4).
+        (
+            "a direct call forging D, wrong secret",
+            direct("198.51.100.4:1", Some("a-guess-0123456789abcdef0123456789")),
+            true,
+            5,
+            3,
+        ),
+        (
+            "a direct call forging C",
+            direct("198.51.100.3:1", None),
+            true,
+            6,
+            3,
+        ),
+        ("another site's page", foreign, false, 6, 3),
+        ("neither signal", curl.clone(), false, 6, 3),
+        (
+            "curl",
+            with_header(curl, "User-Agent", Some("curl/8.5.0")),
+            false,
+            6,
+            3,
+        ),
+    ];
+    for (what, event, counted, count, unique) in script {
+        let (status, _, body) = invoke(&router, &event).await;
+        assert_eq!(status, 200, "{what}: {body}");
+        assert_eq!(numbers(&body), (counted, count, unique), "{what}: {body}");
+    }
+
+    // Without ORIGIN_VERIFY_SECRET nothing is believed: the edge is one
+    // visitor, whatever the viewer headers say (the behaviour before).
+    let plain = Counter::new()
+        .await
+        .app(fixed_clock(OffsetDateTime::now_utc()));
+    for (i, viewer) in ["198.51.100.1:50001", "198.51.100.2:50002"]
+        .iter()
+        .enumerate()
+    {
+        let (_, _, body) = invoke(&plain, &through_the_distribution(viewer, secret)).await;
+        assert_eq!(counts(&body), (i as u64 + 1, 1), "{viewer}: {body}");
+    }
 }
 
 // ------------------------------------------------- the stage in the path

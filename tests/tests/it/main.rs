@@ -19,4 +19,5 @@ mod routes;
 mod sigv4;
 mod smoke;
 mod tables;
+mod view_cost;
 mod view_faults;

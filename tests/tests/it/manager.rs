@@ -1,8 +1,8 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // test code
 //! The dynamodbmanager API over HTTP, against DynamoDB Local (or a deployed
 //! stage with `API_URL`): every operation of `POST /dynamodbmanager`, the
-//! REST `/items` routes, and every client error (4xx) the README's error
-//! table lists, each with the JSON error the Python original answered with a
+//! REST `/items` routes, and every client error (4xx) the error table of
+//! docs/dynamodbmanager.md#errors lists, each with the JSON error the Python original answered with a
 //! 500.
 //!
 //! Each test uses ids of its own and deletes what it wrote, so the suite can

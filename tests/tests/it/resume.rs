@@ -33,7 +33,8 @@ async fn default_resume_is_the_seeded_document() {
 
 #[tokio::test]
 async fn resume_by_id_serves_the_same_document() {
-    let by_id: Value = get("/resume/example").await.json().await.unwrap();
+    let id = stack().resume_id();
+    let by_id: Value = get(&format!("/resume/{id}")).await.json().await.unwrap();
     let default: Value = get("/resume").await.json().await.unwrap();
     assert_eq!(by_id, default);
 }
@@ -46,10 +47,10 @@ async fn a_stress_document_round_trips_through_the_store_exactly() {
             .unwrap();
     let id = unique_id("roundtrip");
     let client = stack.dynamo().await;
-    // The store, not seed: the fixture's nulls are what the official schema
-    // refuses (and seed with it), but a stored document keeps them exactly.
+    // The store, not publish: the fixture's nulls are what the official schema
+    // refuses (and publish with it), but a stored document keeps them exactly.
     let doc: Value = serde_json::from_str(&text).unwrap();
-    let err = local_api::seed(client.clone(), &stack.tables.resume, &id, &text)
+    let err = local_api::publish(client.clone(), &stack.tables.resume, &id, &text)
         .await
         .unwrap_err();
     assert!(
@@ -88,7 +89,7 @@ async fn a_stress_document_round_trips_through_the_store_exactly() {
 }
 
 #[tokio::test]
-async fn seed_refuses_what_is_not_a_json_resume() {
+async fn publish_refuses_what_is_not_a_json_resume() {
     let stack = stack();
     let client = stack.dynamo().await;
     let id = unique_id("bad");
@@ -105,7 +106,7 @@ async fn seed_refuses_what_is_not_a_json_resume() {
         (r#"{"basics": {"email": "nope"}}"#, "/basics/email"),
         ("{not json", "not JSON"),
     ] {
-        let err = local_api::seed(client.clone(), &stack.tables.resume, &id, doc)
+        let err = local_api::publish(client.clone(), &stack.tables.resume, &id, doc)
             .await
             .unwrap_err();
         assert!(format!("{err:#}").contains(expected), "{doc}: {err:#}");
@@ -113,6 +114,82 @@ async fn seed_refuses_what_is_not_a_json_resume() {
     // Nothing was written.
     let response = get(&format!("/resume/{id}")).await;
     assert_eq!(response.status(), StatusCode::NOT_FOUND);
+}
+
+/// `publish` compares as DynamoDB stores: a file with `1.50`, which DynamoDB
+/// keeps as `1.5` ("leading and trailing zeroes are trimmed"), is written
+/// once, then unchanged on every later run.
+#[tokio::test]
+async fn publish_writes_a_file_once_though_dynamodb_respells_its_numbers() {
+    use aws_sdk_dynamodb::types::AttributeValue;
+    use local_api::owner::Outcome;
+    use resume::store::{DOCUMENT_ATTR, REVISION_ATTR};
+    let stack = stack();
+    let client = stack.dynamo().await;
+    let table = stack.tables.resume.as_str();
+    let id = unique_id("publish");
+    let key = AttributeValue::S(id.clone());
+    let with_score = |score: &str| {
+        let mut doc = read_json("data/resume.json");
+        doc["x-score"] = serde_json::from_str(score).unwrap();
+        serde_json::to_string_pretty(&doc).unwrap()
+    };
+    let text = with_score("1.50");
+    assert!(text.contains("\"x-score\": 1.50"), "{text}");
+    let publish = |text: String| {
+        let (client, id) = (client.clone(), id.clone());
+        async move { local_api::publish(client, table, &id, &text).await.unwrap() }
+    };
+    let revision = || async {
+        let item = client
+            .get_item()
+            .table_name(table)
+            .key("id", key.clone())
+            .consistent_read(true)
+            .send()
+            .await
+            .unwrap()
+            .item
+            .unwrap();
+        item[REVISION_ATTR].clone()
+    };
+    assert_eq!(publish(text.clone()).await, Outcome::Created);
+    // DynamoDB Local keeps the text as written; the service trims it. Leave
+    // the item as the service would, revision and all.
+    client
+        .update_item()
+        .table_name(table)
+        .key("id", key.clone())
+        .update_expression("SET #d.#s = :n")
+        .expression_attribute_names("#d", DOCUMENT_ATTR)
+        .expression_attribute_names("#s", "x-score")
+        .expression_attribute_values(":n", AttributeValue::N("1.5".into()))
+        .send()
+        .await
+        .unwrap();
+    let written = revision().await;
+
+    for same in [
+        text,
+        with_score("1.5"),
+        with_score("15e-1"),
+        with_score("1.500e0"),
+    ] {
+        assert_eq!(publish(same).await, Outcome::Unchanged);
+    }
+    assert_eq!(revision().await, written, "an unchanged publish wrote");
+    assert_eq!(
+        publish(with_score("1.6")).await,
+        Outcome::Updated(vec!["x-score".to_owned()])
+    );
+
+    client
+        .delete_item()
+        .table_name(table)
+        .key("id", key)
+        .send()
+        .await
+        .unwrap();
 }
 
 #[tokio::test]

@@ -218,7 +218,7 @@ async fn local_only_temporary_credentials_are_accepted_locally() {
     assert_eq!((status, body), (StatusCode::OK, json!("pong")));
 }
 
-/// curl's own SigV4 (`--aws-sigv4`), as the README shows it.
+/// curl's own SigV4 (`--aws-sigv4`), as docs/security.md#access-control-sigv4-iam-only shows it.
 #[tokio::test]
 async fn local_only_curl_aws_sigv4_is_accepted_and_plain_curl_refused() {
     // needs the local key; against a stage, the tests above cover it.

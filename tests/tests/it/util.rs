@@ -26,6 +26,9 @@ pub struct Stack {
     local_endpoint: Option<String>,
     /// The table names this stack's functions use.
     pub tables: Tables,
+    /// The id `GET /resume` serves: `example` locally, else `RESUME_ID`
+    /// (the stack's `ResumeId` output, as scripts/stack-outputs.sh names it).
+    resume_id: Option<String>,
 }
 
 #[derive(Clone, Debug)]
@@ -70,6 +73,7 @@ pub fn stack() -> &'static Stack {
                 resume: std::env::var("RESUME_TABLE").unwrap_or_default(),
                 manager: std::env::var("MANAGER_TABLE").unwrap_or_default(),
             },
+            resume_id: std::env::var("RESUME_ID").ok(),
         },
         _ => start_local(),
     })
@@ -82,6 +86,13 @@ impl Stack {
 
     pub fn is_local(&self) -> bool {
         self.local_endpoint.is_some()
+    }
+
+    /// The id `GET /resume` serves.
+    pub fn resume_id(&self) -> &str {
+        self.resume_id.as_deref().expect(
+            "API_URL is set: set RESUME_ID, the stack's ResumeId output (scripts/stack-outputs.sh)",
+        )
     }
 
     /// A DynamoDB client for the stack's tables. A new one each call: an SDK
@@ -111,7 +122,7 @@ pub struct Http {
     client: reqwest::Client,
 }
 
-/// Checks a JSON error answer (README, "Errors") and returns its body:
+/// Checks a JSON error answer (docs/dynamodbmanager.md#errors) and returns its body:
 /// `status`, `Content-Type: application/json`, and exactly `error` (= `code`),
 /// `message` and `requestId`, both non-empty; plus `violations` for
 /// `invalid_resume`, the one error that lists them.
@@ -392,14 +403,14 @@ fn start_local() -> Stack {
             local_api::ensure_tables(&settings, &client)
                 .await
                 .expect("create tables");
-            local_api::seed(
+            local_api::publish(
                 client.clone(),
                 settings.resume.table.as_str(),
                 EXAMPLE_RESUME_ID,
                 &example,
             )
             .await
-            .expect("seed data/resume.json");
+            .expect("publish data/resume.json");
             let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
                 .await
                 .expect("bind");
@@ -416,5 +427,6 @@ fn start_local() -> Stack {
         base: format!("http://{addr}"),
         local_endpoint: Some(endpoint),
         tables,
+        resume_id: Some(EXAMPLE_RESUME_ID.to_owned()),
     }
 }

@@ -16,7 +16,8 @@
 //!
 //! DynamoDB TTL deletes expired items only within a few days, so the
 //! request that makes a day's salt also deletes the day before yesterday's,
-//! which expired at midnight: a salt outlives its next day by no more than
+//! which expired at midnight ([`DaySalts::delete_expired`], which the store
+//! runs beside its next call): a salt outlives its next day by no more than
 //! the day's first counted view, and TTL removes any a quiet day left.
 
 use std::sync::Arc;
@@ -42,6 +43,15 @@ pub fn salt_id(day: &str) -> String {
     day.to_owned()
 }
 
+/// The salt of a day, and whether this request made it.
+#[derive(Clone, Debug)]
+pub struct DaySalt {
+    pub salt: Salt,
+    /// True for the one request that created the day's salt: it also
+    /// deletes the expired one ([`DaySalts::delete_expired`]).
+    pub made: bool,
+}
+
 /// The salts of the days, from `SALTS_TABLE`, cached per instance.
 #[derive(Clone, Debug)]
 pub struct DaySalts {
@@ -60,25 +70,31 @@ impl DaySalts {
         }
     }
 
-    /// The salt of `now`'s UTC day: from memory, else from (or created in)
-    /// the table. `None` (and a log line) if DynamoDB could not say.
-    pub async fn get(&self, now: OffsetDateTime) -> Option<Salt> {
+    /// The salt of `now`'s UTC day: from memory (no call), else from, or
+    /// created in, the table (one call, two if another instance made it
+    /// and its answer lacked the salt). `None` (and a log line) if DynamoDB
+    /// could not say.
+    pub async fn get(&self, now: OffsetDateTime) -> Option<DaySalt> {
         let day = day_of(now);
         let mut cache = self.cache.lock().await;
         if let Some((cached_day, salt)) = cache.as_ref() {
             if *cached_day == day {
-                return Some(salt.clone());
+                return Some(DaySalt {
+                    salt: salt.clone(),
+                    made: false,
+                });
             }
         }
-        let salt = self.fetch_or_create(&day, now).await?;
-        *cache = Some((day, salt.clone()));
-        Some(salt)
+        let found = self.fetch_or_create(&day, now).await?;
+        *cache = Some((day, found.salt.clone()));
+        Some(found)
     }
 
     /// Deletes the salt of the day before yesterday (past its `expiresAt`)
-    /// now rather than whenever TTL gets to it. A failure is logged: TTL
-    /// still deletes it.
-    async fn delete_expired(&self, now: OffsetDateTime) {
+    /// now rather than whenever TTL gets to it: for the request whose
+    /// [`Self::get`] made `now`'s salt. A failure is logged: TTL still
+    /// deletes it.
+    pub async fn delete_expired(&self, now: OffsetDateTime) {
         let id = salt_id(&day_of(now - time::Duration::days(2)));
         let deleted = self
             .table
@@ -96,7 +112,7 @@ impl DaySalts {
         }
     }
 
-    async fn fetch_or_create(&self, day: &str, now: OffsetDateTime) -> Option<Salt> {
+    async fn fetch_or_create(&self, day: &str, now: OffsetDateTime) -> Option<DaySalt> {
         let id = salt_id(day);
         let fresh = Salt::random();
         let put = self
@@ -114,11 +130,10 @@ impl DaySalts {
             .send()
             .await;
         match put {
-            Ok(_) => {
-                // Once a day, by the request that made the day's salt.
-                self.delete_expired(now).await;
-                Some(fresh)
-            }
+            Ok(_) => Some(DaySalt {
+                salt: fresh,
+                made: true,
+            }),
             Err(e) if e.code() == Some("ConditionalCheckFailedException") => {
                 // Another request made today's salt first: use that one.
                 let old = match e.as_service_error() {
@@ -127,10 +142,11 @@ impl DaySalts {
                     }
                     _ => None,
                 };
-                match old {
-                    Some(salt) => Some(salt),
-                    None => self.read(&id).await,
-                }
+                let salt = match old {
+                    Some(salt) => salt,
+                    None => self.read(&id).await?,
+                };
+                Some(DaySalt { salt, made: false })
             }
             Err(e) => {
                 tracing::error!(
