@@ -8,10 +8,14 @@ VENV := .venv
 VENV_BIN := $(VENV)/bin
 CARGO ?= cargo
 export PATH := $(CURDIR)/$(VENV_BIN):$(PATH)
+# template.yaml's Fn::ForEach loops (AWS::LanguageExtensions): every sam
+# command expands them locally only with this (samconfig.toml sets it too,
+# for sam run by hand).
+export SAM_CLI_ENABLE_LANGUAGE_EXTENSIONS := 1
 
 
 .PHONY: dev-smoke fuzz schemathesis
-.PHONY: build sam-local sam-local-test iac-check iac-lint
+.PHONY: build sam-local sam-local-test iac-check iac-lint template-fixture
 .PHONY: browser-test site
 .PHONY: bench
 .PHONY: actionlint deploy-role-check smoke deploy rehearse-staging rehearse-deploy resume-validate resume-publish
@@ -184,6 +188,12 @@ iac-check: venv ## sam validate --lint, cfn-lint, and the static checks of crate
 
 iac-lint: venv ## sam validate --lint and cfn-lint of template.yaml (iac-check without the Rust tests)
 	scripts/iac-check.sh --lint-only
+
+# crates/iac-checks/tests/expanded.rs holds the expanded template (ForEach,
+# then the SAM transform) to this fixture: after a deliberate change of what
+# the template deploys, regenerate it and review its diff.
+template-fixture: venv ## Regenerate the expanded-template fixture of crates/iac-checks after a deliberate template change
+	$(VENV_BIN)/python3 scripts/template-expanded.py --write-fixture
 
 build: venv tools-auditable ## sam build via cargo-lambda under cargo auditable (ARCH=arm64|x86_64; unset: arm64 if its Rust target is installed)
 	scripts/sam-build.sh

@@ -24,6 +24,7 @@ Runtime.InvalidEntrypoint.
 from __future__ import annotations
 
 import argparse
+import importlib.util
 import json
 import pathlib
 import stat
@@ -94,12 +95,13 @@ def audit_problem(elf: bytes) -> str | None:
 
 
 def load_yaml(path: pathlib.Path) -> dict:
-    from cfnlint.decode import decode
-
-    template, matches = decode(str(path))
-    if matches or template is None:
-        raise SystemExit(f"{path}: cannot parse: {matches}")
-    return template
+    """The built template with its Fn::ForEach loops expanded (template-expanded.py)."""
+    spec = importlib.util.spec_from_file_location(
+        "template_expanded", pathlib.Path(__file__).with_name("template-expanded.py")
+    )
+    expanded = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(expanded)
+    return expanded.expand_foreach(expanded.load_template(path))
 
 
 def resolve_arch(value, template: dict) -> str:

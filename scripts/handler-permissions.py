@@ -11,11 +11,12 @@ as data/AdditionalSpecs/Policies.json.
 
 What this check does:
 
-1. SAM-transforms template.yaml (samtranslator, as CloudFormation's
-   AWS::Serverless-2016-10-31 transform does). Conditions are not evaluated,
-   so every optional resource (custom domain, base path mapping, alias record,
-   e-mail subscription, web ACL) is in the result, and Fn::If takes its first
-   (true) branch: every optional parameter is, in effect, switched on.
+1. Expands template.yaml as CloudFormation does: its Fn::ForEach loops, then
+   the AWS::Serverless-2016-10-31 transform (scripts/template-expanded.py).
+   Conditions are not evaluated, so every optional resource (custom domain,
+   base path mapping, alias record, e-mail subscription, web ACL) is in the
+   result, and Fn::If takes its first (true) branch: every optional parameter
+   is, in effect, switched on.
 2. For each resource type T in it and each action A its handlers list, the
    pair (T, A) is either excluded (deploy/handler-permissions-exclusions.txt,
    with the reason this template never makes T's handler call A) or checked.
@@ -75,9 +76,8 @@ Run through make (`make deploy-role-check`), which puts .venv/bin first on PATH.
 
 import argparse
 import functools
+import importlib.util
 import json
-import logging
-import os
 import pathlib
 import re
 import sys
@@ -167,42 +167,20 @@ REF_RETURNS = {
 }
 
 
-def load_template(path: pathlib.Path) -> dict:
-    """A CloudFormation YAML/JSON template, short-form tags as cfn-lint reads them."""
-    from cfnlint.decode import decode
-
-    template, matches = decode(str(path))
-    if matches or template is None:
-        raise SystemExit(f"{path}: cannot parse: {matches}")
-    # cfn-lint's node types -> plain dicts and lists
-    return json.loads(json.dumps(template))
+# load_template, and the loops' expansion and SAM transform, are
+# template-expanded.py's.
+_spec = importlib.util.spec_from_file_location("template_expanded", ROOT / "scripts" / "template-expanded.py")
+_expanded = importlib.util.module_from_spec(_spec)
+_spec.loader.exec_module(_expanded)
+load_template = _expanded.load_template
 
 
 def sam_transform(template: dict) -> dict:
-    """The template as the SAM transform turns it into plain CloudFormation.
-
+    """The template as CloudFormation expands it: its loops, then the SAM
+    transform (a template without it is returned with its loops expanded).
     A local CodeUri becomes the artifact bucket's stand-in, as `sam deploy
-    --s3-bucket` (deploy.yml) makes it. A template without the transform is
-    returned as it is.
-    """
-    from samtranslator.translator.transform import transform
-
-    template = json.loads(json.dumps(template))
-    if "AWS::Serverless-2016-10-31" not in _as_list(template.get("Transform", [])):
-        return template
-    for resource in template.get("Resources", {}).values():
-        if resource.get("Type") == "AWS::Serverless::Function":
-            uri = resource.get("Properties", {}).get("CodeUri")
-            if isinstance(uri, str) and not uri.startswith("s3://"):
-                resource["Properties"]["CodeUri"] = f"s3://{STAND_INS['artifact_bucket']}/code.zip"
-
-    class NoManagedPolicies:  # the template names managed policies by ARN only
-        def load(self) -> dict:
-            return {}
-
-    os.environ.setdefault("AWS_DEFAULT_REGION", "us-east-1")
-    logging.getLogger("samtranslator").setLevel(logging.ERROR)
-    return transform(template, {}, NoManagedPolicies())
+    --s3-bucket` (deploy.yml) makes it."""
+    return _expanded.sam_transform(template, code_uri=f"s3://{STAND_INS['artifact_bucket']}/code.zip")
 
 
 def cfnlint_data() -> pathlib.Path:

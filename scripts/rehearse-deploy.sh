@@ -128,11 +128,13 @@ PY
 
 # Fetch each function's zip back from S3, as Lambda will.
 mapfile -t functions < <("$python" - "$S3" "$WORK/packaged.yaml" "$WORK/zips" <<'PY'
-import os, sys, boto3
-from cfnlint.decode import decode
+import importlib.util, os, sys, boto3
 endpoint, packaged, out = sys.argv[1:]
-template, matches = decode(packaged)
-assert not matches, matches
+# The packaged template with its Fn::ForEach loops expanded, as CloudFormation gets it.
+spec = importlib.util.spec_from_file_location("template_expanded", "scripts/template-expanded.py")
+expanded = importlib.util.module_from_spec(spec)
+spec.loader.exec_module(expanded)
+template = expanded.expand_foreach(expanded.load_template(packaged))
 s3 = boto3.client("s3", endpoint_url=endpoint)
 os.makedirs(out, exist_ok=True)
 for name, resource in sorted(template["Resources"].items()):
@@ -244,7 +246,7 @@ log "4. handler permissions, unit tests, cfn-lint of both stacks, Rules"
 "$python" -m unittest discover -s scripts/tests -p 'test_*.py'
 .venv/bin/cfn-lint template.yaml deploy/github-oidc-role.yaml
 "$python" - "$WORK/packaged.yaml" <<'PY'
-import importlib.util, json, pathlib, sys
+import importlib.util, pathlib, sys
 spec = importlib.util.spec_from_file_location("hp", "scripts/handler-permissions.py")
 hp = importlib.util.module_from_spec(spec)
 spec.loader.exec_module(hp)
@@ -252,6 +254,28 @@ packaged = hp.load_template(pathlib.Path(sys.argv[1]))
 transformed = hp.sam_transform(packaged)
 assert transformed.get("Rules") == packaged.get("Rules") and transformed.get("Rules"), "the SAM transform dropped the Rules"
 print("rehearse-deploy.sh:    the packaged template transforms with its Rules intact:", ", ".join(transformed["Rules"]))
+# CloudFormation gets the Fn::ForEach loops as written and expands them itself
+# (not the SAM CLI's local expansion): expanded, the packaged template's
+# resources are template.yaml's, the code's S3 location aside.
+spec = importlib.util.spec_from_file_location("te", "scripts/template-expanded.py")
+te = importlib.util.module_from_spec(spec)
+spec.loader.exec_module(te)
+source = te.load_template(pathlib.Path("template.yaml"))
+loops = lambda t: sorted(k for k in t["Resources"] if k.startswith("Fn::ForEach::"))  # noqa: E731
+assert loops(packaged) == loops(source), f"the packaged template's loops: {loops(packaged)}, template.yaml's: {loops(source)}"
+
+
+def resources(template):
+    out = te.expand_foreach(template)["Resources"]
+    for resource in out.values():
+        resource.get("Properties", {}).pop("CodeUri", None)
+    return out
+
+
+mine, theirs = resources(source), resources(packaged)
+differ = sorted(k for k in mine.keys() | theirs.keys() if mine.get(k) != theirs.get(k))
+assert not differ, f"packaged, these resources expand otherwise than in template.yaml: {differ}"
+print("rehearse-deploy.sh:    the packaged template keeps its loops", ", ".join(loops(source)), "and expands to template.yaml's resources")
 PY
 
 ok=1

@@ -13,8 +13,9 @@ resources needed for deployment". `make rehearse-deploy` runs it with
 AWS_ENDPOINT_URL pointing at S3/CloudFormation on loopback (moto), so nothing
 leaves the machine; what SAM does after the prompts is not judged here.
 
-Without this, answering the default (N) to "<Function> has no authentication.
-Is this okay?" aborts the deploy with "Security Constraints Not Satisfied!".
+A route whose authorization the template did not state would add "<Function>
+has no authentication. Is this okay?", whose default (N) aborts the deploy
+with "Security Constraints Not Satisfied!"; that fails here too.
 """
 
 from __future__ import annotations

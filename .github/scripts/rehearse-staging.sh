@@ -50,41 +50,23 @@ unset AWS_PROFILE AWS_SESSION_TOKEN AWS_ENDPOINT_URL
 # --- "sam deploy": the staging stack, outputs as template.yaml defines them ---
 resume_id=owner-rehearsal
 stack="$(.venv/bin/python3 - "http://127.0.0.1:$api_port" "$resume_id" <<'PY'
-import json, re, sys, tomllib
+import importlib.util, json, re, sys, tomllib
 import boto3
-from cfnlint.decode import decode
 
 api_url, resume_id = sys.argv[1:]
-template, errors = decode("template.yaml")
-if errors:
-    sys.exit(f"template.yaml: {errors}")
+# template.yaml with its Fn::ForEach loops expanded (scripts/template-expanded.py).
+spec = importlib.util.spec_from_file_location("template_expanded", "scripts/template-expanded.py")
+expanded = importlib.util.module_from_spec(spec)
+spec.loader.exec_module(expanded)
+template = expanded.expand_foreach(expanded.load_template("template.yaml"))
 with open("samconfig.toml", "rb") as f:
     deploy = tomllib.load(f)["staging"]["deploy"]["parameters"]
 params = {k: a or b for k, a, b in re.findall(r'(\w+)=(?:"([^"]*)"|(\S+))', deploy["parameter_overrides"])}
 params["ResumeId"] = resume_id
 stack = deploy["stack_name"]
 
-def substitute(value, name, item):
-    if isinstance(value, str):
-        return value.replace("${%s}" % name, item).replace("&{%s}" % name, item)
-    if isinstance(value, list):
-        return [substitute(v, name, item) for v in value]
-    if isinstance(value, dict):
-        return {substitute(k, name, item): substitute(v, name, item) for k, v in value.items()}
-    return value
-
-def outputs(section):
-    """Each output of a section, Fn::ForEach expanded (collections of names)."""
-    for key, body in section.items():
-        if key.startswith("Fn::ForEach::"):
-            name, items, inner = body
-            for item in items:
-                yield from outputs(substitute(inner, name, item))
-        else:
-            yield key, body
-
 values = {}
-for key, out in outputs(template["Outputs"]):
+for key, out in template["Outputs"].items():
     if "Condition" in out:
         continue  # the optional features (custom domain, ...) are off
     value = out["Value"]

@@ -21,7 +21,7 @@ import unittest
 import unittest.mock
 
 sys.path.insert(0, str(pathlib.Path(__file__).resolve().parent))
-from test_deploy_review import ROOT, cfn, load_module  # noqa: E402
+from test_deploy_review import ROOT, expanded, load_module  # noqa: E402
 
 REGION = "eu-west-1"
 
@@ -79,7 +79,7 @@ class Teardown(unittest.TestCase):
 
         cls.cfn = boto3.client("cloudformation", region_name=REGION)
         cls.iam = boto3.client("iam", region_name=REGION)
-        cls.template = cfn("template.yaml")
+        cls.template = expanded("template.yaml")
         cls.teardown = load_module("teardown", "teardown.py")
 
     @classmethod

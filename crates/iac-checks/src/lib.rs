@@ -9,6 +9,10 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
+mod expanded;
+
+pub use expanded::{diff, fixture, fixture_path, foreach_expanded, normalize, transformed};
+
 use platform::config::{from_pairs, ConfigError};
 use platform::dynamo::{Recovery, TableSpec};
 use serde_norway::{Mapping, Value};
@@ -78,14 +82,16 @@ pub struct Template {
 }
 
 impl Template {
-    /// Reads and parses `template.yaml` at the workspace root.
+    /// `template.yaml` at the workspace root with its `Fn::ForEach` loops
+    /// expanded, as the SAM transform gets it ([`foreach_expanded`]): every
+    /// resource by its logical id, intrinsics in their long form.
     pub fn load() -> Result<Self, String> {
-        let path = workspace_root().join("template.yaml");
-        let text = std::fs::read_to_string(&path)
-            .map_err(|e| format!("cannot read {}: {e}", path.display()))?;
-        Self::parse(&text)
+        Ok(Self {
+            root: foreach_expanded()?,
+        })
     }
 
+    /// A template's text as it is written (loops unexpanded, short tags kept).
     pub fn parse(text: &str) -> Result<Self, String> {
         let root: Value =
             serde_norway::from_str(text).map_err(|e| format!("template.yaml: {e}"))?;
@@ -684,13 +690,16 @@ Properties:
     }
 
     #[test]
-    fn the_real_template_parses_with_its_short_tags() {
-        let t = Template::load().unwrap();
-        assert!(t.functions().len() >= 3);
-        let globals = t.function_globals().unwrap();
-        assert_eq!(
-            Intrinsic::of(&globals["Architectures"][0]),
-            Intrinsic::Ref("Architecture".into())
-        );
+    fn the_real_template_reads_the_same_written_and_expanded() {
+        let text = std::fs::read_to_string(workspace_root().join("template.yaml")).unwrap();
+        // Short tags as written; long forms once expanded.
+        for t in [Template::parse(&text).unwrap(), Template::load().unwrap()] {
+            assert!(t.functions().len() >= 3);
+            let globals = t.function_globals().unwrap();
+            assert_eq!(
+                Intrinsic::of(&globals["Architectures"][0]),
+                Intrinsic::Ref("Architecture".into())
+            );
+        }
     }
 }

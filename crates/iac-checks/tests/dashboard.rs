@@ -11,7 +11,6 @@ use std::collections::{BTreeMap, BTreeSet};
 use iac_checks::Template;
 use platform::metrics::{self, names};
 use serde_json::Value;
-use serde_norway::Value as Yaml;
 
 /// What `${Ns}` stands for here.
 const NS: &str = "NS";
@@ -24,11 +23,11 @@ fn template() -> Template {
 /// else by its own name (so it stays visible in failures).
 fn body(t: &Template) -> Value {
     let sub = &t.resource("Dashboard").unwrap()["Properties"]["DashboardBody"];
-    let Yaml::Tagged(tagged) = sub else {
-        panic!("DashboardBody is not a !Sub: {sub:?}")
+    let Some(args) = sub.get("Fn::Sub") else {
+        panic!("DashboardBody is not an Fn::Sub: {sub:?}")
     };
-    let text = tagged.value[0].as_str().unwrap();
-    let ns = &tagged.value[1]["Ns"];
+    let text = args[0].as_str().unwrap();
+    let ns = &args[1]["Ns"];
     assert!(
         format!("{ns:?}").contains("ResumeBackend/${AWS::StackName}"),
         "{ns:?}"

@@ -239,39 +239,25 @@ fn no_secret_sits_in_an_environment_variable() {
     );
 }
 
-/// The `!Sub` text of a value (`!Sub "..."`), or the plain string.
+/// The `Fn::Sub` text of a value (`!Sub "..."` as written, `{"Fn::Sub":
+/// "..."}` expanded), or the plain string.
 fn sub_text(value: &Value) -> String {
     match value {
         Value::Tagged(t) if t.tag == "!Sub" => t.value.as_str().unwrap().to_owned(),
+        Value::Mapping(m) if m.len() == 1 && m.contains_key("Fn::Sub") => {
+            m["Fn::Sub"].as_str().unwrap().to_owned()
+        }
         Value::String(s) => s.clone(),
         other => panic!("not a !Sub string: {other:?}"),
     }
 }
 
-/// Each API event of `function`: (METHOD, path, its `Auth`).
-fn api_events(function: &Value) -> Vec<(String, String, Option<Value>)> {
-    let events = function["Properties"]["Events"].as_mapping().unwrap();
-    events
-        .values()
-        .filter(|e| e["Type"].as_str() == Some("Api"))
-        .map(|e| {
-            let p = &e["Properties"];
-            (
-                p["Method"].as_str().unwrap().to_uppercase(),
-                p["Path"].as_str().unwrap().to_owned(),
-                p.get("Auth").cloned(),
-            )
-        })
-        .collect()
-}
-
 /// The (METHOD, path) pairs of `function`'s API events that need a
 /// signature: every one but the OPTIONS preflights.
 fn signed_events(t: &Template, function: &str) -> BTreeSet<(String, String)> {
-    api_events(t.resource(function).unwrap())
+    Template::routes(t.resource(function).unwrap())
         .into_iter()
-        .filter(|(method, _, _)| method != "OPTIONS")
-        .map(|(method, path, _)| (method, path))
+        .filter(|(method, _)| method != "OPTIONS")
         .collect()
 }
 
@@ -299,31 +285,67 @@ fn invoke_resource(prefix: &str, method: &str, path: &str) -> String {
     format!("{prefix}/{method}{}", path.replace("{id}", "*"))
 }
 
+/// How API Gateway authorizes each (METHOD, path) of the API, as the SAM
+/// transform configures it: whether the method needs SigV4 (`security`
+/// names AWS_IAM), and the credentials its Lambda integration uses (none:
+/// API Gateway's own permission).
+fn authorization() -> BTreeMap<(String, String), (bool, Option<serde_json::Value>)> {
+    let transformed = iac_checks::transformed().unwrap();
+    let apis: Vec<&serde_json::Value> = transformed["Resources"]
+        .as_object()
+        .unwrap()
+        .values()
+        .filter(|r| r["Type"] == "AWS::ApiGateway::RestApi")
+        .collect();
+    assert_eq!(apis.len(), 1, "one API");
+    let body = &apis[0]["Properties"]["Body"];
+    // The AWS_IAM scheme is SigV4.
+    assert_eq!(
+        body["components"]["securitySchemes"]["AWS_IAM"]["x-amazon-apigateway-authtype"],
+        "awsSigv4"
+    );
+    let mut out = BTreeMap::new();
+    for (path, item) in body["paths"].as_object().unwrap() {
+        for (method, op) in item.as_object().unwrap() {
+            let security = op["security"].as_array().cloned().unwrap_or_default();
+            // SAM's marker for `Authorizer: NONE` is unauthenticated too.
+            let signed = security.iter().any(|s| s.get("AWS_IAM").is_some());
+            assert!(
+                security
+                    .iter()
+                    .all(|s| s.get("AWS_IAM").is_some() || *s == serde_json::json!({"NONE": []})),
+                "{method} {path}: {security:?}"
+            );
+            let credentials = op["x-amazon-apigateway-integration"]
+                .get("credentials")
+                .cloned();
+            out.insert((method.to_uppercase(), path.clone()), (signed, credentials));
+        }
+    }
+    out
+}
+
 #[test]
 fn the_manager_routes_need_iam_authorization_and_nothing_else_does() {
     let t = Template::load().unwrap();
+    let authorization = authorization();
+    assert_eq!(
+        authorization.keys().cloned().collect::<BTreeSet<_>>(),
+        t.api_routes(),
+        "the API's methods are the template's routes"
+    );
     for (name, function) in t.functions() {
-        for (method, path, auth) in api_events(function) {
-            let authorizer = auth
-                .as_ref()
-                .and_then(|a| a.get("Authorizer"))
-                .and_then(Value::as_str);
-            let signed =
-                ["DynamoDbManagerFunction", "ResumeWriteFunction"].contains(&name.as_str());
-            if signed && method != "OPTIONS" {
-                assert_eq!(authorizer, Some("AWS_IAM"), "{method} {path}");
-                // API Gateway calls the function with its own permission, never
-                // with the caller's credentials.
-                let invoke_role = auth.as_ref().and_then(|a| a.get("InvokeRole"));
-                assert_eq!(
-                    invoke_role.and_then(Value::as_str),
-                    Some("NONE"),
-                    "{method} {path}"
-                );
-            } else {
-                // Public on purpose: the resume, the counter, every preflight.
-                assert!(auth.is_none(), "{name}: {method} {path} has {auth:?}");
-            }
+        for (method, path) in Template::routes(function) {
+            let (signed, credentials) = &authorization[&(method.clone(), path.clone())];
+            // API Gateway calls the function with its own permission, never
+            // with the caller's credentials.
+            assert_eq!(credentials, &None, "{method} {path}");
+            // Signed: the manager's and the resume writes; public on purpose:
+            // the resume, the counter, every preflight.
+            let needs_signature = ["DynamoDbManagerFunction", "ResumeWriteFunction"]
+                .contains(&name.as_str())
+                && method != "OPTIONS";
+            assert_eq!(*signed, needs_signature, "{name}: {method} {path}");
         }
     }
     assert_eq!(

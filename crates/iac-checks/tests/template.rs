@@ -895,4 +895,18 @@ fn api_gateway_errors_have_the_one_error_shape() {
     .collect();
     let declared: BTreeSet<&str> = responses.keys().filter_map(Value::as_str).collect();
     assert_eq!(declared, checked, "a gateway response no test checks");
+    // Each carries the same CORS header (written out per response: SAM has
+    // no default for them), the first allowed origin's when there is one.
+    let headers: Vec<&Value> = responses
+        .values()
+        .map(|r| &r["ResponseParameters"])
+        .collect();
+    assert!(headers.iter().all(|h| h == &headers[0]), "{headers:#?}");
+    let origin = &headers[0]["Headers"]["Access-Control-Allow-Origin"]["Fn::If"];
+    assert_eq!(origin[0].as_str(), Some("HasAllowedOrigins"), "{origin:?}");
+    assert_eq!(
+        origin[2]["Ref"].as_str(),
+        Some("AWS::NoValue"),
+        "{origin:?}"
+    );
 }
