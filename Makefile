@@ -29,8 +29,9 @@ dev: deps ## The API, DynamoDB Local (data kept) and the example site on 3000/80
 
 # What `make test` runs, each step timed (scripts/timed-make.sh: a table at
 # the end, rows in target/timings.tsv). A step "a,b+c" runs a then b, and c
-# beside them. The release build (rehearse-deploy: sam build, mostly on one
-# core: the aws-sdk-dynamodb crate, one fat-LTO link per bootstrap) runs beside
+# beside them. The Python tools (venv) then the release build (rehearse-deploy:
+# sam build, mostly on one core: the aws-sdk-dynamodb crate, one fat-LTO link
+# per bootstrap) run beside
 # BESIDE_RELEASE: clippy, the debug build, and the steps that a busy core does
 # not hurt; the Rust tests that load the machine on purpose (rust-tests,
 # rehearse-staging) run after it. test-build makes every debug build the later
@@ -41,7 +42,7 @@ dev: deps ## The API, DynamoDB Local (data kept) and the example site on 3000/80
 # cargo fetch downloads into the package cache, and a cargo build beside it
 # would wait for the cache's lock.
 BESIDE_RELEASE := tools-cyclonedx,lint,test-build,iac-lint,actionlint,dev-smoke,newman,browser-test,schemathesis
-TEST_STEPS := deps venv $(BESIDE_RELEASE)+rehearse-deploy rust-tests rehearse-staging deny
+TEST_STEPS := deps $(BESIDE_RELEASE)+venv,rehearse-deploy rust-tests rehearse-staging deny
 test: ## Everything CI runs (TEST_STEPS), timed: fmt, clippy, every Rust test, the template, the local stack, the deploy rehearsal
 	@MAKE="$(MAKE)" scripts/timed-make.sh $(TEST_STEPS)
 
@@ -104,10 +105,13 @@ node_modules/.package-lock.json: package.json package-lock.json
 
 venv: $(VENV)/.installed ## Python tools (SAM CLI, cfn-lint, actionlint, cargo-lambda)
 
+# make test installs it beside other steps, and a step beside that one may
+# ask for it too: the lock makes the second wait, then find it installed.
 $(VENV)/.installed: requirements-dev.txt
-	python3 -m venv $(VENV)
-	$(VENV_BIN)/pip install --quiet --disable-pip-version-check -r requirements-dev.txt
-	@touch $@
+	flock $(VENV).lock $(SHELL) -c '[ $@ -nt requirements-dev.txt ] || { \
+		python3 -m venv $(VENV) && \
+		$(VENV_BIN)/pip install --quiet --disable-pip-version-check -r requirements-dev.txt && \
+		touch $@; }'
 
 bench: deps ## Benchmark the release bootstraps beside Python (boto3) and Node.js (SDK v3) baselines, under Lambda CPU shares, over TLS; writes docs/PERFORMANCE.md (not part of test)
 	bench/run.sh

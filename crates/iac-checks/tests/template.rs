@@ -385,6 +385,144 @@ fn each_function_builds_only_its_own_package_and_binary() {
     assert!(param_default.starts_with("Canary"), "{param_default}");
 }
 
+/// One node of `cargo tree` as cargo compiles it: a package with the
+/// features resolved for it, over the same nodes for its dependencies. Two
+/// builds reuse a package's compiled output only when these are equal.
+type Unit = String;
+
+/// The compiled units of `cargo tree` run in `dir` with `args`: package ->
+/// its unit (its name, features, and its dependencies' units, recursively).
+/// Also each package's own features, to name the ones that differ.
+fn cargo_units(dir: &std::path::Path, args: &[&str]) -> BTreeMap<String, (String, Unit)> {
+    let out = std::process::Command::new(std::env::var("CARGO").unwrap_or("cargo".into()))
+        .current_dir(dir)
+        .args([
+            "tree",
+            "--locked",
+            "-e",
+            "normal,build",
+            "--prefix",
+            "depth",
+        ])
+        .args(["--target", "aarch64-unknown-linux-gnu", "-f", "{p}|{f}"])
+        .args(args)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let mut features = BTreeMap::<String, String>::new();
+    let mut deps = BTreeMap::<String, BTreeSet<String>>::new();
+    let mut stack: Vec<String> = Vec::new();
+    for line in String::from_utf8(out.stdout).unwrap().lines() {
+        let digits = line.chars().take_while(char::is_ascii_digit).count();
+        let depth: usize = line[..digits].parse().unwrap();
+        let (package, feats) = line[digits..]
+            .trim_end_matches(" (*)")
+            .rsplit_once('|')
+            .unwrap();
+        // "name vX (/path)" or "name vX (proc-macro)": name and version.
+        let package = package.split(" (").next().unwrap().to_owned();
+        features.insert(package.clone(), feats.to_owned());
+        deps.entry(package.clone()).or_default();
+        stack.truncate(depth);
+        if let Some(parent) = stack.last() {
+            deps.get_mut(parent).unwrap().insert(package.clone());
+        }
+        stack.push(package);
+    }
+    fn unit(
+        p: &str,
+        f: &BTreeMap<String, String>,
+        d: &BTreeMap<String, BTreeSet<String>>,
+        memo: &mut BTreeMap<String, Unit>,
+    ) -> Unit {
+        if let Some(u) = memo.get(p) {
+            return u.clone();
+        }
+        let below: Vec<Unit> = d[p].iter().map(|q| unit(q, f, d, memo)).collect();
+        let u = format!("{p}[{}]({})", f[p], below.join(","));
+        memo.insert(p.to_owned(), u.clone());
+        u
+    }
+    let mut memo = BTreeMap::new();
+    for p in features.keys() {
+        unit(p, &features, &deps, &mut memo);
+    }
+    memo.into_iter()
+        .map(|(p, u)| (p.clone(), (features[&p].clone(), u)))
+        .collect()
+}
+
+/// sam build compiles each function in a cargo run of its own (above), and
+/// cargo resolves each package's features alone: where they differ for one
+/// crate, that crate and every crate above it compile again. The AWS SDK
+/// and lambda_runtime's event types are most of a release build, so
+/// platform's `[dependencies]` ask for the features the other functions'
+/// trees turn on (crates/platform/Cargo.toml says which); this holds every
+/// function's build to one compile of them, from the template's own list.
+#[test]
+fn the_functions_release_builds_compile_the_sdk_once() {
+    const SHARED: [&str; 4] = [
+        "aws-sdk-dynamodb",
+        "aws-config",
+        "hyper-rustls",
+        "aws_lambda_events",
+    ];
+    let bins = workspace_binaries();
+    let mut first: Option<(String, BTreeMap<String, (String, Unit)>)> = None;
+    for (id, function) in template().functions() {
+        let name = function["Metadata"]["BuildProperties"]["Binary"]
+            .as_str()
+            .unwrap();
+        let binary = &bins[name];
+        let features = binary
+            .lambda_features
+            .iter()
+            .cloned()
+            .collect::<Vec<_>>()
+            .join(",");
+        let mut args = Vec::new();
+        if !features.is_empty() {
+            args.extend(["--features", &features]);
+        }
+        let units = cargo_units(&workspace_root().join(&binary.crate_dir), &args);
+        let shared =
+            |units: &BTreeMap<String, (String, Unit)>| -> BTreeMap<String, (String, Unit)> {
+                units
+                    .iter()
+                    .filter(|(p, _)| SHARED.iter().any(|s| p.starts_with(&format!("{s} v"))))
+                    .map(|(p, u)| (p.clone(), u.clone()))
+                    .collect()
+            };
+        assert_eq!(
+            shared(&units).len(),
+            SHARED.len(),
+            "{id}: {:?}",
+            shared(&units).keys()
+        );
+        match &first {
+            None => first = Some((id.to_owned(), units)),
+            Some((first_id, first_units)) => {
+                for (p, (_, u)) in shared(&units) {
+                    let differ: Vec<&String> = units
+                        .iter()
+                        .filter(|(q, (f, _))| first_units.get(*q).is_some_and(|(g, _)| f != g))
+                        .map(|(q, _)| q)
+                        .collect();
+                    assert!(
+                        u == first_units[&p].1,
+                        "{id} and {first_id} compile {p} differently; features differ for \
+                         {differ:?}: align them in crates/platform/Cargo.toml"
+                    );
+                }
+            }
+        }
+    }
+}
+
 fn default_deployment_type(t: &Template) -> String {
     t.root["Parameters"]["DeploymentType"]["Default"]
         .as_str()
