@@ -60,8 +60,12 @@ def readme_answers(readme: pathlib.Path) -> dict[str, str]:
 
 
 def drive(cmd: list[str], cwd: pathlib.Path, answers: dict[str, str], timeout: float = 300) -> tuple[int, str, list]:
+    # A session of its own, without a controlling terminal: a NoEcho
+    # parameter's hidden prompt (getpass) would otherwise read the terminal,
+    # not these answers (it falls back to stdin without one).
     proc = subprocess.Popen(
-        cmd, cwd=cwd, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, bufsize=0
+        cmd, cwd=cwd, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, bufsize=0,
+        start_new_session=True,
     )
     output = ""
     asked: list[tuple[str, str]] = []
