@@ -14,7 +14,8 @@ What this check does:
 1. Expands template.yaml as CloudFormation does: its Fn::ForEach loops, then
    the AWS::Serverless-2016-10-31 transform (scripts/template-expanded.py).
    Conditions are not evaluated, so every optional resource (custom domain,
-   base path mapping, alias record, e-mail subscription, web ACL) is in the
+   base path mapping, alias records, e-mail subscription, web ACL, the site's
+   bucket, distribution and policies) is in the
    result, and Fn::If takes its first (true) branch: every optional parameter
    is, in effect, switched on.
 2. For each resource type T in it and each action A its handlers list, the
@@ -36,8 +37,9 @@ What this check does:
      counts only through that string), and the S3 object of an
      S3Bucket/S3Key pair (a function's code). Own ARNs use the stack's
      naming: a name property if set, else CloudFormation's generated
-     "<stack>-<LogicalId>-<random>" (ids such as a REST API's are random, so
-     never match a stack-name pattern). A built ARN that fits no Reference
+     "<stack>-<LogicalId>-<random>", lower case for a bucket (ids such as a
+     REST API's or a distribution's are random, so never match a stack-name
+     pattern). A built ARN that fits no Reference
      format of its resource type is a problem.
    - If R reaches no ARN of A's types, on "any" resource of each type (the
      format's prefix followed by "(any)"): only a pattern covering every
@@ -151,6 +153,19 @@ ARN_SHAPES: dict[str, list[tuple[str, str]]] = {
     "AWS::Route53::RecordSet": [("hostedzone", "arn:{partition}:route53:::hostedzone/{P:HostedZoneId}")],
     "AWS::WAFv2::WebACL": [("webacl", _R + ":regional/webacl/{P:Name}/{id}")],
     "AWS::S3::Bucket": [("bucket", "arn:{partition}:s3:::{name:BucketName}")],
+    # The site (SiteHosting): CloudFront's ids are random; a function is named.
+    "AWS::CloudFront::Distribution": [("distribution", "arn:{partition}:cloudfront::{account}:distribution/{id}")],
+    "AWS::CloudFront::OriginAccessControl": [
+        ("origin-access-control", "arn:{partition}:cloudfront::{account}:origin-access-control/{id}")
+    ],
+    "AWS::CloudFront::Function": [("function", "arn:{partition}:cloudfront::{account}:function/{P:Name}")],
+    "AWS::CloudFront::CachePolicy": [("cache-policy", "arn:{partition}:cloudfront::{account}:cache-policy/{id}")],
+    "AWS::CloudFront::OriginRequestPolicy": [
+        ("origin-request-policy", "arn:{partition}:cloudfront::{account}:origin-request-policy/{id}")
+    ],
+    "AWS::CloudFront::ResponseHeadersPolicy": [
+        ("response-headers-policy", "arn:{partition}:cloudfront::{account}:response-headers-policy/{id}")
+    ],
 }
 # What `Ref` returns for each type (CloudFormation's "Return values"); "name"
 # when not listed.
@@ -164,6 +179,12 @@ REF_RETURNS = {
     "AWS::Lambda::Version": "arn",
     "AWS::Logs::QueryDefinition": "id",
     "AWS::Lambda::Permission": "id",
+    "AWS::CloudFront::Distribution": "id",
+    "AWS::CloudFront::OriginAccessControl": "id",
+    "AWS::CloudFront::Function": "arn",
+    "AWS::CloudFront::CachePolicy": "id",
+    "AWS::CloudFront::OriginRequestPolicy": "id",
+    "AWS::CloudFront::ResponseHeadersPolicy": "id",
 }
 
 
@@ -324,7 +345,9 @@ class Resolver:
         props = self.resources[logical_id].get("Properties", {})
         if prop and props.get(prop) is not None:
             return str(self.value(props[prop]))
-        return f"{STAND_INS['stack']}-{logical_id}-{STAND_INS['suffix']}"
+        generated = f"{STAND_INS['stack']}-{logical_id}-{STAND_INS['suffix']}"
+        # A bucket's name is lower case: CloudFormation lowers the one it makes.
+        return generated.lower() if self.resources[logical_id].get("Type") == "AWS::S3::Bucket" else generated
 
     def value(self, node):
         """A resolved copy of `node`: strings, lists, dicts; None for AWS::NoValue."""

@@ -33,6 +33,9 @@ ROOT = pathlib.Path(__file__).resolve().parent.parent
 ANSI = re.compile(r"\x1b\[[0-9;]*m")
 PROMPT = re.compile(r"\t([^\t\n]+?)(?: \[[^\]\n]*\])?: $")
 DONE = "Looking for resources needed for deployment"
+# What getpass prints between a hidden prompt's text (click echoes it) and
+# its input when it reads stdin.
+GETPASS_FALLBACK = "Warning: Password input may be echoed.\n"
 
 
 def readme_answers(readme: pathlib.Path) -> dict[str, str]:
@@ -60,8 +63,13 @@ def readme_answers(readme: pathlib.Path) -> dict[str, str]:
 
 
 def drive(cmd: list[str], cwd: pathlib.Path, answers: dict[str, str], timeout: float = 300) -> tuple[int, str, list]:
+    # A session of its own, without a controlling terminal: a NoEcho
+    # parameter's hidden prompt (getpass) would otherwise read the terminal,
+    # not these answers. Without one it reads stdin, after a warning (the
+    # Python one silenced here, its own line dropped below).
     proc = subprocess.Popen(
-        cmd, cwd=cwd, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, bufsize=0
+        cmd, cwd=cwd, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, bufsize=0,
+        start_new_session=True, env={**os.environ, "PYTHONWARNINGS": "ignore::getpass.GetPassWarning"},
     )
     output = ""
     asked: list[tuple[str, str]] = []
@@ -76,7 +84,7 @@ def drive(cmd: list[str], cwd: pathlib.Path, answers: dict[str, str], timeout: f
                     break
                 text = ANSI.sub("", chunk.decode(errors="replace"))
                 output += text
-                pending += text
+                pending = (pending + text).replace(GETPASS_FALLBACK, "")
                 match = PROMPT.search(pending)
                 if match:
                     prompt = match.group(1).strip()

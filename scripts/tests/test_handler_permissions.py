@@ -244,6 +244,10 @@ class TheRepository(unittest.TestCase):
             "AWS::Lambda::Alias",
             "AWS::IAM::ManagedPolicy",
             "AWS::WAFv2::WebACLAssociation",
+            "AWS::S3::Bucket",
+            "AWS::S3::BucketPolicy",
+            "AWS::CloudFront::Distribution",
+            "AWS::CloudFront::Function",
         ]:
             self.assertIn(rtype, self.types)
         self.assertFalse(any(t.startswith("AWS::Serverless::") for t in self.types))

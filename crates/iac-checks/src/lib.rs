@@ -171,6 +171,45 @@ impl Template {
     }
 }
 
+/// A cycle through `start` in a directed graph (node -> the nodes it points
+/// to), if there is one: the nodes in order, `start` first and last. Used
+/// for the crates' imports (tests/layout.rs) and the template's resource
+/// dependencies (tests/site.rs).
+pub fn cycle_from(graph: &BTreeMap<String, BTreeSet<String>>, start: &str) -> Option<Vec<String>> {
+    let mut stack = vec![(start.to_owned(), vec![start.to_owned()])];
+    let mut seen = BTreeSet::new();
+    while let Some((node, path)) = stack.pop() {
+        for next in graph.get(&node).into_iter().flatten() {
+            if next == start {
+                return Some(path.iter().cloned().chain([start.to_owned()]).collect());
+            }
+            if seen.insert(next.clone()) {
+                stack.push((
+                    next.clone(),
+                    path.iter().cloned().chain([next.clone()]).collect(),
+                ));
+            }
+        }
+    }
+    None
+}
+
+/// The text of a `Fn::Sub` (`!Sub "..."` as written, `{"Fn::Sub": "..."}`
+/// or `{"Fn::Sub": ["...", {variables}]}` expanded), or a plain string;
+/// `None` for any other value.
+pub fn sub_text(value: &Value) -> Option<String> {
+    let sub = match value {
+        Value::Tagged(t) if t.tag == "!Sub" => &t.value,
+        Value::Mapping(m) if m.len() == 1 => m.get("Fn::Sub")?,
+        Value::String(s) => return Some(s.clone()),
+        _ => return None,
+    };
+    match sub {
+        Value::Sequence(parts) => parts.first()?.as_str().map(str::to_owned),
+        other => other.as_str().map(str::to_owned),
+    }
+}
+
 /// An intrinsic function, short or long form.
 #[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
 pub enum Intrinsic {
@@ -504,6 +543,38 @@ mod tests {
         assert_eq!(short[2], short[1]);
         assert!(matches!(&short[3], Intrinsic::Other(t) if t.contains("index/*")));
         assert_eq!(long, short[..2]);
+    }
+
+    #[test]
+    fn sub_text_reads_every_form_and_nothing_else() {
+        let forms = yaml(
+            r#"[!Sub "a${X}", {"Fn::Sub": "a${X}"}, {"Fn::Sub": ["a${X}", {X: !Ref Y}]}, "a${X}"]"#,
+        );
+        for form in forms.as_sequence().unwrap() {
+            assert_eq!(sub_text(form).as_deref(), Some("a${X}"), "{form:?}");
+        }
+        for other in ["!Ref X", "{Fn::Join: ['', [a]]}", "[a]", "1"] {
+            assert_eq!(sub_text(&yaml(other)), None, "{other}");
+        }
+    }
+
+    #[test]
+    fn cycles_are_found_and_only_real_ones() {
+        let graph = |edges: &[(&str, &str)]| {
+            let mut g: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
+            for (from, to) in edges {
+                g.entry((*from).into()).or_default().insert((*to).into());
+            }
+            g
+        };
+        let cyclic = graph(&[("a", "b"), ("b", "c"), ("c", "a"), ("c", "d")]);
+        assert_eq!(
+            cycle_from(&cyclic, "a"),
+            Some(vec!["a".into(), "b".into(), "c".into(), "a".into()])
+        );
+        assert_eq!(cycle_from(&cyclic, "d"), None);
+        let diamond = graph(&[("a", "b"), ("a", "c"), ("b", "d"), ("c", "d")]);
+        assert!(diamond.keys().all(|n| cycle_from(&diamond, n).is_none()));
     }
 
     #[test]

@@ -15,6 +15,8 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 
+use iac_checks::cycle_from;
+
 const LAMBDA_CRATES: [&str; 3] = ["resume", "visitor-counter", "dynamodbmanager"];
 const LAMBDA_MODULES: [&str; 5] = ["lib.rs", "main.rs", "config.rs", "store.rs", "handlers.rs"];
 
@@ -157,26 +159,6 @@ fn imports(src: &Path) -> BTreeMap<String, BTreeSet<String>> {
         graph.insert(module.clone(), targets);
     }
     graph
-}
-
-/// A cycle through `start`, if any: the modules in order.
-fn cycle_from(graph: &BTreeMap<String, BTreeSet<String>>, start: &str) -> Option<Vec<String>> {
-    let mut stack = vec![(start.to_owned(), vec![start.to_owned()])];
-    let mut seen = BTreeSet::new();
-    while let Some((node, path)) = stack.pop() {
-        for next in graph.get(&node).into_iter().flatten() {
-            if next == start {
-                return Some(path.iter().cloned().chain([start.to_owned()]).collect());
-            }
-            if seen.insert(next.clone()) {
-                stack.push((
-                    next.clone(),
-                    path.iter().cloned().chain([next.clone()]).collect(),
-                ));
-            }
-        }
-    }
-    None
 }
 
 /// The graph with every module folded into its top-level module.

@@ -216,6 +216,17 @@ fn no_secret_sits_in_an_environment_variable() {
             // Only a pointer to a secret may stand here (a reference, not a
             // literal), or an empty placeholder that sam local overrides.
             let shown = serde_norway::to_string(&value).unwrap();
+            // Or a NoEcho parameter with no default: the value is given at
+            // deploy time, never written in the template or the repository
+            // (OriginVerifySecret; docs/site.md says who can read it).
+            if let iac_checks::Intrinsic::Ref(param) = iac_checks::Intrinsic::of(&value) {
+                let p = &t.root["Parameters"][param.as_str()];
+                if p.is_mapping() {
+                    assert_eq!(p["NoEcho"].as_bool(), Some(true), "{name}: {var} = {shown}");
+                    assert_eq!(p["Default"].as_str(), Some(""), "{name}: {var} = {shown}");
+                    continue;
+                }
+            }
             match &value {
                 Value::String(s) if s.is_empty() => {}
                 Value::String(_) => panic!("{name}: {var} is a literal: {shown}"),
@@ -239,17 +250,9 @@ fn no_secret_sits_in_an_environment_variable() {
     );
 }
 
-/// The `Fn::Sub` text of a value (`!Sub "..."` as written, `{"Fn::Sub":
-/// "..."}` expanded), or the plain string.
+/// The `Fn::Sub` text of a value, or the plain string ([`iac_checks::sub_text`]).
 fn sub_text(value: &Value) -> String {
-    match value {
-        Value::Tagged(t) if t.tag == "!Sub" => t.value.as_str().unwrap().to_owned(),
-        Value::Mapping(m) if m.len() == 1 && m.contains_key("Fn::Sub") => {
-            m["Fn::Sub"].as_str().unwrap().to_owned()
-        }
-        Value::String(s) => s.clone(),
-        other => panic!("not a !Sub string: {other:?}"),
-    }
+    iac_checks::sub_text(value).unwrap_or_else(|| panic!("not a !Sub string: {value:?}"))
 }
 
 /// The (METHOD, path) pairs of `function`'s API events that need a
@@ -478,4 +481,56 @@ fn only_the_staging_deploy_role_may_call_the_manager() {
 fn the_resume_writer_policy_names_only_the_resume_writes_of_this_stage() {
     let t = Template::load().unwrap();
     assert_stage_invoke_policy(&t, "ResumeWriterPolicy", &resume_write_methods(&t));
+}
+
+/// The deploy role publishes the site (make site-publish, the resume's
+/// invalidation) into this stack's site bucket and on this stack's
+/// distribution only: objects under `<AppStackName>-sitebucket-`, and
+/// invalidations only of a distribution tagged with the app stack's name.
+#[test]
+fn the_deploy_role_publishes_to_this_stacks_site_only() {
+    let role = yaml("deploy/github-oidc-role.yaml");
+    let bucket = "arn:${AWS::Partition}:s3:::${AppStackName}-sitebucket-*";
+    let mut site_writes = 0;
+    for (id, resource) in role["Resources"].as_mapping().unwrap() {
+        let id = id.as_str().unwrap();
+        let mut all = Vec::new();
+        statements(resource, &mut all);
+        for st in all {
+            let actions = texts(st.get("Action"));
+            if actions.iter().any(|a| a == "cloudfront:CreateInvalidation") {
+                assert_eq!(id, "AwsRolePublishSite");
+                let tag = &st["Condition"]["StringEquals"]
+                    ["aws:ResourceTag/aws:cloudformation:stack-name"];
+                assert_eq!(
+                    iac_checks::Intrinsic::of(tag),
+                    iac_checks::Intrinsic::Ref("AppStackName".into()),
+                    "{id}: invalidations of this stack's distribution only"
+                );
+            }
+            if id == "AwsRolePublishSite" && actions.iter().any(|a| a.starts_with("s3:")) {
+                site_writes += 1;
+                let resources: Vec<String> = match st.get("Resource") {
+                    Some(Value::Sequence(list)) => list.iter().map(sub_text).collect(),
+                    Some(one) => vec![sub_text(one)],
+                    None => vec![],
+                };
+                for r in &resources {
+                    assert!(
+                        r == bucket || *r == format!("{bucket}/*"),
+                        "{id}: {actions:?} on {r}"
+                    );
+                }
+            }
+        }
+    }
+    assert_eq!(site_writes, 2, "the bucket's list, its objects");
+    let pattern = role["Parameters"]["AppStackName"]["AllowedPattern"]
+        .as_str()
+        .unwrap();
+    // CloudFormation lowers a generated bucket name: an upper-case stack
+    // name would not match the grant.
+    assert!(!regex::Regex::new(pattern)
+        .unwrap()
+        .is_match("Resume-backend"));
 }
