@@ -162,10 +162,10 @@ else
     # A free port can be taken before local-api binds it: then another.
     start_api "$port" || start_api "$(free_port)" || { cat "$DEV_DIR/api.log" >&2; exit 1; }
 fi
-printf 'DEV_API_URL=%s\nDEV_FRONTEND_URL=%s\nDEV_DYNAMODB_URL=%s\nDEV_RESUME_ID=%s\nDEV_RESUME_TABLE=%s\n' \
-    "$API_URL" "$API_URL" "$AWS_ENDPOINT_URL_DYNAMODB" "$DEV_RESUME_ID" "$DEV_RESUME_TABLE" >"$DEV_DIR/env"
 # local-api's own line on the site: its directory and the headers' source.
 site_from="$(await_line "$DEV_DIR/api.log" "$API_PID" 's/^  site [^ ]* from \(.*\), with the API at .*; security headers from \(.*\)$/\1; security headers from \2/p' 50 || true)"
+printf 'DEV_API_URL=%s\nDEV_FRONTEND_URL=%s\nDEV_DYNAMODB_URL=%s\nDEV_RESUME_ID=%s\nDEV_RESUME_TABLE=%s\n' \
+    "$API_URL" "$API_URL" "$AWS_ENDPOINT_URL_DYNAMODB" "$DEV_RESUME_ID" "$DEV_RESUME_TABLE" >"$DEV_DIR/env"
 
 sign="--aws-sigv4 aws:amz:${LOCAL_IAM_REGION:-us-east-1}:execute-api --user ${LOCAL_IAM_ACCESS_KEY_ID:-local}:${LOCAL_IAM_SECRET_ACCESS_KEY:-local}"
 cat <<EOF
