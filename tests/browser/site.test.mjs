@@ -41,10 +41,13 @@ before(async () => {
     // No origin of this test is allow-listed: only the same origin counts.
     site = await stack.startApi("https://elsewhere.example", { SITE_DIR: join(ROOT, "examples/frontend") });
   }
-  // Locally, the page reaches loopback only: every other host name (the
-  // resume's photo) fails to resolve. (Not a context.route(): intercepted
-  // requests do not report the headers Chromium adds, Sec-Fetch-Site.)
-  browser = await launchChromium(DEPLOYED ? [] : ["--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1"]);
+  // A site on loopback (ours, or SITE_URL=http://127.0.0.1:...) reaches
+  // loopback only: every other host name (the resume's photo) fails to
+  // resolve. (Not a context.route(): intercepted requests do not report the
+  // headers Chromium adds, Sec-Fetch-Site.)
+  const loopback = ["127.0.0.1", "localhost"].includes(new URL(site).hostname);
+  browser = await launchChromium(loopback
+    ? ["--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1, EXCLUDE localhost"] : []);
 });
 
 after(async () => {
