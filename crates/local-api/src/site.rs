@@ -13,6 +13,12 @@
 //! execute-api URL (an unknown path is a JSON 404): the local stacks that
 //! stand in for a stage (rehearse-staging, newman, sam-local-test) rely on it.
 //!
+//! `/api/...` requests reach the API with `Host: ` [`ORIGIN_HOST`], as the
+//! distribution sends the origin's own domain name (its origin request
+//! policy never forwards the viewer's `Host`): so a request signed for the
+//! site's host fails the SigV4 gate there, as it fails API Gateway's check,
+//! and the signed routes stay on the API's own paths.
+//!
 //! Site responses and `/api/...` responses carry the security headers of
 //! template.yaml's one `AWS::CloudFront::ResponseHeadersPolicy` (one
 //! source), each as CloudFront sends it ([`HeadersPolicy`]). Responses of
@@ -23,9 +29,9 @@ use std::sync::Arc;
 
 use anyhow::{bail, Context};
 use axum::extract::{Request, State};
-use axum::http::header::{HeaderName, HeaderValue, CACHE_CONTROL};
+use axum::http::header::{HeaderName, HeaderValue, CACHE_CONTROL, HOST};
 use axum::http::HeaderMap;
-use axum::middleware::{map_response_with_state, Next};
+use axum::middleware::{map_request, map_response_with_state, Next};
 use axum::response::Response;
 use axum::Router;
 use serde_norway::Value;
@@ -43,6 +49,10 @@ pub struct SiteSettings {
     #[arg(long, env = "SITE_TEMPLATE", default_value = "template.yaml")]
     pub site_template: PathBuf,
 }
+
+/// The `Host` of `/api/...` requests as the API sees them: the
+/// distribution's origin, never the viewer's host.
+pub const ORIGIN_HOST: &str = "api-origin.invalid";
 
 /// What [`SiteSettings::load`] found: the directory (if any) and headers.
 #[derive(Clone, Debug)]
@@ -113,13 +123,21 @@ impl Site {
         let policy = self.policy.clone();
         let behind_cdn = api
             .clone()
-            .layer(map_response_with_state(policy.clone(), add_policy));
+            .layer(map_response_with_state(policy.clone(), add_policy))
+            .layer(map_request(origin_host));
         let files = Router::new()
             .fallback_service(ServeDir::new(dir))
             .layer(map_response_with_state(policy, add_policy))
             .layer(axum::middleware::from_fn(no_cache));
         api.nest("/api", behind_cdn).fallback_service(files)
     }
+}
+
+async fn origin_host(mut request: Request) -> Request {
+    request
+        .headers_mut()
+        .insert(HOST, HeaderValue::from_static(ORIGIN_HOST));
+    request
 }
 
 async fn add_policy(State(policy): State<Arc<HeadersPolicy>>, mut response: Response) -> Response {

@@ -188,9 +188,15 @@ fn template_yaml_has_a_strict_site_headers_policy() {
 /// `platform::http::finish` adds the real layers and JSON 404.
 fn api() -> Router {
     let echo = || get(|uri: Uri| async move { uri.path().to_owned() });
+    let host = get(|headers: HeaderMap| async move {
+        headers
+            .get("host")
+            .map_or("none".to_owned(), |h| h.to_str().unwrap().to_owned())
+    });
     let routes = Router::new()
         .route("/resume", echo())
-        .route("/visitorcount/stats", echo());
+        .route("/visitorcount/stats", echo())
+        .route("/host", host);
     platform::http::finish(routes, &AllowedOrigins::new(vec![]))
 }
 
@@ -255,6 +261,20 @@ async fn one_origin_serves_the_site_and_the_api_under_api_with_the_prefix_droppe
             "{path}: the API's layers"
         );
     }
+    // The API sees the origin's Host, never the viewer's (a request signed
+    // for the site's host fails its SigV4 check, as in AWS).
+    let viewer = |path: &str| {
+        Request::get(path)
+            .header("host", "127.0.0.1:3000")
+            .body(Body::empty())
+            .unwrap()
+    };
+    let seen = app.clone().oneshot(viewer("/api/host")).await.unwrap();
+    let seen = seen.into_body().collect().await.unwrap().to_bytes();
+    assert_eq!(seen, local_api::site::ORIGIN_HOST.as_bytes());
+    let seen = app.clone().oneshot(viewer("/host")).await.unwrap();
+    let seen = seen.into_body().collect().await.unwrap().to_bytes();
+    assert_eq!(seen, "127.0.0.1:3000".as_bytes());
     // The API's own paths, as on the execute-api URL: no site headers.
     let (status, headers, got) = get_path(&app, "/resume").await;
     assert_eq!((status, got.as_str()), (StatusCode::OK, "/resume"));
