@@ -24,7 +24,7 @@ export SAM_CLI_ENABLE_LANGUAGE_EXTENSIONS := 1
 help: ## List the targets
 	@grep -hE '^[a-zA-Z_-]+:.*?## ' $(MAKEFILE_LIST) | awk -F':.*?## ' '{printf "  make %-14s %s\n", $$1, $$2}'
 
-dev: deps ## The API, DynamoDB Local (data kept) and the example site on 3000/8000/8080, or free ports if taken; prints every URL
+dev: deps ## The site (SITE_DIR, default examples/frontend) and the API on one origin (/ and /api/..., port 3000) with DynamoDB Local (data kept, 8000), or free ports if taken; prints every URL
 	@scripts/dev.sh
 
 # What `make test` runs, each step timed (scripts/timed-make.sh: a table at
@@ -178,7 +178,7 @@ newman: deps ## The Postman collection (postman/) under newman: against BASE_URL
 
 # --- The visitor counter's browser test (tests/browser) ----------------------
 
-browser-test: deps ## Headless Chromium (Debian's, installed if missing) checks examples/frontend: every resume section, the counter, CORS, ?api= refused off localhost
+browser-test: deps ## Headless Chromium (Debian's, installed if missing): the site and API on one origin (a same-origin view counts, security headers, zero CSP violations; SITE_URL=https://... tests a deployed site), every resume section, CORS, ?api= refused off localhost
 	scripts/browser-test.sh
 
 SITE_DIR ?= dist/site

@@ -1,13 +1,15 @@
 #!/usr/bin/env bash
 # Proves `make dev` works on a busy machine, driven as an owner drives it:
 # `make dev` in a terminal (a pseudo-terminal here), stopped with Ctrl-C.
-# Other servers hold the default ports: 3000 and 8080 on ::1 only (where
-# `localhost` may lead a browser), 8000 on 127.0.0.1 (throwaway listeners
-# started here on those that are free). Given no ports, make dev must come up
-# on free ones and print them. Then, against that instance (throwaway data):
+# Other servers hold the default ports: 3000 on ::1 only (where `localhost`
+# may lead a browser), 8000 on 127.0.0.1 (throwaway listeners started here on
+# those that are free). Given no ports, make dev must come up on free ones
+# and print them. Then, against that instance (throwaway data):
 #   - GET /resume at the printed API URL serves data/resume.json, the printed
-#     frontend URL serves the page, DynamoDB Local answers at the printed URL,
-#     and none of them is one of the listeners;
+#     site URL (the same origin) serves the page with its security headers
+#     and config.js naming /api, where GET /api/resume serves the same resume
+#     and a same-origin view counts; DynamoDB Local answers at the printed
+#     URL, and none of them is one of the listeners;
 #   - it said what it published, from which file, under which id;
 #   - `make resume-publish CONFIG_ENV=local` publishes another file under the
 #     id make dev serves, calls a second run unchanged, and refuses another
@@ -24,7 +26,7 @@ cd "$(dirname "$0")/.."
 TARGET_DIR="${CARGO_TARGET_DIR:-target}"
 WORK="$(mktemp -d /tmp/dev-smoke.XXXXXX)"
 export DEV_DIR="$WORK/dev"
-unset API_PORT DDB_PORT FRONTEND_PORT ALLOWED_ORIGINS RESUME_FILE RESUME_ID RESUME_TABLE
+unset API_PORT DDB_PORT FRONTEND_PORT ALLOWED_ORIGINS SITE_DIR RESUME_FILE RESUME_ID RESUME_TABLE
 holder_pid=""
 dev_pid=""
 
@@ -55,7 +57,7 @@ trap cleanup EXIT
 
 # --- other servers on the default ports --------------------------------------
 # Each answers every request with 418 "not make dev", for 15 minutes at most.
-HOLD=(::1:3000 127.0.0.1:8000 ::1:8080)
+HOLD=(::1:3000 127.0.0.1:8000)
 timeout 900 python3 - "${HOLD[@]}" >"$WORK/holder.out" 2>&1 <<'PY' &
 import http.server, socket, socketserver, sys, threading
 
@@ -189,7 +191,7 @@ served_name() { curl -sf "$API_URL/resume" | python3 -c 'import json,sys; print(
 start_dev "$WORK/dev1.log"
 for url in "$API_URL" "$FRONTEND_URL" "$DDB_URL"; do
     case "$url" in
-        *:3000 | *:8000 | *:8080) fail "make dev claims a taken port: $url" ;;
+        *:3000 | *:8000) fail "make dev claims a taken port: $url" ;;
     esac
     grep -qF "$url" "$WORK/dev1.log" || fail "make dev did not print $url"
 done
@@ -200,17 +202,23 @@ got, want = (json.load(open(p)) for p in sys.argv[1:3])
 assert got == want
 PY
 # (Into files first: grep -q ends a pipe early, and pipefail would count that.)
-curl -sf -o "$WORK/page.html" "$FRONTEND_URL/" || fail "no page at $FRONTEND_URL"
+[ "$FRONTEND_URL" = "$API_URL" ] || fail "the site ($FRONTEND_URL) and the API ($API_URL) are not on one origin"
+curl -sf -D "$WORK/page.head" -o "$WORK/page.html" "$FRONTEND_URL/" || fail "no page at $FRONTEND_URL"
 grep -q '<html' "$WORK/page.html" || fail "no page at $FRONTEND_URL"
+grep -qi "^content-security-policy: default-src 'self'" "$WORK/page.head" ||
+    fail "the page has no Content-Security-Policy (template.yaml's SiteHeadersPolicy): $(cat "$WORK/page.head")"
 curl -sf -o "$WORK/config.js" "$FRONTEND_URL/config.js" || fail "no config.js at $FRONTEND_URL"
-grep -qF "$API_URL" "$WORK/config.js" || fail "the page's config.js does not name $API_URL"
-curl -sf -o "$WORK/view.json" -H "Origin: $FRONTEND_URL" -A 'Mozilla/5.0 (X11; Linux x86_64) Firefox/128.0' "$API_URL/visitorcount" ||
-    fail "a view from the printed site's origin failed"
-grep -q '"counted":true' "$WORK/view.json" || fail "a view from the printed site's origin was not counted"
+grep -qF 'api: "/api"' "$WORK/config.js" || fail "the page's config.js does not name /api"
+curl -sf -o "$WORK/got-api.json" "$FRONTEND_URL/api/resume" || fail "no GET /api/resume on the site's origin"
+cmp -s "$WORK/got.json" "$WORK/got-api.json" || fail "GET /api/resume differs from GET /resume"
+# A same-origin fetch sends no Origin; the browser's Sec-Fetch-Site says where it comes from.
+curl -sf -o "$WORK/view.json" -H "Sec-Fetch-Site: same-origin" -A 'Mozilla/5.0 (X11; Linux x86_64) Firefox/128.0' "$FRONTEND_URL/api/visitorcount" ||
+    fail "a view from the printed site failed"
+grep -q '"counted":true' "$WORK/view.json" || fail "a view from the printed site was not counted"
 [ "$(curl -s -o /dev/null -w '%{http_code}' "$DDB_URL")" != 418 ] || fail "$DDB_URL is a port holder, not DynamoDB Local"
 grep -qF "make dev: data/resume.json: resume 'example' of stack make dev (table resume-local at $DDB_URL): created" "$WORK/dev1.log" ||
     fail "make dev did not say what it published"
-echo "dev-smoke: make dev came up on $API_URL, $FRONTEND_URL and $DDB_URL and serves data/resume.json"
+echo "dev-smoke: make dev came up on $API_URL (site and API) and $DDB_URL and serves data/resume.json"
 
 # --- make resume-publish CONFIG_ENV=local: the one write path ----------------
 publish() { make --no-print-directory resume-publish CONFIG_ENV=local FILE="$WORK/mine.json" "$@"; }

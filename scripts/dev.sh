@@ -1,15 +1,19 @@
 #!/usr/bin/env bash
 # `make dev`: DynamoDB Local with data kept in .dev/dynamodb, RESUME_FILE
 # (default data/resume.json) published as the resume GET /resume serves (as
-# `make resume-publish` does: written only if it differs), the local API, and
-# the example frontend (examples/frontend). Ctrl-C stops them all and exits 0.
+# `make resume-publish` does: written only if it differs), and the local API
+# serving the site (SITE_DIR, default examples/frontend) on the same origin:
+# the site at /, the API at /api/... (the prefix dropped, as the stack's
+# CloudFront distribution does) and at its own paths (as on the execute-api
+# URL), with template.yaml's security headers on the site and /api. Ctrl-C
+# stops them all and exits 0.
 #
-# Ports: API_PORT, DDB_PORT and FRONTEND_PORT choose them (an error if taken).
-# Unset, the defaults 3000, 8000 and 8080 are used when free (nothing listens
-# on them on 127.0.0.1 or ::1, which `localhost` may mean), else free ports.
-# Every URL is printed, and written to $DEV_DIR/env (DEV_API_URL,
-# DEV_FRONTEND_URL, DEV_DYNAMODB_URL, none with a trailing slash; the site's
-# URL is its origin; DEV_RESUME_ID and DEV_RESUME_TABLE, for `make
+# Ports: API_PORT and DDB_PORT choose them (an error if taken). Unset, the
+# defaults 3000 and 8000 are used when free (nothing listens on them on
+# 127.0.0.1 or ::1, which `localhost` may mean), else free ports. Every URL is
+# printed, and written to $DEV_DIR/env (DEV_FRONTEND_URL, the site's origin,
+# which is also DEV_API_URL, the API at its own paths; DEV_DYNAMODB_URL; none
+# with a trailing slash; DEV_RESUME_ID and DEV_RESUME_TABLE, for `make
 # resume-publish CONFIG_ENV=local`) for `set -a; . .dev/env; set +a`.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -37,6 +41,8 @@ TARGET_DIR="${CARGO_TARGET_DIR:-target}"
 DDB="$TARGET_DIR/debug/dynamodb-local"
 LOCAL_API="$TARGET_DIR/debug/local-api"
 RESUME_FILE="${RESUME_FILE:-data/resume.json}"
+# The site local-api serves on the API's origin (its SITE_DIR).
+export SITE_DIR="${SITE_DIR:-examples/frontend}"
 
 # DynamoDB Local accepts any credentials; these keep real ones out of play.
 export AWS_ACCESS_KEY_ID=local AWS_SECRET_ACCESS_KEY=local AWS_SESSION_TOKEN='' AWS_REGION="${AWS_REGION:-us-east-1}"
@@ -47,8 +53,8 @@ unset AWS_PROFILE
 . scripts/lib/local-stack.sh
 
 say() { echo "make dev: $*"; }
-# Something accepts connections on PORT at 127.0.0.1 or ::1. The API and the
-# site bind 127.0.0.1 only, so a server on ::1 alone would not stop them, and
+# Something accepts connections on PORT at 127.0.0.1 or ::1. The API (and
+# the site) binds 127.0.0.1 only, so a server on ::1 alone would not stop them, and
 # would answer a browser's http://localhost:PORT in their place.
 port_busy() {
     local host
@@ -57,8 +63,12 @@ port_busy() {
     done
     return 1
 }
-# A port chosen with API_PORT, DDB_PORT or FRONTEND_PORT must be free on both.
-for var in API_PORT DDB_PORT FRONTEND_PORT; do
+if [ -n "${FRONTEND_PORT:-}" ]; then
+    say "FRONTEND_PORT is no longer used: the site is served with the API, on API_PORT" >&2
+    exit 1
+fi
+# A port chosen with API_PORT or DDB_PORT must be free on both.
+for var in API_PORT DDB_PORT; do
     if [ -n "${!var:-}" ] && port_busy "${!var}"; then
         say "$var=${!var} is taken: something listens on 127.0.0.1:${!var} or [::1]:${!var}" >&2
         exit 1
@@ -70,21 +80,17 @@ say "building local-api and the DynamoDB Local launcher (cargo build -p local-ap
 cargo build -p local-api -p testkit
 mkdir -p "$DEV_DIR"
 
-FRONTEND_PID=""
 API_PID=""
 DDB_STARTED=""
 # shellcheck disable=SC2329 # invoked by the traps
 cleanup() {
     trap - EXIT INT TERM
-    local pid
-    for pid in "$API_PID" "$FRONTEND_PID"; do
-        [ -z "$pid" ] || kill "$pid" 2>/dev/null || true
-    done
-    for pid in "$API_PID" "$FRONTEND_PID"; do
-        [ -z "$pid" ] || wait "$pid" 2>/dev/null || true
-    done
+    if [ -n "$API_PID" ]; then
+        kill "$API_PID" 2>/dev/null || true
+        wait "$API_PID" 2>/dev/null || true
+    fi
     [ -z "$DDB_STARTED" ] || "$DDB" stop --pid-file "$PID_FILE" >/dev/null 2>&1 || true
-    rm -f "$DEV_DIR/env" "$DEV_DIR/frontend-config.js"
+    rm -f "$DEV_DIR/env"
 }
 trap cleanup EXIT
 # Ctrl-C (and a plain kill) is how make dev is meant to stop: quietly, exit 0.
@@ -122,42 +128,19 @@ while IFS= read -r line; do say "$line"; done <<<"$published"
 DEV_RESUME_ID="$(sed -n "s/^.*: resume '\([^']*\)' of stack make dev (table .*/\1/p" <<<"$published")"
 DEV_RESUME_TABLE="$(sed -n "s/^.*: resume '[^']*' of stack make dev (table \([^ ]*\) .*/\1/p" <<<"$published")"
 
-# --- the example frontend -------------------------------------------------
-# Its /config.js is $DEV_DIR/frontend-config.js (the API URL), written below.
-start_frontend() {
-    local -a listen=(--port "${FRONTEND_PORT:-8080}")
-    if [ -z "${FRONTEND_PORT:-}" ]; then
-        # --or-free-port covers a port taken between this check and the bind.
-        if port_busy 8080; then listen=(--port 0); else listen+=(--or-free-port); fi
-    fi
-    : >"$DEV_DIR/frontend.log" # (as for api.log below)
-    node scripts/serve-frontend.mjs --host 127.0.0.1 "${listen[@]}" --dir examples/frontend \
-        --config "$DEV_DIR/frontend-config.js" >>"$DEV_DIR/frontend.log" 2>&1 &
-    FRONTEND_PID=$!
-    if FRONTEND_URL="$(await_line "$DEV_DIR/frontend.log" "$FRONTEND_PID" 's/^serving .* on \(http:[^ ]*\)$/\1/p' 100)"; then
-        return 0
-    fi
-    cat "$DEV_DIR/frontend.log" >&2
-    say "the frontend did not start (FRONTEND_PORT=${FRONTEND_PORT:-8080})" >&2
-    exit 1
-}
-FRONTEND_URL=""
-start_frontend
-FRONTEND_ORIGIN="${FRONTEND_URL%/}"
-if [ -z "${FRONTEND_PORT:-}" ] && [ "${FRONTEND_ORIGIN##*:}" != 8080 ]; then
-    say "port 8080 is taken: the site goes on a free port (FRONTEND_PORT=N chooses one)" >&2
-fi
-FRONTEND_PORT="${FRONTEND_ORIGIN##*:}"
-# The example frontend's origins are allow-listed unless ALLOWED_ORIGINS says otherwise.
-export ALLOWED_ORIGINS="${ALLOWED_ORIGINS-http://localhost:${FRONTEND_PORT},http://127.0.0.1:${FRONTEND_PORT}}"
-
 # --- the local API --------------------------------------------------------
-# Starts local-api on $1 (port 0: the kernel picks one); sets API_URL, or
-# returns 1 when it could not listen there.
+# Allow-listed unless ALLOWED_ORIGINS says otherwise: the site's own origin
+# (a same-origin view counts by Sec-Fetch-Site anyway; this covers browsers
+# that send only a Referer), and local-api's default, a page on port 8080
+# (the Postman collection's siteOrigin, `node scripts/serve-frontend.mjs`).
+ORIGINS_GIVEN="${ALLOWED_ORIGINS+set}"
+# Starts local-api on port $1; sets API_URL, or returns 1 when it could not
+# listen there.
 start_api() {
     # Emptied here, not by the child's redirection, which may run after the
     # loop below has read the previous run's address from the file.
     : >"$DEV_DIR/api.log"
+    [ -n "$ORIGINS_GIVEN" ] || export ALLOWED_ORIGINS="http://localhost:$1,http://127.0.0.1:$1,http://localhost:8080,http://127.0.0.1:8080"
     LOCAL_API_ADDR="127.0.0.1:$1" "$LOCAL_API" serve >>"$DEV_DIR/api.log" 2>&1 &
     API_PID=$!
     if API_URL="$(await_line "$DEV_DIR/api.log" "$API_PID" "$LOCAL_API_LINE" 600)"; then
@@ -173,25 +156,28 @@ if [ -n "${API_PORT:-}" ]; then
 else
     port=3000
     if port_busy 3000; then
-        say "port 3000 is taken: the API goes on a free port (API_PORT=N chooses one)" >&2
-        port=0
+        say "port 3000 is taken: the site and API go on a free port (API_PORT=N chooses one)" >&2
+        port="$(free_port)"
     fi
-    start_api "$port" || start_api 0 || { cat "$DEV_DIR/api.log" >&2; exit 1; }
+    # A free port can be taken before local-api binds it: then another.
+    start_api "$port" || start_api "$(free_port)" || { cat "$DEV_DIR/api.log" >&2; exit 1; }
 fi
-echo "window.RESUME_CONFIG = { api: \"$API_URL\" };" >"$DEV_DIR/frontend-config.js"
+# local-api's own line on the site: its directory and the headers' source.
+site_from="$(await_line "$DEV_DIR/api.log" "$API_PID" 's/^  site [^ ]* from \(.*\), with the API at .*; security headers from \(.*\)$/\1; security headers from \2/p' 50 || true)"
 printf 'DEV_API_URL=%s\nDEV_FRONTEND_URL=%s\nDEV_DYNAMODB_URL=%s\nDEV_RESUME_ID=%s\nDEV_RESUME_TABLE=%s\n' \
-    "$API_URL" "$FRONTEND_ORIGIN" "$AWS_ENDPOINT_URL_DYNAMODB" "$DEV_RESUME_ID" "$DEV_RESUME_TABLE" >"$DEV_DIR/env"
+    "$API_URL" "$API_URL" "$AWS_ENDPOINT_URL_DYNAMODB" "$DEV_RESUME_ID" "$DEV_RESUME_TABLE" >"$DEV_DIR/env"
 
 sign="--aws-sigv4 aws:amz:${LOCAL_IAM_REGION:-us-east-1}:execute-api --user ${LOCAL_IAM_ACCESS_KEY_ID:-local}:${LOCAL_IAM_SECRET_ACCESS_KEY:-local}"
 cat <<EOF
 
-  API             $API_URL
-  frontend        $FRONTEND_URL   (the resume and the visitor counter)
+  site            $API_URL/   (the resume and the visitor counter: open this)
+                  files from ${site_from:-?}
+  API             $API_URL/api/...   (on the site's origin, as behind CloudFront)
+                  $API_URL/resume, ...   (at its own paths too, as on the execute-api URL)
   DynamoDB Local  $AWS_ENDPOINT_URL_DYNAMODB   (data in $DEV_DIR/dynamodb)
-
-  In another shell: set -a; . $DEV_DIR/env; set +a   (DEV_API_URL, DEV_FRONTEND_URL, DEV_DYNAMODB_URL)
-  Try: curl -s $API_URL/resume
-       curl -s -H 'Origin: $FRONTEND_ORIGIN' -A 'Mozilla/5.0 (X11; Linux x86_64) Firefox/128.0' $API_URL/visitorcount
+  In another shell: set -a; . $DEV_DIR/env; set +a   (DEV_FRONTEND_URL, DEV_API_URL, DEV_DYNAMODB_URL)
+  Try: curl -s $API_URL/api/resume
+       curl -s -H 'Sec-Fetch-Site: same-origin' -A 'Mozilla/5.0 (X11; Linux x86_64) Firefox/128.0' $API_URL/api/visitorcount
   The manager's routes (/dynamodbmanager, /items) need SigV4-signed requests, as in AWS:
        access key ${LOCAL_IAM_ACCESS_KEY_ID:-local}, secret ${LOCAL_IAM_SECRET_ACCESS_KEY:-local}, region ${LOCAL_IAM_REGION:-us-east-1}, service execute-api
        curl -s $sign $API_URL/dynamodbmanager -d '{"operation": "ping"}'

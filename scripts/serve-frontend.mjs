@@ -6,7 +6,7 @@
 //
 // --or-free-port: listen on a free port when --port is taken.
 // --config FILE: serve FILE as /config.js (read on each request; missing: the
-// page's own config.js, if any), so `make dev` can hand the page its API URL.
+// page's own config.js, if any), so a test can hand the page another API URL.
 //
 // Prints "serving <dir> on http://<host>:<port>/" once listening. The browser
 // test imports `startStaticServer` to serve the page on two origins.

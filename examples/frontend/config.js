@@ -1,8 +1,10 @@
-// The page's configuration; no HTML to edit. `make site` writes this file, in a
-// copy of the page, from a deployed stack's outputs (scripts/site.sh); `make
-// dev` serves its own. Empty values fall back: id to GET /resume (the stage's
-// ResumeId); api, on localhost/127.0.0.1/[::1] only, to data-api-url in
-// index.html (the local API), else there is no API. ?id=<id> on the page's
-// address overrides id; ?api=<url> overrides api on those local hosts only
-// (settings.js says why).
-window.RESUME_CONFIG = window.RESUME_CONFIG || { api: "", id: "" };
+// The page's configuration; no HTML to edit. api: the API's base URL; "/api",
+// the default, is the site's own origin, where the stack's CloudFront
+// distribution (and `make dev`) serve the API next to the page: no CORS, and
+// the CSP's connect-src 'self' allows it. An absolute URL names an API on
+// another origin (`make site` writes one from a stack's outputs, for a site
+// hosted elsewhere: scripts/site.sh). id: the resume; empty means GET /resume
+// (the stage's ResumeId). ?id=<id> on the page's address overrides id;
+// ?api=<url> overrides api on localhost/127.0.0.1/[::1] only (settings.js
+// says why).
+window.RESUME_CONFIG = window.RESUME_CONFIG || { api: "/api", id: "" };

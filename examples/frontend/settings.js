@@ -1,15 +1,18 @@
 // The page's settings, worked out once for resume.js and counter.js (loaded
 // after config.js, before them): window.RESUME_SETTINGS = { api, id }.
 //
-//   api  the API base URL, http(s) only, no trailing slash; "" if none:
-//        on localhost, 127.0.0.1 or [::1] (development): ?api=<url> on the
-//          page's address, else config.js's api, else data-api-url of <html>;
-//        on any other host: config.js's api only.
+//   api  the API base URL, absolute, http(s) only, no trailing slash; "" if
+//        none. config.js's api, resolved against the page's address ("/api":
+//        this origin's /api); on localhost, 127.0.0.1 or [::1]
+//        (development), ?api=<url> on the page's address overrides it.
 //   id   the resume id: ?id=<id>, else config.js's id; "" means GET /resume.
 //
 // Why ?api= is for development only: on the owner's domain, a link with
 // ?api=https://attacker would show another API's resume and links under the
 // owner's name. ?id= only picks among the resumes the configured API serves.
+// (Where the site's CSP has connect-src 'self', as behind the stack's
+// distribution and under `make dev`, the browser also refuses an ?api= on
+// another origin.)
 (function () {
   "use strict";
 
@@ -22,19 +25,19 @@
     return typeof config[name] === "string" ? config[name].trim() : "";
   }
 
-  // An absolute http(s) URL without trailing slashes, else "".
+  // `value` resolved against the page's address: an http(s) URL without
+  // trailing slashes, else "" ("" stays "": no API).
   function httpBase(value) {
+    if (!value) return "";
     try {
-      var url = new URL(value);
+      var url = new URL(value, window.location.href);
       return url.protocol === "http:" || url.protocol === "https:" ? url.href.replace(/\/+$/, "") : "";
     } catch (e) {
       return "";
     }
   }
 
-  var api = local
-    ? query.get("api") || configured("api") || document.documentElement.getAttribute("data-api-url") || ""
-    : configured("api");
+  var api = (local && query.get("api")) || configured("api");
 
   window.RESUME_SETTINGS = Object.freeze({
     api: httpBase(api),

@@ -1,38 +1,37 @@
-// Browser test of the example resume page and its visitor counter: Debian's
-// headless Chromium, driven by playwright-core, loads examples/frontend from
-// two origins against a local stack that this test starts and stops itself:
+// Browser test of the example resume page and its visitor counter across
+// origins (a site hosted elsewhere, CORS; site.test.mjs tests the site and
+// the API on one origin): Debian's headless Chromium, driven by
+// playwright-core, loads examples/frontend from two origins against a local
+// stack that this test starts and stops itself (harness.mjs):
 //
 //   - DynamoDB Local (in memory, free port, via target/debug/dynamodb-local,
 //     the launcher of crates/testkit);
 //   - the local API (target/debug/local-api, free port), seeded with
-//     data/resume.json, whose ALLOWED_ORIGINS lists only origin A;
+//     data/resume.json, whose ALLOWED_ORIGINS lists origin A (and C);
 //   - two static servers of examples/frontend: origin A and origin B;
 //   - a third, origin C (allow-listed), serving the site `make site` builds
 //     (scripts/site.sh: config.js names the API and the resume id "sample",
 //     the official sample resume of @jsonresume/schema, seeded as well),
 //     also reached as http://owner.example:<port> (Chromium maps that name
 //     to 127.0.0.1: a non-local host name without DNS), allow-listed too;
+//   - a fourth, examples/frontend with a config.js that names no API, under
+//     owner.example only;
 //   - an "attacker" API on loopback that records every request it gets and
 //     answers a hostile resume (markup in fields, javascript: links).
 //
 // Run by scripts/browser-test.sh (`make browser-test`, part of `make test`).
 import { after, before, test } from "node:test";
 import assert from "node:assert/strict";
-import { spawn, spawnSync } from "node:child_process";
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, existsSync } from "node:fs";
+import { spawnSync } from "node:child_process";
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, existsSync, writeFileSync } from "node:fs";
 import { createServer as createHttpServer } from "node:http";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
-import { join, resolve } from "node:path";
-import { fileURLToPath } from "node:url";
-import { chromium } from "playwright-core";
+import { join } from "node:path";
 import { startStaticServer } from "../../scripts/serve-frontend.mjs";
+import { DESKTOP_UA, LocalStack, ROOT, launchChromium } from "./harness.mjs";
 
-const ROOT = resolve(fileURLToPath(new URL("../..", import.meta.url)));
-const CHROMIUM = "/usr/bin/chromium";
-const LOCAL_API = process.env.LOCAL_API_BIN || join(ROOT, "target/debug/local-api");
 const WORK = mkdtempSync(join(tmpdir(), "counter-browser-"));
-const DDB_PID = join(WORK, "ddb.pid");
 // Saved for people to look at (CI keeps target/browser-test as an artifact).
 const ARTIFACTS = join(ROOT, "target/browser-test");
 const RESUME = JSON.parse(readFileSync(join(ROOT, "data/resume.json"), "utf8"));
@@ -40,9 +39,6 @@ const RESUME = JSON.parse(readFileSync(join(ROOT, "data/resume.json"), "utf8"));
 const SAMPLE_FILE = join(ROOT, "node_modules/@jsonresume/schema/sample.resume.json");
 const SAMPLE = JSON.parse(readFileSync(SAMPLE_FILE, "utf8"));
 const SITE_DIR = join(WORK, "site");
-// Headless Chromium says "HeadlessChrome" in its User-Agent, which the counter
-// rightly takes for a bot: the "visitor" pages use an ordinary desktop one.
-const DESKTOP_UA = "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/126.0.0.0 Safari/537.36";
 const TINY_SVG = '<svg xmlns="http://www.w3.org/2000/svg" width="1" height="1"/>';
 const BOT_UA = "Mozilla/5.0 (compatible; Googlebot/2.1; +http://www.google.com/bot.html)";
 // A non-local host name for the page: Chromium resolves it to 127.0.0.1
@@ -73,8 +69,7 @@ const HOSTILE = {
   projects: [{ name: "Trap", url: "vbscript:msgbox(1)" }],
 };
 
-let ddbStarted = false;
-let api = null; // the local-api child process
+const stack = new LocalStack(WORK);
 let apiUrl = "";
 let browser = null;
 const servers = [];
@@ -82,7 +77,8 @@ let allowed = ""; // origin A (allow-listed)
 let foreign = ""; // origin B (not allow-listed)
 let site = ""; // origin C (allow-listed): the built site, config.js for "sample"
 let ownerSite = ""; // origin C's server under OWNER_HOST (allow-listed)
-let ownerPlain = ""; // origin A's server (no config.js API) under OWNER_HOST
+let ownerPlain = ""; // origin A's server (examples/frontend as it is) under OWNER_HOST
+let ownerEmpty = ""; // a server whose config.js names no API, under OWNER_HOST
 let attacker = null; // { url, requests }: the API a link's ?api= points at
 
 function freePort() {
@@ -119,136 +115,28 @@ function startAttackerApi() {
   });
 }
 
-const DDB_LOCAL = process.env.DYNAMODB_LOCAL_BIN || join(ROOT, "target/debug/dynamodb-local");
-
-function ddb(...args) {
-  return spawnSync(DDB_LOCAL, args, {
-    cwd: ROOT,
-    encoding: "utf8",
-  });
-}
-
-async function startDynamoDbLocal() {
-  // The launcher picks a free port (another one if it is taken before Java
-  // binds it) and prints it.
-  const r = ddb("start", "--free-port", "--pid-file", DDB_PID, "--in-memory",
-    "--log", join(WORK, "ddb.log"));
-  if (r.status !== 0) {
-    throw new Error(`DynamoDB Local did not start:\n${r.stdout}${r.stderr}`);
-  }
-  ddbStarted = true;
-  return `http://127.0.0.1:${r.stdout.trim()}`;
-}
-
-function localApiEnv(endpoint, origins) {
-  return {
-    ...process.env,
-    AWS_ENDPOINT_URL_DYNAMODB: endpoint,
-    AWS_ACCESS_KEY_ID: "local",
-    AWS_SECRET_ACCESS_KEY: "local",
-    AWS_SESSION_TOKEN: "",
-    AWS_REGION: "us-east-1",
-    AWS_PROFILE: "",
-    LOCAL_API_ADDR: "127.0.0.1:0",
-    ALLOWED_ORIGINS: origins,
-    RUST_LOG: "warn",
-  };
-}
-
-/**
- * Publishes `file` under `id` (data/resume.json as the default resume), creating the tables.
- * `local-api publish` stores only under the id a stack serves (RESUME_ID), so the id is given as that.
- */
-function seedResume(endpoint, origins, file = "data/resume.json", id = "example") {
-  const r = spawnSync(LOCAL_API, ["publish", file, "--create-tables"], {
-    cwd: ROOT,
-    encoding: "utf8",
-    env: { ...localApiEnv(endpoint, origins), RESUME_ID: id },
-  });
-  assert.equal(r.status, 0, `local-api publish failed:\n${r.stdout}${r.stderr}`);
-}
-
-/** Starts the local API on a free port; resolves to its base URL. */
-function startLocalApi(endpoint, origins) {
-  return new Promise((ok, fail) => {
-    const child = spawn(LOCAL_API, ["serve"], {
-      cwd: ROOT,
-      stdio: ["ignore", "pipe", "pipe"],
-      env: localApiEnv(endpoint, origins),
-    });
-    api = child;
-    let out = "";
-    const timer = setTimeout(() => fail(new Error(`local-api did not start:\n${out}`)), 60_000);
-    const onData = (chunk) => {
-      out += chunk;
-      const m = out.match(/local API on (http:\/\/127\.0\.0\.1:\d+)/);
-      if (m) {
-        clearTimeout(timer);
-        ok(m[1]);
-      }
-    };
-    child.stdout.setEncoding("utf8").on("data", onData);
-    child.stderr.setEncoding("utf8").on("data", (c) => { out += c; });
-    child.once("exit", (code) => {
-      clearTimeout(timer);
-      fail(new Error(`local-api exited with ${code}:\n${out}`));
-    });
-  });
-}
-
-function stopEverything() {
-  if (api && api.exitCode === null && api.signalCode === null) {
-    api.kill("SIGTERM");
-  }
-  if (ddbStarted) {
-    ddb("stop", "--pid-file", DDB_PID);
-    ddbStarted = false;
-  }
-}
-
-// Also on an unexpected exit, never leave processes behind.
-process.once("exit", stopEverything);
-for (const signal of ["SIGINT", "SIGTERM"]) {
-  process.once(signal, () => {
-    stopEverything();
-    process.exit(130);
-  });
-}
-
 before(async () => {
-  assert.ok(existsSync(CHROMIUM), `${CHROMIUM} is missing: run tests/browser/install-chromium.sh`);
-  assert.ok(existsSync(LOCAL_API), `${LOCAL_API} is missing: cargo build -p local-api`);
   const dir = join(ROOT, "examples/frontend");
   for (let i = 0; i < 2; i += 1) {
     servers.push(await startStaticServer({ dir, host: "127.0.0.1", port: 0 }));
   }
   mkdirSync(SITE_DIR, { recursive: true });
   servers.push(await startStaticServer({ dir: SITE_DIR, host: "127.0.0.1", port: 0 }));
+  const noApi = join(WORK, "no-api-config.js");
+  writeFileSync(noApi, 'window.RESUME_CONFIG = { api: "", id: "" };\n');
+  servers.push(await startStaticServer({ dir, host: "127.0.0.1", port: 0, config: noApi }));
   [allowed, foreign, site] = servers.map((s) => s.url);
   ownerSite = site.replace("127.0.0.1", OWNER_HOST);
   ownerPlain = allowed.replace("127.0.0.1", OWNER_HOST);
+  ownerEmpty = servers[3].url.replace("127.0.0.1", OWNER_HOST);
   attacker = await startAttackerApi();
   servers.push(attacker);
-  const endpoint = await startDynamoDbLocal();
-  seedResume(endpoint, allowed);
-  seedResume(endpoint, allowed, SAMPLE_FILE, "sample");
-  apiUrl = await startLocalApi(endpoint, `${allowed},${site},${ownerSite}`);
+  stack.startDynamoDb();
+  stack.seed();
+  stack.seed(SAMPLE_FILE, "sample");
+  apiUrl = await stack.startApi(`${allowed},${site},${ownerSite}`);
   buildSite(apiUrl, "sample");
-  browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    headless: true,
-    args: [
-      "--headless",
-      "--no-sandbox",
-      "--disable-gpu",
-      "--disable-quic",
-      "--no-first-run",
-      "--disable-background-networking",
-      "--disable-component-update",
-      "--disable-sync",
-      `--host-resolver-rules=MAP ${OWNER_HOST} 127.0.0.1`,
-    ],
-  });
+  browser = await launchChromium([`--host-resolver-rules=MAP ${OWNER_HOST} 127.0.0.1`]);
 });
 
 after(async () => {
@@ -257,11 +145,7 @@ after(async () => {
     server.closeAllConnections();
     await new Promise((ok) => server.close(ok));
   }
-  const exited = api && api.exitCode === null && api.signalCode === null
-    ? new Promise((ok) => api.once("exit", ok))
-    : Promise.resolve();
-  stopEverything();
-  await exited;
+  await stack.close();
   rmSync(WORK, { recursive: true, force: true });
 });
 
@@ -460,9 +344,13 @@ async function settled(page) {
 async function recordingPage() {
   const page = await newPage();
   page.hosts = [];
+  page.requests = [];
   page.on("request", (r) => {
     const url = new URL(r.url());
-    if (url.protocol.startsWith("http")) page.hosts.push(url.host);
+    if (url.protocol.startsWith("http")) {
+      page.hosts.push(url.host);
+      page.requests.push(r.url());
+    }
   });
   return page;
 }
@@ -485,20 +373,40 @@ test("on a non-local host name, ?api= is ignored: config.js's API is used and th
   }
 });
 
-test("on a non-local host name with no API in config.js, the page asks no API at all", async () => {
-  // The page as it is in examples/frontend: config.js names no API, and
-  // data-api-url (the local API) is for development only.
+test("on a non-local host name, examples/frontend as it is asks its own origin's /api, and only that", async () => {
+  // config.js's default "/api": the site's own origin, where the stack's
+  // distribution serves the API (here a static server: no API there).
   const page = await recordingPage();
   const before = attacker.requests.length;
   try {
     await page.goto(`${ownerPlain}/?api=${encodeURIComponent(attacker.url)}`);
+    await settled(page);
+    assert.equal((await page.locator("#visitor-api").textContent()).trim(), `${ownerPlain}/api`);
+    assert.equal(await page.locator("#resume-status").getAttribute("data-state"), "error");
+    assert.deepEqual(attacker.requests.slice(before), []);
+    const own = new URL(ownerPlain).host;
+    assert.deepEqual(page.hosts.filter((h) => h !== own), [], "only the page's own host was asked");
+  } finally {
+    await page.closeAll();
+  }
+});
+
+test("on a non-local host name with no API in config.js, the page asks no API at all", async () => {
+  const page = await recordingPage();
+  const before = attacker.requests.length;
+  try {
+    await page.goto(`${ownerEmpty}/?api=${encodeURIComponent(attacker.url)}`);
     await settled(page);
     assert.equal(await page.locator("#resume-status").getAttribute("data-state"), "error");
     assert.ok(await page.locator("#resume-error").isVisible());
     assert.equal(await page.locator("#visitor-counter").getAttribute("data-state"), "error");
     assert.equal((await page.locator("#visitor-api").textContent()).trim(), "(not configured)");
     assert.deepEqual(attacker.requests.slice(before), []);
-    const own = new URL(ownerPlain).host;
+    const own = new URL(ownerEmpty).host;
+    const asked = page.requests.filter((u) => new URL(u).host === own).map((u) => new URL(u).pathname);
+    // The page and its files only: no /api, /resume or /visitorcount.
+    assert.ok(asked.every((p) => p === "/" || /^\/[\w-]+\.(js|css)$/.test(p)),
+      `no API request: ${asked.join(" ")}`);
     assert.deepEqual(page.hosts.filter((h) => h !== own), [], "only the page's own host was asked");
   } finally {
     await page.closeAll();

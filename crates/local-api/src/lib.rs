@@ -5,6 +5,7 @@
 
 pub mod iam;
 pub mod owner;
+pub mod site;
 pub mod wire;
 
 use std::net::SocketAddr;
@@ -41,6 +42,9 @@ pub struct Settings {
     /// API Gateway's IAM authorization on the manager routes, emulated.
     #[command(flatten)]
     pub iam: iam::IamSettings,
+    /// The site served with the API on one origin ([`site`]).
+    #[command(flatten)]
+    pub site: site::SiteSettings,
 }
 
 /// Local defaults for settings a deployed Lambda must be given: the table

@@ -174,6 +174,7 @@ async fn serve(
             "AWS_ENDPOINT_URL_DYNAMODB is not set: using real AWS tables as they are"
         ),
     }
+    let site = settings.site.load()?;
     let listener = tokio::net::TcpListener::bind(settings.addr)
         .await
         .with_context(|| format!("cannot listen on {}", settings.addr))?;
@@ -190,7 +191,10 @@ async fn serve(
     println!("  POST {base}/dynamodbmanager");
     println!("  GET {base}/items");
     println!("  GET|PUT|DELETE {base}/items/{{id}}");
-    let app = local_api::app(settings, client);
+    if let Some(line) = site.banner(&base) {
+        println!("{line}");
+    }
+    let app = site.router(local_api::app(settings, client));
     local_api::serve(listener, app, shutdown()).await?;
     Ok(())
 }
