@@ -33,6 +33,8 @@
 #      file of examples/frontend is an object with the expected key,
 #      Content-Type and Cache-Control; config.js as stored points at the same
 #      origin (`/api`); a second publish uploads and invalidates nothing.
+#      And `make resume-publish` of a changed resume on that stack invalidates
+#      the resume's cached paths there.
 #
 # All traffic stays on loopback. Logs are kept in /tmp on failure.
 set -euo pipefail
@@ -300,7 +302,9 @@ dist = boto3.client("cloudfront", endpoint_url=endpoint).create_distribution(Dis
     "DefaultCacheBehavior": {"TargetOriginId": "site", "ViewerProtocolPolicy": "redirect-to-https"},
 })["Distribution"]
 # The outputs template.yaml gives a stack with the site (names of the shared notes).
-outputs = {"SiteBucketName": bucket, "SiteDistributionId": dist["Id"], "SiteUrl": f"https://{dist['DomainName']}"}
+# ResumeTableName and ResumeId: the table step 3 seeded in DynamoDB Local.
+outputs = {"SiteBucketName": bucket, "SiteDistributionId": dist["Id"], "SiteUrl": f"https://{dist['DomainName']}",
+           "ResumeTableName": "resume-local", "ResumeId": "example"}
 body = {"Resources": {"Placeholder": {"Type": "AWS::CloudFormation::WaitConditionHandle"}},
         "Outputs": {k: {"Value": v} for k, v in outputs.items()}}
 boto3.client("cloudformation", endpoint_url=endpoint).create_stack(StackName=stack, TemplateBody=json.dumps(body))
@@ -346,6 +350,20 @@ grep -q " 0 uploaded, 0 deleted, " "$WORK/site-publish-2.log" || { cat "$WORK/si
 invalidations="$("$python" -c 'import sys, boto3; print(boto3.client("cloudfront", endpoint_url=sys.argv[1]).list_invalidations(DistributionId=sys.argv[2])["InvalidationList"]["Quantity"])' "$S3" "$site_dist")"
 [[ "$invalidations" == 0 ]] || die "publishing a new site, then the same again, invalidated $invalidations time(s) on $site_dist"
 log "   stack $site_stack: s3://$site_bucket holds examples/frontend; published again: nothing sent, nothing invalidated"
+# make resume-publish on that stack: a changed resume invalidates its cached
+# paths on the SiteDistributionId (the table is step 3's, under its keys).
+"$python" - "$WORK/resume-changed.json" <<'PY'
+import json, sys
+doc = json.load(open("data/resume.json"))
+doc["basics"]["label"] = "Rehearsal"
+json.dump(doc, open(sys.argv[1], "w"))
+PY
+AWS_ENDPOINT_URL="$S3" AWS_ENDPOINT_URL_DYNAMODB="$ddb" AWS_ACCESS_KEY_ID=local AWS_SECRET_ACCESS_KEY=local \
+    make --no-print-directory resume-publish CONFIG_ENV=staging FILE="$WORK/resume-changed.json" >"$WORK/resume-publish.log" 2>&1 ||
+    { cat "$WORK/resume-publish.log" >&2; die "make resume-publish on the stack with a site failed"; }
+grep -qF "distribution $site_dist: invalidated /api/resume* /resume*" "$WORK/resume-publish.log" ||
+    { cat "$WORK/resume-publish.log" >&2; die "a changed resume did not invalidate /api/resume* and /resume* on $site_dist"; }
+log "   make resume-publish of a changed resume: $(grep -F "distribution $site_dist" "$WORK/resume-publish.log")"
 
 ok=1
 log "done in $((SECONDS - started)) s"
