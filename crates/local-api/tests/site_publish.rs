@@ -83,10 +83,21 @@ const ENV: [(&str, &str); 4] = [
 ];
 
 fn site_publish(moto: &Moto, dir: &Path, bucket: &str, distribution: &str) -> Output {
+    site_publish_with(moto, dir, bucket, distribution, &[])
+}
+
+fn site_publish_with(
+    moto: &Moto,
+    dir: &Path,
+    bucket: &str,
+    distribution: &str,
+    extra: &[&str],
+) -> Output {
     let out = Command::new(env!("CARGO_BIN_EXE_local-api"))
         .args(["site-publish", "--dir"])
         .arg(dir)
         .args(["--bucket", bucket, "--distribution", distribution])
+        .args(extra)
         .envs(ENV)
         .env("AWS_ENDPOINT_URL", &moto.url)
         .env("RUST_LOG", "warn")
@@ -181,6 +192,17 @@ async fn objects(s3: &aws_sdk_s3::Client, bucket: &str) -> Vec<(String, String, 
     }
     out.sort();
     out
+}
+
+async fn body(s3: &aws_sdk_s3::Client, bucket: &str, key: &str) -> Vec<u8> {
+    let out = s3
+        .get_object()
+        .bucket(bucket)
+        .key(key)
+        .send()
+        .await
+        .unwrap();
+    out.body.collect().await.unwrap().into_bytes().to_vec()
 }
 
 /// The paths of each invalidation of `distribution`, in creation order.
@@ -289,8 +311,24 @@ async fn publishes_skips_reuploads_only_changes_and_deletes_what_is_gone() {
         .await
         .is_empty());
 
-    // 3. One file changed: only it is uploaded, only its path invalidated.
+    // 3. One file changed: a dry run says so and writes nothing; then only it
+    //    is uploaded, only its path invalidated.
     write(&dir, "style.css", "p { color: blue }");
+    let dry = site_publish_with(&moto, &dir, bucket, &distribution, &["--dry-run"]);
+    let dry = stdout(&dry);
+    assert!(
+        dry.contains("would upload s3://site-publish-test/style.css (changed;")
+            && dry.contains("would invalidate /style.css")
+            && dry.contains("(dry run: nothing written)"),
+        "{dry}"
+    );
+    assert!(invalidations(&aws.cloudfront, &distribution)
+        .await
+        .is_empty());
+    assert_eq!(
+        body(&aws.s3, bucket, "style.css").await,
+        b"p { color: red }"
+    );
     let out = stdout(&site_publish(&moto, &dir, bucket, &distribution));
     assert!(out.contains("1 uploaded, 0 deleted, 5 unchanged"), "{out}");
     assert!(
@@ -301,16 +339,10 @@ async fn publishes_skips_reuploads_only_changes_and_deletes_what_is_gone() {
         invalidations(&aws.cloudfront, &distribution).await,
         [vec!["/style.css".to_owned()]]
     );
-    let body = aws
-        .s3
-        .get_object()
-        .bucket(bucket)
-        .key("style.css")
-        .send()
-        .await
-        .unwrap();
-    let bytes = body.body.collect().await.unwrap().into_bytes();
-    assert_eq!(&bytes[..], b"p { color: blue }");
+    assert_eq!(
+        body(&aws.s3, bucket, "style.css").await,
+        b"p { color: blue }"
+    );
 
     // 4. Files removed: their objects are deleted and their paths invalidated
     //    (`/docs/` too: the index rewrite caches it as /docs/index.html).
