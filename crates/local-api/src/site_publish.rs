@@ -718,10 +718,6 @@ mod tests {
         }
     }
 
-    fn stored(f: &LocalFile) -> Stored {
-        f.stored()
-    }
-
     #[test]
     fn the_plan_uploads_new_and_changed_deletes_gone_and_keeps_the_rest() {
         let local = vec![
@@ -731,13 +727,13 @@ mod tests {
             file("new.png", "n1"),
         ];
         let mut remote = BTreeMap::new();
-        remote.insert("index.html".to_owned(), stored(&file("index.html", "h0")));
-        remote.insert("a.css".to_owned(), stored(&file("a.css", "c1")));
+        remote.insert("index.html".to_owned(), file("index.html", "h0").stored());
+        remote.insert("a.css".to_owned(), file("a.css", "c1").stored());
         // Same bytes, other headers (an older rule): uploaded again.
-        let mut b = stored(&file("b.js", "b1"));
+        let mut b = file("b.js", "b1").stored();
         b.cache_control = Some(IMMUTABLE.to_owned());
         remote.insert("b.js".to_owned(), b);
-        remote.insert("gone.txt".to_owned(), stored(&file("gone.txt", "g")));
+        remote.insert("gone.txt".to_owned(), file("gone.txt", "g").stored());
         let plan = plan(local, &remote);
         let uploads: Vec<_> = plan
             .uploads
