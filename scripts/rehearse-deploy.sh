@@ -27,6 +27,14 @@
 #      policies, alarms, base path, lifecycle, trust, region, preflight),
 #      cfn-lint of both stacks, and the packaged template through the SAM
 #      transform with its Rules intact.
+#   5. The site published as deploy.yml publishes it (`make site-publish
+#      CONFIG_ENV=staging`), into S3 and CloudFront on moto: a stand-in
+#      staging stack whose outputs name a moto bucket and distribution. Every
+#      file of examples/frontend is an object with the expected key,
+#      Content-Type and Cache-Control; config.js as stored points at the same
+#      origin (`/api`); a second publish uploads and invalidates nothing.
+#      And `make resume-publish` of a changed resume on that stack invalidates
+#      the resume's cached paths there.
 #
 # All traffic stays on loopback. Logs are kept in /tmp on failure.
 set -euo pipefail
@@ -277,6 +285,85 @@ differ = sorted(k for k in mine.keys() | theirs.keys() if mine.get(k) != theirs.
 assert not differ, f"packaged, these resources expand otherwise than in template.yaml: {differ}"
 print("rehearse-deploy.sh:    the packaged template keeps its loops", ", ".join(loops(source)), "and expands to template.yaml's resources")
 PY
+
+# --- 5. the site into S3 and CloudFront on loopback ---------------------------
+log "5. the site published into S3 and CloudFront on loopback (make site-publish CONFIG_ENV=staging)"
+site_stack="$("$python" - "$S3" <<'PY'
+import json, sys, tomllib, boto3
+endpoint = sys.argv[1]
+with open("samconfig.toml", "rb") as f:
+    stack = tomllib.load(f)["staging"]["deploy"]["parameters"]["stack_name"]
+bucket = f"{stack}-sitebucket"
+boto3.client("s3", endpoint_url=endpoint).create_bucket(Bucket=bucket)
+origin = {"Id": "site", "DomainName": f"{bucket}.s3.us-east-1.amazonaws.com", "S3OriginConfig": {"OriginAccessIdentity": ""}}
+dist = boto3.client("cloudfront", endpoint_url=endpoint).create_distribution(DistributionConfig={
+    "CallerReference": stack, "Comment": "rehearse-deploy", "Enabled": True,
+    "Origins": {"Quantity": 1, "Items": [origin]},
+    "DefaultCacheBehavior": {"TargetOriginId": "site", "ViewerProtocolPolicy": "redirect-to-https"},
+})["Distribution"]
+# The outputs template.yaml gives a stack with the site (names of the shared notes).
+# ResumeTableName and ResumeId: the table step 3 seeded in DynamoDB Local.
+outputs = {"SiteBucketName": bucket, "SiteDistributionId": dist["Id"], "SiteUrl": f"https://{dist['DomainName']}",
+           "ResumeTableName": "resume-local", "ResumeId": "example"}
+body = {"Resources": {"Placeholder": {"Type": "AWS::CloudFormation::WaitConditionHandle"}},
+        "Outputs": {k: {"Value": v} for k, v in outputs.items()}}
+boto3.client("cloudformation", endpoint_url=endpoint).create_stack(StackName=stack, TemplateBody=json.dumps(body))
+print(f"{stack}\t{bucket}\t{dist['Id']}")
+PY
+)" || die "cannot create the stand-in staging stack with a site"
+IFS=$'\t' read -r site_stack site_bucket site_dist <<<"$site_stack"
+AWS_ENDPOINT_URL="$S3" make --no-print-directory site-publish CONFIG_ENV=staging >"$WORK/site-publish.log" 2>&1 ||
+    { cat "$WORK/site-publish.log" >&2; die "make site-publish failed"; }
+"$python" - "$S3" "$site_bucket" "$site_dist" examples/frontend <<'PY' || die "the published site is not what examples/frontend should give"
+import os, re, sys, boto3
+endpoint, bucket, dist, site = sys.argv[1:]
+s3 = boto3.client("s3", endpoint_url=endpoint)
+# What each file must be served with (docs/site.md, "Publishing the site").
+TYPES = {".html": "text/html; charset=utf-8", ".css": "text/css; charset=utf-8",
+         ".js": "text/javascript; charset=utf-8", ".json": "application/json", ".svg": "image/svg+xml",
+         ".png": "image/png", ".jpg": "image/jpeg", ".ico": "image/x-icon", ".txt": "text/plain; charset=utf-8"}
+HASHED = re.compile(r"[.-](?=[A-Za-z0-9_]*[0-9])(?=[A-Za-z0-9_]*[A-Za-z])[A-Za-z0-9_]{8,64}\.[^./]+$")
+files = sorted(os.path.relpath(os.path.join(d, f), site).replace(os.sep, "/")
+               for d, dirs, names in os.walk(site) for f in names if not f.startswith("."))
+keys = sorted(o["Key"] for o in s3.list_objects_v2(Bucket=bucket).get("Contents", []))
+assert keys == files, f"objects {keys}, files {files}"
+for key in keys:
+    head = s3.head_object(Bucket=bucket, Key=key)
+    ext = os.path.splitext(key)[1].lower()
+    assert ext in TYPES, f"{key}: no expected Content-Type for {ext!r} here: add it to TYPES"
+    name = key.rsplit("/", 1)[-1]
+    cache = ("no-cache" if ext == ".html" or name == "config.js"
+             else "public, max-age=31536000, immutable" if HASHED.search(name) else "public, max-age=300")
+    got = (head["ContentType"], head.get("CacheControl"))
+    assert got == (TYPES[ext], cache), f"{key}: Content-Type, Cache-Control {got}, expected {(TYPES[ext], cache)}"
+    print(f"rehearse-deploy.sh:    s3://{bucket}/{key}: {got[0]}; {got[1]}")
+# The page calls the API on its own origin: config.js as stored, comments aside.
+text = s3.get_object(Bucket=bucket, Key="config.js")["Body"].read().decode()
+code = re.sub(r"//[^\n]*|/\*.*?\*/", "", text, flags=re.S)
+api = re.findall(r"\bapi\s*:\s*[\"']([^\"']*)[\"']", code)
+assert api == ["/api"], f"config.js as published sets api to {api}, not the same origin's /api"
+print(f"rehearse-deploy.sh:    config.js points at the same origin: api {api[0]!r}")
+PY
+AWS_ENDPOINT_URL="$S3" make --no-print-directory site-publish CONFIG_ENV=staging >"$WORK/site-publish-2.log" 2>&1 ||
+    { cat "$WORK/site-publish-2.log" >&2; die "make site-publish (again) failed"; }
+grep -q " 0 uploaded, 0 deleted, " "$WORK/site-publish-2.log" || { cat "$WORK/site-publish-2.log" >&2; die "a second publish of the same site uploaded or deleted something"; }
+invalidations="$("$python" -c 'import sys, boto3; print(boto3.client("cloudfront", endpoint_url=sys.argv[1]).list_invalidations(DistributionId=sys.argv[2])["InvalidationList"]["Quantity"])' "$S3" "$site_dist")"
+[[ "$invalidations" == 0 ]] || die "publishing a new site, then the same again, invalidated $invalidations time(s) on $site_dist"
+log "   stack $site_stack: s3://$site_bucket holds examples/frontend; published again: nothing sent, nothing invalidated"
+# make resume-publish on that stack: a changed resume invalidates its cached
+# paths on the SiteDistributionId (the table is step 3's, under its keys).
+"$python" - "$WORK/resume-changed.json" <<'PY'
+import json, sys
+doc = json.load(open("data/resume.json"))
+doc["basics"]["label"] = "Rehearsal"
+json.dump(doc, open(sys.argv[1], "w"))
+PY
+AWS_ENDPOINT_URL="$S3" AWS_ENDPOINT_URL_DYNAMODB="$ddb" AWS_ACCESS_KEY_ID=local AWS_SECRET_ACCESS_KEY=local \
+    make --no-print-directory resume-publish CONFIG_ENV=staging FILE="$WORK/resume-changed.json" >"$WORK/resume-publish.log" 2>&1 ||
+    { cat "$WORK/resume-publish.log" >&2; die "make resume-publish on the stack with a site failed"; }
+grep -qF "distribution $site_dist: invalidated /api/resume* /resume*" "$WORK/resume-publish.log" ||
+    { cat "$WORK/resume-publish.log" >&2; die "a changed resume did not invalidate /api/resume* and /resume* on $site_dist"; }
+log "   make resume-publish of a changed resume: $(grep -F "distribution $site_dist" "$WORK/resume-publish.log")"
 
 ok=1
 log "done in $((SECONDS - started)) s"

@@ -6,7 +6,9 @@
 #
 #   CONFIG_ENV=staging|prod|...  the stack of that config-env of samconfig.toml:
 #                   table and id from its outputs ResumeTableName and ResumeId
-#                   (scripts/stack-outputs.sh; AWS credentials)
+#                   (scripts/stack-outputs.sh; AWS credentials); with a
+#                   SiteDistributionId output, a created or updated resume
+#                   invalidates /api/resume* (and /resume*) there
 #   CONFIG_ENV=local             the running `make dev` (its $DEV_DIR/env)
 #   FILE=...        the file (default data/resume.json)
 #   ID=...          optional; must be the stack's ResumeId: any other id is an
@@ -38,8 +40,9 @@ if [[ "$CONFIG_ENV" == local ]]; then
     unset AWS_PROFILE AWS_SESSION_TOKEN
     stack="make dev"
 else
-    outputs="$(scripts/stack-outputs.sh --config-env "$CONFIG_ENV")" || exit 1
-    output() { sed -n "s/^$1=//p" <<<"$outputs"; }
+    # shellcheck source=scripts/lib/outputs.sh
+    . scripts/lib/outputs.sh
+    outputs_load "$CONFIG_ENV"
     stack="$(output STACK_NAME)"
     RESUME_TABLE="$(output RESUME_TABLE)"
     RESUME_ID="$(output RESUME_ID)"
@@ -48,5 +51,8 @@ else
     # a guessed id is what served the wrong resume (or none).
     [[ -n "$RESUME_ID" ]] || die "stack $stack has no ResumeId output, so which resume it serves is unknown: deploy it again (make deploy CONFIG_ENV=$CONFIG_ENV), then publish"
     export RESUME_TABLE RESUME_ID
+    # The site's CDN caches GET /api/resume*: a changed resume invalidates it.
+    distribution="$(output SITE_DISTRIBUTION_ID)"
+    [[ -z "$distribution" ]] || args+=(--distribution "$distribution")
 fi
 exec "${CARGO:-cargo}" run --quiet --locked -p local-api -- publish "${args[@]}" --stack "$stack"

@@ -394,6 +394,22 @@ class Findings(unittest.TestCase):
             env = re.search(r"CONFIG_ENV=(\S+)", runs[deploy]).group(1)
             self.assertIn(f"CONFIG_ENV={env}", runs[publish].split(), f"{job}: publish to the stack it deployed")
 
+    # 14 ----------------------------------------------------------------
+    def test_14_each_stage_publishes_its_site_and_staging_browses_it(self):
+        for job in ["staging", "production"]:
+            runs = [s.get("run", "") for s in self.workflow["jobs"][job]["steps"]]
+            deploy = next(i for i, r in enumerate(runs) if r.startswith("make deploy "))
+            site = next(i for i, r in enumerate(runs) if r.startswith("make site-publish"))
+            self.assertLess(deploy, site, job)
+            env = re.search(r"CONFIG_ENV=(\S+)", runs[deploy]).group(1)
+            self.assertIn(f"CONFIG_ENV={env}", runs[site].split(), f"{job}: publish to the stack it deployed")
+        runs = [s.get("run", "") for s in self.workflow["jobs"]["staging"]["steps"]]
+        site = next(i for i, r in enumerate(runs) if r.startswith("make site-publish"))
+        browser = next(i for i, r in enumerate(runs) if r.startswith("make browser-test"))
+        self.assertLess(site, browser)
+        # Against the published site (SiteUrl, through stack-outputs.sh), not a local stack.
+        self.assertIn('SITE_URL="$SITE_URL"', runs[browser].split())
+
 
 if __name__ == "__main__":
     unittest.main()

@@ -6,6 +6,7 @@
 pub mod iam;
 pub mod owner;
 pub mod site;
+pub mod site_publish;
 pub mod wire;
 
 use std::net::SocketAddr;

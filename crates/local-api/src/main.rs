@@ -35,6 +35,12 @@ enum Command {
     /// stack's outputs, which `make resume-publish` reads) or
     /// AWS_ENDPOINT_URL_DYNAMODB.
     Publish(PublishArgs),
+    /// Upload a site folder (SITE_DIR) to the stack's bucket
+    /// (SITE_BUCKET_NAME): Content-Type and Cache-Control per file, unchanged
+    /// objects skipped, gone ones deleted, then only the changed paths
+    /// invalidated on SITE_DISTRIBUTION_ID. `make site-publish` reads both
+    /// from the stack's outputs.
+    SitePublish(local_api::site_publish::Args),
 }
 
 #[derive(clap::Args)]
@@ -55,6 +61,10 @@ struct PublishArgs {
     /// Say what would change; write nothing.
     #[arg(long)]
     dry_run: bool,
+    /// The stack's CloudFront distribution (its SiteDistributionId output):
+    /// a created or updated resume invalidates its cached `/api/resume*`.
+    #[arg(long)]
+    distribution: Option<String>,
 }
 
 #[tokio::main]
@@ -86,6 +96,9 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
     let endpoint = std::env::var("AWS_ENDPOINT_URL_DYNAMODB").ok();
     match cli.command.unwrap_or(Command::Serve) {
         Command::Validate { .. } => Ok(()),
+        Command::SitePublish(args) => {
+            local_api::site_publish::run(args, &patient_sdk_config().await).await
+        }
         Command::Publish(args) => {
             publish(args, &settings, patient_client().await, endpoint.as_deref()).await
         }
@@ -100,6 +113,11 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
 /// (`platform::dynamo`) are for a request path, and a cold DynamoDB Local on
 /// a busy machine can take longer than they allow to create a table.
 async fn patient_client() -> aws_sdk_dynamodb::Client {
+    platform::dynamo::with_metrics(&patient_sdk_config().await)
+}
+
+/// The SDK configuration of [`patient_client`] (and of `site-publish`).
+async fn patient_sdk_config() -> aws_config::SdkConfig {
     use std::time::Duration;
     let timeouts = aws_sdk_dynamodb::config::timeout::TimeoutConfig::builder()
         .connect_timeout(Duration::from_secs(10))
@@ -107,7 +125,7 @@ async fn patient_client() -> aws_sdk_dynamodb::Client {
         .operation_timeout(Duration::from_secs(180))
         .build();
     let config = platform::dynamo::sdk_config().await.into_builder();
-    platform::dynamo::with_metrics(&config.timeout_config(timeouts).build())
+    config.timeout_config(timeouts).build()
 }
 
 /// `publish FILE [--id ID] [--stack NAME] [--create-tables] [--dry-run]`:
@@ -157,6 +175,18 @@ async fn publish(
         "{file}: resume '{id}' of stack {} (table {table}{at}): {outcome}{dry}",
         stack.name
     );
+    let changed = !matches!(outcome, local_api::owner::Outcome::Unchanged);
+    if let Some(d) = args
+        .distribution
+        .as_deref()
+        .filter(|d| changed && !d.is_empty())
+    {
+        let config = patient_sdk_config().await;
+        println!(
+            "{}",
+            local_api::site_publish::invalidate_resume(&config, d, args.dry_run).await?
+        );
+    }
     Ok(())
 }
 
