@@ -390,10 +390,13 @@ fn each_function_builds_only_its_own_package_and_binary() {
 /// builds reuse a package's compiled output only when these are equal.
 type Unit = String;
 
+/// Package ("name vX") -> its own features and its unit.
+type Units = BTreeMap<String, (String, Unit)>;
+
 /// The compiled units of `cargo tree` run in `dir` with `args`: package ->
 /// its unit (its name, features, and its dependencies' units, recursively).
 /// Also each package's own features, to name the ones that differ.
-fn cargo_units(dir: &std::path::Path, args: &[&str]) -> BTreeMap<String, (String, Unit)> {
+fn cargo_units(dir: &std::path::Path, args: &[&str]) -> Units {
     let out = std::process::Command::new(std::env::var("CARGO").unwrap_or("cargo".into()))
         .current_dir(dir)
         .args([
@@ -472,7 +475,7 @@ fn the_functions_release_builds_compile_the_sdk_once() {
         "aws_lambda_events",
     ];
     let bins = workspace_binaries();
-    let mut first: Option<(String, BTreeMap<String, (String, Unit)>)> = None;
+    let mut first: Option<(String, Units)> = None;
     for (id, function) in template().functions() {
         let name = function["Metadata"]["BuildProperties"]["Binary"]
             .as_str()
@@ -489,14 +492,13 @@ fn the_functions_release_builds_compile_the_sdk_once() {
             args.extend(["--features", &features]);
         }
         let units = cargo_units(&workspace_root().join(&binary.crate_dir), &args);
-        let shared =
-            |units: &BTreeMap<String, (String, Unit)>| -> BTreeMap<String, (String, Unit)> {
-                units
-                    .iter()
-                    .filter(|(p, _)| SHARED.iter().any(|s| p.starts_with(&format!("{s} v"))))
-                    .map(|(p, u)| (p.clone(), u.clone()))
-                    .collect()
-            };
+        let shared = |units: &Units| -> Units {
+            units
+                .iter()
+                .filter(|(p, _)| SHARED.iter().any(|s| p.starts_with(&format!("{s} v"))))
+                .map(|(p, u)| (p.clone(), u.clone()))
+                .collect()
+        };
         assert_eq!(
             shared(&units).len(),
             SHARED.len(),
