@@ -55,7 +55,7 @@ test: ## Everything CI runs (TEST_STEPS), timed: fmt, clippy, every Rust test, t
 tests_outside = $(shell $(CARGO) metadata --no-deps --format-version 1 --locked | python3 -c \
 	'import json, sys; print(" ".join("--test " + t["name"] for p in json.load(sys.stdin)["packages"] if p["name"] not in sys.argv[1:] for t in p["targets"] if "test" in t["kind"] and t["name"] not in sys.argv[1:]))' $(1))
 
-check: lint ## The inner loop (~1 min warm): fmt, clippy, unit tests, the static tests (template, docs' links, layout)
+check: venv lint ## The inner loop (~1 min warm): fmt, clippy, unit tests, the static tests (template, docs' links, layout)
 	$(CARGO) test --workspace --locked --lib --bins $(call tests_outside,integration-tests testkit site_publish)
 
 rust-tests: deps venv ## Every Rust test of the workspace, one build: unit, template (iac-checks), integration against a local stack, the launcher
