@@ -10,7 +10,9 @@
 #   2. The build: scripts/check-build.py refuses a bootstrap that is not an
 #      executable (0755) ELF for the template's architecture, naming it.
 #   3. The stack: scripts/stack-preflight.py deletes it first if a failed first
-#      create left it in ROLLBACK_COMPLETE (CloudFormation cannot update that).
+#      create left it in ROLLBACK_COMPLETE (CloudFormation cannot update that),
+#      and makes the site's origin secret (OriginVerifySecret) when the stack
+#      is created; that deploy alone passes it, beside samconfig's overrides.
 #   4. sam deploy --config-env ENV, never asking; in the pipeline with the
 #      GitHub environment's bucket and execution role:
 #        SAM_ARTIFACT_BUCKET     --s3-bucket (else SAM's managed bucket)
@@ -49,9 +51,15 @@ fi
 
 "$python" scripts/check-build.py .aws-sam/build || exit 1
 
-preflight=("$python" scripts/stack-preflight.py --stack-name "$stack_name" --region "$region")
+# 3., and the site's origin secret, made once when the stack is created
+# (scripts/stack-preflight.py says how): samconfig's overrides plus it.
+overrides="$(mktemp)"
+trap 'rm -f "$overrides"' EXIT
+preflight=("$python" scripts/stack-preflight.py --stack-name "$stack_name" --region "$region"
+    --config-env "$config_env" --overrides-out "$overrides")
 [[ -z "${CFN_EXECUTION_ROLE_ARN:-}" ]] || preflight+=(--role-arn "$CFN_EXECUTION_ROLE_ARN")
 "${preflight[@]}"
+[[ ! -s "$overrides" ]] || cmd+=(--parameter-overrides "$(cat "$overrides")")
 
 export SAM_CLI_TELEMETRY=0
 "${cmd[@]}"

@@ -18,7 +18,8 @@ them from samconfig.toml. It fails unless
   2. samconfig.toml's `default` config-env then holds the answers;
   3. the SAM CLI deployed with them: its "Deploying with following values"
      names that stack and region, and its parameter overrides carry the
-     origins and the e-mail beside samconfig's other parameters;
+     origins and the e-mail beside samconfig's other parameters, and the
+     origin secret made for the new stack, masked;
   4. `make deploy CONFIG_ENV=default` afterwards (DEPLOY_DRY_RUN=1: the sam
      command it would run) asks nothing and deploys that stack in that
      region from that config-env.
@@ -102,6 +103,11 @@ def check_values(what: str, output: str, baseline: dict[str, str]) -> list[str]:
     for key, value in baseline.items():
         if key not in ("AllowedOrigins", "AlarmEmail") and params.get(key) != value:
             problems.append(f"{what}: parameter {key} is {params.get(key)!r}, not samconfig's {value!r}")
+    # The stack's creation makes its origin secret (scripts/stack-preflight.py),
+    # and SAM prints a NoEcho parameter masked.
+    secret = params.get("OriginVerifySecret")
+    if not secret or re.search(r"[0-9a-f]{32}", str(secret)):
+        problems.append(f"{what}: OriginVerifySecret is {'shown' if secret else 'missing'} in SAM's values")
     return problems
 
 

@@ -51,13 +51,18 @@ def environment_region() -> str:
         return ""
 
 
-def stack_settings(env: str, path: pathlib.Path = SAMCONFIG) -> tuple[str, str]:
-    """(stack_name, region) of config-env `env`; SystemExit naming the file if it has no stack name."""
+def load(path: pathlib.Path = SAMCONFIG) -> dict:
+    """samconfig.toml as a dict; SystemExit naming the file if it cannot be read."""
     try:
         with open(path, "rb") as f:
-            config = tomllib.load(f)
+            return tomllib.load(f)
     except (OSError, tomllib.TOMLDecodeError) as e:
         raise SystemExit(f"cannot read {path}: {e}") from e
+
+
+def stack_settings(env: str, path: pathlib.Path = SAMCONFIG) -> tuple[str, str]:
+    """(stack_name, region) of config-env `env`; SystemExit naming the file if it has no stack name."""
+    config = load(path)
     if not isinstance(config.get(env), dict):
         raise SystemExit(f"{path} has no config-env '{env}'")
     name = setting(config, env, "stack_name")

@@ -238,6 +238,53 @@ class Findings(unittest.TestCase):
         deploy_sh = (ROOT / "scripts/deploy.sh").read_text()
         self.assertLess(deploy_sh.index("stack-preflight.py"), deploy_sh.index('"${cmd[@]}"\n'))
 
+    def test_02_the_origin_secret_is_made_once_when_the_stack_is_created(self):
+        import contextlib
+
+        import boto3
+        from botocore.stub import Stubber
+
+        pf = load_module("stack_preflight", "stack-preflight.py")
+        cfn_client = boto3.client(
+            "cloudformation", region_name="us-east-1", aws_access_key_id="x", aws_secret_access_key="x"
+        )
+        samconfig = 'Environment=staging AllowedOrigins="https://a.example" LogLevel=INFO'
+
+        def stack(*keys):
+            return {"Stacks": [{"StackName": "app", "StackStatus": "UPDATE_COMPLETE",
+                                "CreationTime": "2026-01-01T00:00:00Z",
+                                "Parameters": [{"ParameterKey": k, "ParameterValue": "****"} for k in keys]}]}
+
+        def made(merged):
+            self.assertIsNotNone(merged)
+            self.assertTrue(merged.startswith(samconfig + " OriginVerifySecret="), merged)
+            secret = merged.rsplit("=", 1)[1]
+            self.assertRegex(secret, r"^[0-9a-f]{64}$")  # the template's AllowedPattern: 32 to 256 visible ASCII
+            return secret
+
+        # A new stack (absent, or just deleted by preflight): no call needed, a fresh secret each time.
+        with Stubber(cfn_client) as stub:
+            first = made(pf.secret_overrides(cfn_client, "app", "absent", samconfig))
+            self.assertNotEqual(first, made(pf.secret_overrides(cfn_client, "app", "deleted", samconfig)))
+            stub.assert_no_pending_responses()
+        # An existing stack that has it keeps it (SAM sends UsePreviousValue): nothing passed.
+        with Stubber(cfn_client) as stub:
+            stub.add_response("describe_stacks", stack("Stage", "OriginVerifySecret"), {"StackName": "app"})
+            self.assertIsNone(pf.secret_overrides(cfn_client, "app", "left", samconfig))
+        # One deployed before the parameter existed gets it now.
+        with Stubber(cfn_client) as stub:
+            stub.add_response("describe_stacks", stack("Stage"), {"StackName": "app"})
+            made(pf.secret_overrides(cfn_client, "app", "left", samconfig))
+        # samconfig setting it itself wins; under GitHub Actions a new one is masked first.
+        self.assertIsNone(pf.secret_overrides(cfn_client, "app", "absent", "Stage=x OriginVerifySecret=x"))
+        out = io.StringIO()
+        with unittest.mock.patch.dict(os.environ, {"GITHUB_ACTIONS": "true"}), contextlib.redirect_stdout(out):
+            secret = made(pf.secret_overrides(cfn_client, "app", "absent", samconfig))
+        self.assertEqual(out.getvalue(), f"::add-mask::{secret}\n")
+        deploy_sh = (ROOT / "scripts/deploy.sh").read_text()
+        self.assertIn("--overrides-out", deploy_sh)
+        self.assertIn('cmd+=(--parameter-overrides "$(cat "$overrides")")', deploy_sh)
+
     def test_02_the_deploy_role_may_delete_only_its_app_stack(self):
         role = self.role["Resources"]["AwsRole"]["Properties"]
         grants = []
