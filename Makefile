@@ -291,5 +291,5 @@ sbom: tools-cyclonedx ## CycloneDX SBOM (JSON) of each Lambda bootstrap into SBO
 deploy-first: venv ## Your first deploy (after make build): asks region, stack name, the site's origin(s), alarm e-mail; saved for make deploy CONFIG_ENV=default
 	$(VENV_BIN)/python3 scripts/deploy-first.py
 
-teardown: venv ## Delete CONFIG_ENV's stack (staging|prod|default) unless its managed policies are still attached (names who, with the commands); CONFIRM=<stack name>
+teardown: venv ## Delete CONFIG_ENV's stack (staging|prod|default) unless its managed policies are still attached (names who, with the commands); empties the site bucket first; CONFIRM=<stack name>
 	$(VENV_BIN)/python3 scripts/teardown.py --config-env "$(CONFIG_ENV)"

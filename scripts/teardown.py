@@ -16,9 +16,13 @@ anything itself: who holds a policy is the owner's call).
 
 Else it says what the deletion keeps (resources whose DeletionPolicy is
 Retain, RetainExceptOnCreate or Snapshot, read from the deployed template:
-the tables, with the command that deletes each) and which log groups go with
-the stack, asks for the stack name to be typed (or --confirm NAME), deletes
-it (with CFN_EXECUTION_ROLE_ARN as its role, if set) and waits.
+the tables, with the command that deletes each), which log groups go with
+the stack and which buckets it empties, asks for the stack name to be typed
+(or --confirm NAME), empties those buckets, deletes the stack (with
+CFN_EXECUTION_ROLE_ARN as its role, if set) and waits. CloudFormation deletes
+only an empty bucket: the site's (SiteBucket) holds a build of the site, which
+`make site-publish` writes again, so every object version in it is deleted
+first (a bucket whose DeletionPolicy keeps it is left as it is).
 
 Stack name and region: scripts/samconfig.py (the config-env's, else
 AWS_REGION, AWS_DEFAULT_REGION, the profile's). Exit status: 0 deleted, or no
@@ -86,10 +90,11 @@ def deployed_template(cfn, stack: str) -> dict:
     return template
 
 
-def what_stays(template: dict, resources: list[dict]) -> tuple[list[tuple[str, str, str, str]], list[str]]:
-    """([(logical id, type, physical id, DeletionPolicy)] of what the deletion keeps, [log groups it deletes])."""
+def what_stays(template: dict, resources: list[dict]):
+    """What the deletion does besides deleting: ([(logical id, type, physical id, DeletionPolicy)] it
+    keeps, [log groups it deletes], [(logical id, bucket name)] it deletes, so empties first)."""
     physical = {r["LogicalResourceId"]: r.get("PhysicalResourceId", "") for r in resources}
-    kept, logs = [], []
+    kept, logs, buckets = [], [], []
     for logical, resource in sorted(template.get("Resources", {}).items()):
         if logical not in physical:
             continue  # a condition left it out
@@ -98,7 +103,29 @@ def what_stays(template: dict, resources: list[dict]) -> tuple[list[tuple[str, s
             kept.append((logical, resource["Type"], physical[logical], policy))
         elif resource["Type"] == "AWS::Logs::LogGroup":
             logs.append(physical[logical])
-    return kept, logs
+        elif resource["Type"] == "AWS::S3::Bucket" and physical[logical]:
+            buckets.append((logical, physical[logical]))
+    return kept, logs, buckets
+
+
+def empty_bucket(s3, bucket: str, page_size: int = 1000) -> int:
+    """Deletes every object version and delete marker in `bucket` (a bucket without versioning has
+    one "null" version per object), `page_size` (at most 1,000) a request; returns how many.
+    SystemExit if S3 refuses any."""
+    count = 0
+    while True:
+        # Always the first page, until there is none: a page's markers can skip what is left once
+        # the listed objects are gone. DeleteObjects takes at most 1,000; each round deletes all
+        # of its page or stops.
+        page = s3.list_object_versions(Bucket=bucket, MaxKeys=page_size)
+        versions = page.get("Versions", []) + page.get("DeleteMarkers", [])
+        keys = [{"Key": v["Key"], "VersionId": v["VersionId"]} for v in versions][:page_size]
+        if not keys:
+            return count
+        errors = s3.delete_objects(Bucket=bucket, Delete={"Objects": keys, "Quiet": True}).get("Errors", [])
+        if errors:
+            raise SystemExit(f"teardown: S3 did not delete {len(errors)} objects of {bucket}, e.g. {errors[0]}")
+        count += len(keys)
 
 
 def refuse(stack: str, held: dict[str, list[str]]) -> int:
@@ -114,7 +141,7 @@ def refuse(stack: str, held: dict[str, list[str]]) -> int:
     return 1
 
 
-def report_plan(stack: str, region: str, kept, logs) -> None:
+def report_plan(stack: str, region: str, kept, logs, buckets) -> None:
     print(f"teardown: nobody holds the policies of {stack} ({region}). Deleting it removes every resource except:")
     for logical, rtype, physical, policy in kept:
         print(f"  kept: {logical} ({rtype}) {physical}  [DeletionPolicy {policy}]")
@@ -122,6 +149,8 @@ def report_plan(stack: str, region: str, kept, logs) -> None:
         print("  (nothing: no resource has a DeletionPolicy that keeps it)")
     if logs:
         print(f"  deleted with it, logs included: {', '.join(logs)}")
+    for logical, name in buckets:
+        print(f"  emptied first, then deleted with it: {logical} (s3://{name}, every object and version)")
 
 
 def confirmed(stack: str, given: str | None) -> bool:
@@ -147,7 +176,7 @@ def delete(cfn, stack: str, role_arn: str | None) -> bool:
     return True
 
 
-def teardown(cfn, iam, stack: str, region: str, confirm: str | None, role_arn: str | None) -> int:
+def teardown(cfn, iam, s3, stack: str, region: str, confirm: str | None, role_arn: str | None) -> int:
     from botocore.exceptions import ClientError
 
     try:
@@ -161,11 +190,13 @@ def teardown(cfn, iam, stack: str, region: str, confirm: str | None, role_arn: s
     held = {f"{logical} {arn}": cmds for logical, arn in managed_policies(resources) if (cmds := detach_commands(iam, arn))}
     if held:
         return refuse(stack, held)
-    kept, logs = what_stays(deployed_template(cfn, stack), resources)
-    report_plan(stack, region, kept, logs)
+    kept, logs, buckets = what_stays(deployed_template(cfn, stack), resources)
+    report_plan(stack, region, kept, logs, buckets)
     if not confirmed(stack, confirm):
         print(f"teardown: not confirmed: {stack} is left as it is", file=sys.stderr)
         return 1
+    for logical, name in buckets:
+        print(f"teardown: emptied {logical} (s3://{name}): {empty_bucket(s3, name)} objects and versions deleted")
     if not delete(cfn, stack, role_arn):
         return 1
     print(f"teardown: {stack} deleted.")
@@ -196,6 +227,7 @@ def main(argv: list[str] | None = None) -> int:
     return teardown(
         session.client("cloudformation"),
         session.client("iam"),
+        session.client("s3"),
         stack,
         region,
         args.confirm or os.environ.get("CONFIRM") or None,

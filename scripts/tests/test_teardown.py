@@ -1,11 +1,13 @@
 """`make teardown` (scripts/teardown.py) against IAM and CloudFormation on loopback (moto).
 
 The stack stands in for the app stack: every AWS::IAM::ManagedPolicy, DynamoDB
-table and log group of template.yaml, with the template's own logical ids and
-DeletionPolicy (minimal properties, which moto can create). Teardown must
-refuse while any user, role or group holds any of the policies, naming each
-with a detach command that works (the test runs those commands), and delete
-the stack once none does, saying which tables it keeps.
+table, log group and S3 bucket of template.yaml, with the template's own
+logical ids and DeletionPolicy (minimal properties, which moto can create).
+Teardown must refuse while any user, role or group holds any of the policies,
+naming each with a detach command that works (the test runs those commands),
+and delete the stack once none does, saying which tables it keeps, after
+emptying the site's bucket (every version: CloudFormation deletes only an
+empty bucket).
 """
 
 import contextlib
@@ -27,7 +29,7 @@ REGION = "eu-west-1"
 
 
 def stand_in(template: dict) -> dict:
-    """The app template's policies, tables and log groups, with minimal properties."""
+    """The app template's policies, tables, log groups and buckets, with minimal properties."""
     resources = {}
     for logical, resource in template["Resources"].items():
         kind = resource["Type"]
@@ -42,6 +44,8 @@ def stand_in(template: dict) -> dict:
             }
         elif kind == "AWS::Logs::LogGroup":
             props = {"LogGroupName": f"/teardown-test/{logical}"}
+        elif kind == "AWS::S3::Bucket":
+            props = {}
         else:
             continue
         resources[logical] = {"Type": kind, "Properties": props}
@@ -122,6 +126,35 @@ class Teardown(unittest.TestCase):
         status = self.cfn.describe_stacks(StackName=name)["Stacks"][0]["StackStatus"]
         self.assertEqual(status, "CREATE_COMPLETE")
 
+    def fill_site_bucket(self, stack: str) -> tuple[str, int]:
+        """Puts a published site's objects into the stack's SiteBucket, versioned to also leave an
+        old version and a delete marker; returns (its name, how many versions and markers)."""
+        import boto3
+
+        resources = self.cfn.describe_stack_resources(StackName=stack, LogicalResourceId="SiteBucket")
+        bucket = resources["StackResources"][0]["PhysicalResourceId"]
+        s3 = boto3.client("s3", region_name=REGION)
+        s3.put_bucket_versioning(Bucket=bucket, VersioningConfiguration={"Status": "Enabled"})
+        for key in ("index.html", "config.js", "app.1234abcd.js", "index.html"):
+            s3.put_object(Bucket=bucket, Key=key, Body=b"<!doctype html>")
+        s3.delete_object(Bucket=bucket, Key="config.js")
+        return bucket, 5  # 4 versions (index.html twice) and config.js's delete marker
+
+    def test_empty_bucket_deletes_every_version_and_marker(self):
+        import boto3
+
+        s3 = boto3.client("s3", region_name=REGION)
+        s3.create_bucket(Bucket="teardown-site", CreateBucketConfiguration={"LocationConstraint": REGION})
+        s3.put_bucket_versioning(Bucket="teardown-site", VersioningConfiguration={"Status": "Enabled"})
+        for i in range(105):  # more than one page
+            s3.put_object(Bucket="teardown-site", Key=f"assets/{i}.js", Body=b"x")
+        s3.put_object(Bucket="teardown-site", Key="assets/0.js", Body=b"y")
+        s3.delete_object(Bucket="teardown-site", Key="assets/1.js")
+        self.assertEqual(self.teardown.empty_bucket(s3, "teardown-site", page_size=50), 107)
+        left = s3.list_object_versions(Bucket="teardown-site")
+        self.assertEqual(left.get("Versions", []) + left.get("DeleteMarkers", []), [])
+        s3.delete_bucket(Bucket="teardown-site")  # S3 deletes only an empty bucket
+
     def test_refuses_while_any_policy_is_attached_and_names_every_holder(self):
         arns = self.make_stack("held")
         holders = self.holders("held")
@@ -154,10 +187,13 @@ class Teardown(unittest.TestCase):
         self.assertEqual(code, 1, err)
         self.assertIn("not confirmed", err)
         self.assert_exists("free")
+        bucket, stored = self.fill_site_bucket("free")
         code, out, err = self.run_teardown("--stack-name", "free", "--confirm", "free")
         self.assertEqual(code, 0, out + err)
         with self.assertRaises(self.cfn.exceptions.ClientError):
             self.cfn.describe_stacks(StackName="free")
+        self.assertIn(f"emptied first, then deleted with it: SiteBucket (s3://{bucket}", out)
+        self.assertIn(f"teardown: emptied SiteBucket (s3://{bucket}): {stored} objects and versions deleted", out)
         tables = {k: v.get("DeletionPolicy", "Delete") for k, v in self.template["Resources"].items()
                   if v["Type"] == "AWS::DynamoDB::Table"}
         self.assertTrue(any(p in self.teardown.KEEPING for p in tables.values()), tables)
