@@ -389,13 +389,17 @@ class Findings(unittest.TestCase):
                 self.assertEqual(names.get("FunctionName"), {"Ref": fid}, f"{fid}: {alarm['Ref']}")
 
     # 11 ----------------------------------------------------------------
-    def test_11_a_prod_stack_without_allowed_origins_is_refused(self):
+    def test_11_a_prod_stack_whose_site_is_elsewhere_needs_allowed_origins(self):
         prod = overrides("prod")
         self.assertEqual(prod.get("Environment"), "prod")
-        failures = rule_failures(self.template, dict(prod, AllowedOrigins=""))
+        elsewhere = dict(prod, SiteHosting="false")
+        failures = rule_failures(self.template, dict(elsewhere, AllowedOrigins=""))
         self.assertEqual(len(failures), 1, failures)
         self.assertIn("AllowedOrigins", failures[0])
-        self.assertEqual(rule_failures(self.template, dict(prod, AllowedOrigins="https://me.example.com")), [])
+        self.assertEqual(rule_failures(self.template, dict(elsewhere, AllowedOrigins="https://me.example.com")), [])
+        # The stack's own site is on the API's origin: nothing to allow.
+        self.assertEqual(self.template["Parameters"]["SiteHosting"]["Default"], "true")
+        self.assertEqual(rule_failures(self.template, dict(prod, AllowedOrigins="")), [])
         for env in ["default", "staging"]:
             self.assertEqual(rule_failures(self.template, overrides(env)), [], env)
         self.assertEqual(rule_failures(self.template, {}), [], "the defaults")
