@@ -22,9 +22,11 @@
 #   --region R        overrides the region (default: samconfig, then AWS_REGION,
 #                     then AWS_DEFAULT_REGION; passed to sam as --region, since
 #                     the SAM CLI itself does not read AWS_REGION)
-#   --github          also append the lines to $GITHUB_ENV, and api_url=... to
-#                     $GITHUB_OUTPUT, for the following steps of the job
-#                     (then an ApiUrl output is required)
+#   --github          also append the lines to $GITHUB_ENV, and api_url=...,
+#                     url=... (SiteUrl if the stack has one, else ApiUrl: the
+#                     environment's link) and stack_name=... to $GITHUB_OUTPUT,
+#                     for the following steps of the job (then an ApiUrl
+#                     output is required)
 #
 # Locally: set -a; source <(scripts/stack-outputs.sh --config-env staging); set +a
 # The deploy-role stacks (deploy/github-oidc-role.yaml) print the GitHub
@@ -121,5 +123,8 @@ if ((github)); then
     printf '%s\n' "$lines" >>"$GITHUB_ENV"
     api_url="$(sed -n 's/^API_URL=//p' <<<"$lines")"
     echo "api_url=$api_url" >>"$GITHUB_OUTPUT"
+    # The environment's link in GitHub: the site where the stack has one.
+    site_url="$(sed -n 's/^SITE_URL=//p' <<<"$lines")"
+    echo "url=${site_url:-$api_url}" >>"$GITHUB_OUTPUT"
     echo "stack_name=$stack_name" >>"$GITHUB_OUTPUT"
 fi

@@ -9,8 +9,12 @@
 #                                             Local and `local-api serve` as its tables and API
 #   scripts/stack-outputs.sh --github         the same, into GITHUB_ENV and GITHUB_OUTPUT files
 #   make resume-publish CONFIG_ENV=staging    the same (it reads ResumeTableName and ResumeId)
+#   make site-publish CONFIG_ENV=staging      not here: make rehearse-deploy's step 5 runs it
+#                                             into S3 and CloudFront on moto
 #   make integration  (API_URL set)           make integration  (API_URL set), but for
 #                                             the modules that never reach API_URL
+#   make browser-test SITE_URL="$SITE_URL"    the same, SiteUrl being a second `local-api
+#                                             serve` with the site on one origin
 #   make smoke        (production job)        make smoke        (API_URL, PUBLISHED_RESUME set)
 #
 # So the suite is proven to pass the way the pipeline runs it: over HTTP
@@ -30,10 +34,13 @@ source scripts/lib/local-stack.sh
 
 work="$(mktemp -d /tmp/rehearse-staging.XXXXXX)"
 api_port="$(free_port)"
+site_port="$(free_port)"
 api_pid=""
+site_pid=""
 MOTO_PID=""
 stop() {
     [[ -z "$MOTO_PID" ]] || { kill "$MOTO_PID" 2>/dev/null || true; wait "$MOTO_PID" 2>/dev/null || true; }
+    [[ -z "$site_pid" ]] || { kill "$site_pid" 2>/dev/null || true; wait "$site_pid" 2>/dev/null || true; }
     stop_process_and_ddb "$api_pid" "$work/dynamodb-local.pid"
     rm -rf "$work"
 }
@@ -49,11 +56,11 @@ unset AWS_PROFILE AWS_SESSION_TOKEN AWS_ENDPOINT_URL
 
 # --- "sam deploy": the staging stack, outputs as template.yaml defines them ---
 resume_id=owner-rehearsal
-stack="$(.venv/bin/python3 - "http://127.0.0.1:$api_port" "$resume_id" <<'PY'
+stack="$(.venv/bin/python3 - "http://127.0.0.1:$api_port" "$resume_id" "http://127.0.0.1:$site_port" <<'PY'
 import importlib.util, json, re, sys, tomllib
 import boto3
 
-api_url, resume_id = sys.argv[1:]
+api_url, resume_id, site_url = sys.argv[1:]
 # template.yaml with its Fn::ForEach loops expanded (scripts/template-expanded.py).
 spec = importlib.util.spec_from_file_location("template_expanded", "scripts/template-expanded.py")
 expanded = importlib.util.module_from_spec(spec)
@@ -65,13 +72,16 @@ params = {k: a or b for k, a, b in re.findall(r'(\w+)=(?:"([^"]*)"|(\S+))', depl
 params["ResumeId"] = resume_id
 stack = deploy["stack_name"]
 
+site = params.get("SiteHosting", template["Parameters"]["SiteHosting"]["Default"]) == "true"
 values = {}
 for key, out in template["Outputs"].items():
-    if "Condition" in out:
-        continue  # the optional features (custom domain, ...) are off
+    if out.get("Condition", "HasSite") != "HasSite" or ("Condition" in out and not site):
+        continue  # the optional features (custom domain, ...) are off; the site as staging has it
     value = out["Value"]
     if key == "ApiUrl":
         values[key] = api_url
+    elif key == "SiteUrl":
+        values[key] = site_url
     elif isinstance(value, dict) and "Ref" in value:
         ref = value["Ref"]
         parameter = template.get("Parameters", {}).get(ref)
@@ -107,6 +117,14 @@ for _ in $(seq 1 120); do
     sleep 0.5
 done
 curl -s -o /dev/null "$API_URL/resume" || { cat "$work/local-api.log"; die "local-api did not answer on $API_URL"; }
+# deploy.yml's browser step needs the staging stack's site (SiteHosting on);
+# the environment's link is that site.
+[[ -n "${SITE_URL:-}" ]] || die "the staging stack has no SiteUrl output (SiteHosting=false in samconfig.toml?): deploy.yml's browser test needs it"
+grep -qx "url=$SITE_URL" "$GITHUB_OUTPUT" || die "stack-outputs.sh --github gave no url=$SITE_URL: $(cat "$GITHUB_OUTPUT")"
+# The distribution's stand-in: the site and the API on one origin, as `make
+# dev` serves them, on the same tables.
+SITE_DIR=examples/frontend LOCAL_API_ADDR="127.0.0.1:$site_port" ./target/debug/local-api serve >"$work/site.log" 2>&1 &
+site_pid=$!
 echo "rehearse-staging: stack $stack at $API_URL (DynamoDB Local :$ddb_port, CloudFormation on $MOTO_URL), ResumeId $resume_id"
 
 FILE=data/resume.json make --no-print-directory resume-publish CONFIG_ENV=staging
@@ -128,5 +146,7 @@ for module in "${in_process[@]}"; do
     fi
 done
 make --no-print-directory integration IT_SKIP="${in_process[*]}"
+curl -sf -o /dev/null "$SITE_URL/" || { cat "$work/site.log"; die "the site did not answer on $SITE_URL"; }
+make --no-print-directory browser-test SITE_URL="$SITE_URL"
 PUBLISHED_RESUME=data/resume.json make --no-print-directory smoke
-echo "rehearse-staging: publish (and its refusal of another id), integration and smoke passed against $API_URL"
+echo "rehearse-staging: publish (and its refusal of another id), integration, the browser test at $SITE_URL and smoke passed against $API_URL"
