@@ -4,7 +4,10 @@
 //! (the distribution's viewer-request function does the same before the
 //! stage's `OriginPath`), and every other path is a file of the site's
 //! directory, `/` and `/dir/` meaning their `index.html` (the default
-//! behaviour's function). The API's own paths (`/resume`, ...) answer at
+//! behaviour's function). Any other path that is not a file, `/dir`
+//! included, answers as S3 does behind the distribution without
+//! `s3:ListBucket`: 403 `AccessDenied` (no redirect to `/dir/`, no 404). The
+//! API's own paths (`/resume`, ...) answer at
 //! the root too, as on the execute-api URL, so scripts, Postman and the
 //! tests that call the API directly keep working; on this origin they
 //! shadow a site file of the same path (CloudFront would serve the file).
@@ -28,10 +31,11 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use anyhow::{bail, Context};
+use axum::body::Body;
 use axum::extract::{Request, State};
-use axum::http::header::{HeaderName, HeaderValue, CACHE_CONTROL, HOST};
-use axum::http::HeaderMap;
-use axum::middleware::{map_request, map_response_with_state, Next};
+use axum::http::header::{HeaderName, HeaderValue, CACHE_CONTROL, CONTENT_TYPE, HOST};
+use axum::http::{HeaderMap, StatusCode};
+use axum::middleware::{map_request, map_response, map_response_with_state, Next};
 use axum::response::Response;
 use axum::Router;
 use serde_norway::Value;
@@ -126,12 +130,47 @@ impl Site {
             .layer(map_response_with_state(policy.clone(), add_policy))
             .layer(map_request(origin_host));
         let files = Router::new()
-            .fallback_service(ServeDir::new(dir))
+            .fallback_service(ServeDir::new(dir).append_index_html_on_directories(false))
+            .layer(map_response(missing_is_access_denied))
             .layer(map_response_with_state(policy, add_policy))
-            .layer(axum::middleware::from_fn(no_cache));
+            .layer(axum::middleware::from_fn(no_cache))
+            .layer(map_request(index_html));
         api.nest("/api", behind_cdn).fallback_service(files)
     }
 }
+
+/// The distribution's `SiteIndexFunction`: a path ending in `/` gets
+/// `index.html` (the query string kept).
+async fn index_html(mut request: Request) -> Request {
+    let uri = request.uri();
+    if uri.path().ends_with('/') {
+        let rewritten = match uri.query() {
+            Some(query) => format!("{}index.html?{query}", uri.path()),
+            None => format!("{}index.html", uri.path()),
+        };
+        if let Ok(rewritten) = rewritten.parse() {
+            *request.uri_mut() = rewritten;
+        }
+    }
+    request
+}
+
+/// S3's answer, through the distribution, for a key it does not have: the
+/// bucket policy grants no `s3:ListBucket`, so 403 `AccessDenied`, not 404.
+async fn missing_is_access_denied(response: Response) -> Response {
+    if response.status() != StatusCode::NOT_FOUND {
+        return response;
+    }
+    let mut denied = Response::new(Body::from(ACCESS_DENIED));
+    *denied.status_mut() = StatusCode::FORBIDDEN;
+    denied
+        .headers_mut()
+        .insert(CONTENT_TYPE, HeaderValue::from_static("application/xml"));
+    denied
+}
+
+/// S3's `AccessDenied` error document (its request ids left out).
+const ACCESS_DENIED: &str = "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<Error><Code>AccessDenied</Code><Message>Access Denied</Message></Error>";
 
 async fn origin_host(mut request: Request) -> Request {
     request

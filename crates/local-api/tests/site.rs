@@ -287,8 +287,21 @@ async fn one_origin_serves_the_site_and_the_api_under_api_with_the_prefix_droppe
         assert_eq!(json["error"], "not_found", "{path}: {got}");
         assert_eq!(headers["content-security-policy"], CSP, "{path}");
     }
-    // What the directory does not have, or is outside it, is not served.
-    for path in ["/missing.html", "/../Cargo.toml", "/%2e%2e/Cargo.toml"] {
+    // The index function keeps the query string.
+    let (status, _, got) = get_path(&app, "/blog/?from=home").await;
+    assert_eq!((status, got.as_str()), (StatusCode::OK, "<p>blog</p>"));
+    // What the directory does not have answers as S3 without s3:ListBucket
+    // does through the distribution: 403 AccessDenied, with the site's
+    // headers; a folder without its slash is no exception (no redirect).
+    for path in ["/missing.html", "/blog", "/blog/missing/", "/nope/"] {
+        let (status, headers, got) = get_path(&app, path).await;
+        assert_eq!(status, StatusCode::FORBIDDEN, "{path}: {got}");
+        assert!(got.contains("<Code>AccessDenied</Code>"), "{path}: {got}");
+        assert_eq!(headers["content-type"], "application/xml", "{path}");
+        assert_eq!(headers["content-security-policy"], CSP, "{path}");
+    }
+    // Nor is anything outside it served.
+    for path in ["/../Cargo.toml", "/%2e%2e/Cargo.toml"] {
         let (status, _, got) = get_path(&app, path).await;
         assert!(status.is_client_error(), "{path}: {status} {got}");
         assert!(!got.contains("[package]"), "{path}");
