@@ -61,8 +61,9 @@ check: venv lint ## The inner loop (~1 min warm): fmt, clippy, unit tests, the s
 rust-tests: deps venv ## Every Rust test of the workspace, one build: unit, template (iac-checks), integration against a local stack, the launcher
 	$(CARGO) test --workspace --locked
 
-# The scripts build local-api and testkit (rehearse-deploy with bench): with
-# -p, not the features of the tests, so a variant of their own.
+# The scripts build local-api and testkit (rehearse-deploy with bench) with
+# -p: local-api asks for the features the tests turn on, so that build links
+# the binaries from the tests' compiled crates (iac-checks holds it).
 test-build: ## The debug builds of rust-tests and the scripts, compiled, not run
 	$(CARGO) test --workspace --locked --no-run
 	$(CARGO) build --locked -p local-api -p testkit -p bench

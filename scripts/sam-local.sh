@@ -28,7 +28,8 @@ sam_local_image .dev || exit 1
 mapfile -t image_args < <(sam_local_image_args)
 sam_local_env_file .dev/env.json "$DDB_PORT"
 
-"${CARGO:-cargo}" build --quiet --locked -p testkit
+# With local-api (run below): one build, the one make test and make dev make.
+"${CARGO:-cargo}" build --quiet --locked -p local-api -p testkit
 target/debug/dynamodb-local start --port "$DDB_PORT" --pid-file .dev/dynamodb-local.pid --db-path .dev/dynamodb
 export AWS_ACCESS_KEY_ID=local AWS_SECRET_ACCESS_KEY=local AWS_REGION=us-east-1 AWS_DEFAULT_REGION=us-east-1
 # The resume the functions serve (env.json's RESUME_ID), as make dev publishes it.

@@ -307,6 +307,23 @@ fn workspace_binaries() -> BTreeMap<String, Binary> {
     bins
 }
 
+/// The package names of the workspace's members (`crates/*` and `tests`).
+fn workspace_members() -> BTreeSet<String> {
+    let root = workspace_root();
+    let mut dirs: Vec<_> = std::fs::read_dir(root.join("crates"))
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .collect();
+    dirs.push(root.join("tests"));
+    dirs.iter()
+        .filter_map(|d| std::fs::read_to_string(d.join("Cargo.toml")).ok())
+        .map(|text| {
+            let doc: toml::Table = toml::from_str(&text).unwrap();
+            doc["package"]["name"].as_str().unwrap().to_owned()
+        })
+        .collect()
+}
+
 /// sam build runs `cargo lambda build --release --bin <Binary>` in CodeUri.
 /// From the workspace root, cargo would resolve features for every default
 /// member together (local-api's JSON Resume check would reach every
@@ -393,21 +410,14 @@ type Unit = String;
 /// Package ("name vX") -> its own features and its unit.
 type Units = BTreeMap<String, (String, Unit)>;
 
-/// The compiled units of `cargo tree` run in `dir` with `args`: package ->
-/// its unit (its name, features, and its dependencies' units, recursively).
-/// Also each package's own features, to name the ones that differ.
+/// The compiled units of `cargo tree` run in `dir` with `args` (its edges,
+/// target and selection): package -> its unit (its name, features, and its
+/// dependencies' units, recursively). Also each package's own features, to
+/// name the ones that differ.
 fn cargo_units(dir: &std::path::Path, args: &[&str]) -> Units {
     let out = std::process::Command::new(std::env::var("CARGO").unwrap_or("cargo".into()))
         .current_dir(dir)
-        .args([
-            "tree",
-            "--locked",
-            "-e",
-            "normal,build",
-            "--prefix",
-            "depth",
-        ])
-        .args(["--target", "aarch64-unknown-linux-gnu", "-f", "{p}|{f}"])
+        .args(["tree", "--locked", "--prefix", "depth", "-f", "{p}|{f}"])
         .args(args)
         .output()
         .unwrap();
@@ -487,7 +497,13 @@ fn the_functions_release_builds_compile_the_sdk_once() {
             .cloned()
             .collect::<Vec<_>>()
             .join(",");
-        let mut args = Vec::new();
+        // sam build's edges and target (the pipeline's arm64).
+        let mut args = vec![
+            "-e",
+            "normal,build",
+            "--target",
+            "aarch64-unknown-linux-gnu",
+        ];
         if !features.is_empty() {
             args.extend(["--features", &features]);
         }
@@ -522,6 +538,49 @@ fn the_functions_release_builds_compile_the_sdk_once() {
                 }
             }
         }
+    }
+}
+
+/// make test's test-build compiles `cargo test --workspace` once; make dev
+/// and every script's local stack then run `cargo build -p local-api -p
+/// testkit` (rehearse-deploy adds bench, publishing runs local-api alone).
+/// cargo resolves those selections without the tests' dev-dependencies, so a
+/// feature that only a test's dependency turns on (reqwest's on tower) would
+/// compile the crates above it a second time: crates/local-api/Cargo.toml
+/// asks for them. Held here for every selection the scripts build.
+#[test]
+fn the_scripts_debug_builds_reuse_the_tests_build() {
+    let root = workspace_root();
+    let tests = cargo_units(&root, &["-e", "normal,build,dev", "--workspace"]);
+    // Our own crates' units list their dev-dependencies under tests: theirs
+    // compare by features, the registry's crates whole.
+    let members = workspace_members();
+    let ours = |p: &str| members.contains(p.split(" v").next().unwrap_or(p));
+    for selection in [
+        &["-p", "local-api"][..],
+        &["-p", "local-api", "-p", "testkit"],
+        &["-p", "bench", "-p", "local-api", "-p", "testkit"],
+    ] {
+        let args = [&["-e", "normal,build"][..], selection].concat();
+        let units = cargo_units(&root, &args);
+        let differ: Vec<String> = units
+            .iter()
+            .filter(|(p, (f, u))| match tests.get(*p) {
+                None => true,
+                Some((g, v)) => f != g || (!ours(p) && u != v),
+            })
+            .map(|(p, (f, _))| {
+                format!(
+                    "{p} [{f}] (tests: [{}])",
+                    tests.get(p).map_or("none", |t| &t.0)
+                )
+            })
+            .collect();
+        assert!(
+            differ.is_empty(),
+            "`cargo build {}` compiles these unlike `cargo test --workspace`: {differ:#?}",
+            selection.join(" ")
+        );
     }
 }
 
