@@ -431,6 +431,9 @@ fn cargo_units(dir: &std::path::Path, args: &[&str]) -> Units {
     let mut stack: Vec<String> = Vec::new();
     for line in String::from_utf8(out.stdout).unwrap().lines() {
         let digits = line.chars().take_while(char::is_ascii_digit).count();
+        if digits == 0 {
+            continue; // a blank line between roots, or "[dev-dependencies]"
+        }
         let depth: usize = line[..digits].parse().unwrap();
         let (package, feats) = line[digits..]
             .trim_end_matches(" (*)")
