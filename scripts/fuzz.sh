@@ -11,6 +11,11 @@ if ! rustup run nightly rustc --version >/dev/null 2>&1; then
 fi
 command -v cargo-fuzz >/dev/null 2>&1 || cargo install cargo-fuzz --locked
 
+# cargo fuzz takes no --locked: refuse a fuzz/Cargo.lock that the build
+# would change (it resolved the newest versions instead of the workspace's).
+cargo metadata --locked --format-version 1 >/dev/null ||
+    { echo "fuzz/Cargo.lock is out of date: cp Cargo.lock fuzz/ && (cd fuzz && cargo metadata --format-version 1 >/dev/null)" >&2; exit 1; }
+
 for target in $(cargo +nightly fuzz list); do
     echo "== fuzzing $target for ${seconds}s"
     mkdir -p "corpus/$target"
