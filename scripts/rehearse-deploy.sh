@@ -290,17 +290,12 @@ PY
 log "5. the site published into S3 and CloudFront on loopback (make site-publish CONFIG_ENV=staging)"
 site_stack="$("$python" - "$S3" <<'PY'
 import json, sys, tomllib, boto3
+sys.path.insert(0, "scripts/lib")
+import stand_in
 endpoint = sys.argv[1]
 with open("samconfig.toml", "rb") as f:
     stack = tomllib.load(f)["staging"]["deploy"]["parameters"]["stack_name"]
-bucket = f"{stack}-sitebucket"
-boto3.client("s3", endpoint_url=endpoint).create_bucket(Bucket=bucket)
-origin = {"Id": "site", "DomainName": f"{bucket}.s3.us-east-1.amazonaws.com", "S3OriginConfig": {"OriginAccessIdentity": ""}}
-dist = boto3.client("cloudfront", endpoint_url=endpoint).create_distribution(DistributionConfig={
-    "CallerReference": stack, "Comment": "rehearse-deploy", "Enabled": True,
-    "Origins": {"Quantity": 1, "Items": [origin]},
-    "DefaultCacheBehavior": {"TargetOriginId": "site", "ViewerProtocolPolicy": "redirect-to-https"},
-})["Distribution"]
+bucket, dist = stand_in.site(endpoint, stack)
 # The outputs template.yaml gives a stack with the site (names of the shared notes).
 # ResumeTableName and ResumeId: the table step 3 seeded in DynamoDB Local.
 outputs = {"SiteBucketName": bucket, "SiteDistributionId": dist["Id"], "SiteUrl": f"https://{dist['DomainName']}",

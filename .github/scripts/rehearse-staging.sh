@@ -9,8 +9,8 @@
 #                                             Local and `local-api serve` as its tables and API
 #   scripts/stack-outputs.sh --github         the same, into GITHUB_ENV and GITHUB_OUTPUT files
 #   make resume-publish CONFIG_ENV=staging    the same (it reads ResumeTableName and ResumeId)
-#   make site-publish CONFIG_ENV=staging      not here: make rehearse-deploy's step 5 runs it
-#                                             into S3 and CloudFront on moto
+#   make site-publish CONFIG_ENV=staging      the same, into S3 and CloudFront on moto (make
+#                                             rehearse-deploy's step 5 checks every object)
 #   make integration  (API_URL set)           make integration  (API_URL set), but for
 #                                             the modules that never reach API_URL
 #   make browser-test SITE_URL="$SITE_URL"    the same, SiteUrl being a second `local-api
@@ -49,18 +49,22 @@ trap stop EXIT
 cargo build --quiet --locked -p local-api -p testkit
 ddb_port="$(ddb_start_on_free_port "$work/dynamodb-local.pid" "$work/dynamodb-local.log")"
 moto_start "$work/moto.log" || die "moto_server did not start"
-# Nothing here reaches AWS: DynamoDB Local, and CloudFormation on moto.
+# Nothing here reaches AWS: DynamoDB Local, and CloudFormation, S3 and
+# CloudFront on moto.
 export AWS_ENDPOINT_URL_DYNAMODB="http://127.0.0.1:$ddb_port" AWS_ENDPOINT_URL_CLOUDFORMATION="$MOTO_URL"
+export AWS_ENDPOINT_URL_S3="$MOTO_URL" AWS_ENDPOINT_URL_CLOUDFRONT="$MOTO_URL"
 export AWS_ACCESS_KEY_ID=local AWS_SECRET_ACCESS_KEY=local AWS_REGION=us-east-1 AWS_DEFAULT_REGION=us-east-1
 unset AWS_PROFILE AWS_SESSION_TOKEN AWS_ENDPOINT_URL
 
 # --- "sam deploy": the staging stack, outputs as template.yaml defines them ---
 resume_id=owner-rehearsal
-stack="$(.venv/bin/python3 - "http://127.0.0.1:$api_port" "$resume_id" "http://127.0.0.1:$site_port" <<'PY'
+stack="$(.venv/bin/python3 - "http://127.0.0.1:$api_port" "$resume_id" "http://127.0.0.1:$site_port" "$MOTO_URL" <<'PY'
 import importlib.util, json, re, sys, tomllib
 import boto3
+sys.path.insert(0, "scripts/lib")
+import stand_in
 
-api_url, resume_id, site_url = sys.argv[1:]
+api_url, resume_id, site_url, moto = sys.argv[1:]
 # template.yaml with its Fn::ForEach loops expanded (scripts/template-expanded.py).
 spec = importlib.util.spec_from_file_location("template_expanded", "scripts/template-expanded.py")
 expanded = importlib.util.module_from_spec(spec)
@@ -74,10 +78,16 @@ stack = deploy["stack_name"]
 
 site = params.get("SiteHosting", template["Parameters"]["SiteHosting"]["Default"]) == "true"
 values = {}
+if site:
+    # What the site's publishing steps write to: S3 and CloudFront on moto.
+    values["SiteBucketName"], distribution = stand_in.site(moto, stack)
+    values["SiteDistributionId"] = distribution["Id"]
 for key, out in template["Outputs"].items():
     if out.get("Condition", "HasSite") != "HasSite" or ("Condition" in out and not site):
         continue  # the optional features (custom domain, ...) are off; the site as staging has it
     value = out["Value"]
+    if key in values:
+        continue
     if key == "ApiUrl":
         values[key] = api_url
     elif key == "SiteUrl":
@@ -127,7 +137,10 @@ SITE_DIR=examples/frontend LOCAL_API_ADDR="127.0.0.1:$site_port" ./target/debug/
 site_pid=$!
 echo "rehearse-staging: stack $stack at $API_URL (DynamoDB Local :$ddb_port, CloudFormation on $MOTO_URL), ResumeId $resume_id"
 
-FILE=data/resume.json make --no-print-directory resume-publish CONFIG_ENV=staging
+FILE=data/resume.json make --no-print-directory resume-publish CONFIG_ENV=staging | tee "$work/resume-publish.log"
+grep -qF "distribution $SITE_DISTRIBUTION_ID: invalidated /api/resume* /resume*" "$work/resume-publish.log" ||
+    die "publishing the resume did not invalidate its cached paths on distribution $SITE_DISTRIBUTION_ID"
+SITE_DIR=examples/frontend make --no-print-directory site-publish CONFIG_ENV=staging
 # An id the stack does not serve: refused, naming the file, the id and the stack.
 if FILE=data/resume.json make --no-print-directory resume-publish CONFIG_ENV=staging ID=example >"$work/mismatch.log" 2>&1; then
     die "resume-publish ID=example published under an id stack $stack does not serve"
