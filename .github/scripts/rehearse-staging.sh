@@ -83,7 +83,8 @@ if site:
     values["SiteBucketName"], distribution = stand_in.site(moto, stack)
     values["SiteDistributionId"] = distribution["Id"]
 for key, out in template["Outputs"].items():
-    if out.get("Condition", "HasSite") != "HasSite" or ("Condition" in out and not site):
+    condition = out.get("Condition")
+    if condition is not None and not (condition == "HasSite" and site):
         continue  # the optional features (custom domain, ...) are off; the site as staging has it
     value = out["Value"]
     if key in values:

@@ -265,6 +265,24 @@ struct Binary {
     lambda_features: BTreeSet<String>,
 }
 
+/// Each workspace member's folder, relative to the workspace root
+/// (`crates/<name>`, `tests`), and its parsed `Cargo.toml`.
+fn workspace_manifests() -> Vec<(String, toml::Table)> {
+    let root = workspace_root();
+    let mut dirs: Vec<_> = std::fs::read_dir(root.join("crates"))
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .collect();
+    dirs.push(root.join("tests"));
+    dirs.iter()
+        .filter_map(|dir| {
+            let text = std::fs::read_to_string(dir.join("Cargo.toml")).ok()?;
+            let relative = dir.strip_prefix(&root).unwrap().to_str().unwrap();
+            Some((relative.to_owned(), toml::from_str(&text).unwrap()))
+        })
+        .collect()
+}
+
 /// Every workspace crate's `[[bin]]`, by name.
 fn workspace_binaries() -> BTreeMap<String, Binary> {
     let strings = |v: Option<&toml::Value>| -> BTreeSet<String> {
@@ -275,12 +293,7 @@ fn workspace_binaries() -> BTreeMap<String, Binary> {
             .collect()
     };
     let mut bins = BTreeMap::new();
-    for entry in std::fs::read_dir(workspace_root().join("crates")).unwrap() {
-        let dir = entry.unwrap().path();
-        let Ok(text) = std::fs::read_to_string(dir.join("Cargo.toml")) else {
-            continue;
-        };
-        let doc: toml::Table = toml::from_str(&text).unwrap();
+    for (dir, doc) in workspace_manifests() {
         let lambda_bins = doc
             .get("package")
             .and_then(|p| p.get("metadata"))
@@ -297,7 +310,7 @@ fn workspace_binaries() -> BTreeMap<String, Binary> {
                 .and_then(|b| b.get(&name))
                 .and_then(|b| b.get("build"));
             let binary = Binary {
-                crate_dir: format!("crates/{}", dir.file_name().unwrap().to_str().unwrap()),
+                crate_dir: dir.clone(),
                 required: strings(bin.get("required-features")),
                 lambda_features: strings(build.and_then(|b| b.get("features"))),
             };
@@ -307,20 +320,11 @@ fn workspace_binaries() -> BTreeMap<String, Binary> {
     bins
 }
 
-/// The package names of the workspace's members (`crates/*` and `tests`).
+/// The package names of the workspace's members.
 fn workspace_members() -> BTreeSet<String> {
-    let root = workspace_root();
-    let mut dirs: Vec<_> = std::fs::read_dir(root.join("crates"))
-        .unwrap()
-        .map(|e| e.unwrap().path())
-        .collect();
-    dirs.push(root.join("tests"));
-    dirs.iter()
-        .filter_map(|d| std::fs::read_to_string(d.join("Cargo.toml")).ok())
-        .map(|text| {
-            let doc: toml::Table = toml::from_str(&text).unwrap();
-            doc["package"]["name"].as_str().unwrap().to_owned()
-        })
+    workspace_manifests()
+        .into_iter()
+        .map(|(_, doc)| doc["package"]["name"].as_str().unwrap().to_owned())
         .collect()
 }
 
