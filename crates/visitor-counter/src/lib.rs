@@ -31,7 +31,7 @@
 //!    sent `Sec-GPC: 1` or `DNT: 1`): one strongly consistent
 //!    `BatchGetItem` of their seen-today marker `{id: "seen#<day>#<hash>"}`
 //!    and of the day's item, after the day's salt ([`salt`]; from memory,
-//!    or one call per instance per day).
+//!    read in init, or one call per instance per later day).
 //! 2. **The day**, once the total is stored, beside the visit log:
 //!    - a visitor without a marker: one `TransactWriteItems` puts the
 //!      marker (`attribute_not_exists(id)`, `expiresAt` at the end of the
@@ -56,7 +56,8 @@
 //!    answered only when this visitor is known to be among the day's.
 //!
 //! So every counted view waits for two DynamoDB round trips (three on an
-//! instance's first view of a day, for the salt). What each kind of view
+//! instance's first view of a day it did not start on, for the salt: init
+//! reads it, [`Store::prewarm`]). What each kind of view
 //! costs, measured: docs/visitor-counter.md. The per-day items are kept as
 //! history.
 //!
@@ -155,9 +156,18 @@ pub fn routes_with_clock(
     client: Client,
     clock: Clock,
 ) -> Router {
+    routes_with_store(Store::new(client, config), config, origins, clock)
+}
+
+fn routes_with_store(
+    store: Store,
+    config: &CounterConfig,
+    origins: &AllowedOrigins,
+    clock: Clock,
+) -> Router {
     views::warm_up();
     let state = AppState {
-        store: Store::new(client, config),
+        store,
         origins: origins.clone(),
         clock,
         origin_verify: config.origin_verify_secret.clone(),
@@ -179,6 +189,20 @@ pub fn router(config: &CounterConfig, http: &HttpConfig, client: Client) -> Rout
 }
 
 /// [`router`] with a given clock.
+/// [`router_with_clock`] around a `store` built beforehand, and warmed in
+/// init with [`Store::prewarm`]: what the Lambda's `main` serves.
+pub fn router_with_store(
+    store: Store,
+    config: &CounterConfig,
+    http: &HttpConfig,
+    clock: Clock,
+) -> Router {
+    platform::http::finish(
+        routes_with_store(store, config, &http.allowed_origins, clock),
+        &http.allowed_origins,
+    )
+}
+
 pub fn router_with_clock(
     config: &CounterConfig,
     http: &HttpConfig,

@@ -1,6 +1,6 @@
 //! The visitor counter Lambda: read the settings, build the client once,
-//! serve API Gateway events. No secret is read at start: the salt is made
-//! per day, in the salts table, on first use.
+//! read (or make) the day's salt, serve API Gateway events. No secret is
+//! read at start: the salt is made per day, in the salts table.
 
 use platform::config::{from_env, HttpConfig};
 use visitor_counter::CounterConfig;
@@ -13,12 +13,9 @@ async fn main() -> Result<(), lambda_http::Error> {
     let config: CounterConfig = from_env()?;
     let http: HttpConfig = from_env()?;
     let client = platform::dynamo::client().await;
-    platform::dynamo::prewarm(
-        &client,
-        &platform::dynamo::COUNTER_TABLE,
-        config.counter_table.as_str(),
-        visitor_counter::store::CALLS_AT_ONCE,
-    )
-    .await;
-    platform::lambda::run(visitor_counter::router(&config, &http, client), &http).await
+    let store = visitor_counter::Store::new(client, &config);
+    let clock = visitor_counter::system_clock();
+    store.prewarm(clock()).await;
+    let router = visitor_counter::router_with_store(store, &config, &http, clock);
+    platform::lambda::run(router, &http).await
 }

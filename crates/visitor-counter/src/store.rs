@@ -64,8 +64,9 @@ pub struct DayStats {
 /// The most DynamoDB calls one counted view has in flight at once
 /// ([`Store::record`]: the total beside the read of the visitor's marker
 /// and the day, then the day's item beside the visit log): the connections
-/// `main` opens during init. (The one view a day that makes the day's salt
-/// may add a third, its delete of the expired salt, beside the read.)
+/// [`Store::prewarm`] opens during init. (The one view a day that makes the
+/// day's salt may add a third, its delete of the expired salt, beside the
+/// read.)
 pub const CALLS_AT_ONCE: usize = 2;
 
 /// `BatchGetItem` reads at most this many keys per call.
@@ -123,6 +124,32 @@ impl Store {
             visits: Table::new(client, config.visits_table.as_str()),
             visit_ttl_days: config.visit_ttl_days,
         }
+    }
+
+    /// Init's DynamoDB work, so that an instance's first view waits only for
+    /// its own two rounds, on open connections: the day's salt read (or
+    /// made, and the expired one deleted) into memory, beside
+    /// `platform::dynamo::prewarm` for the rest of [`CALLS_AT_ONCE`]. With
+    /// a region's latency, a connection the first view opened itself would
+    /// add two round trips (TCP, TLS) to it; opening it here costs init
+    /// nothing it would not wait for anyway (the two run at once) and the
+    /// handshake's CPU, under 1 ms (docs/PERFORMANCE.md, "pre-warm").
+    /// Failures are logged or ignored: the first view tries again.
+    pub async fn prewarm(&self, now: OffsetDateTime) {
+        let salt = async {
+            if let Some(today) = self.salts.get(now).await {
+                if today.made {
+                    self.salts.delete_expired(now).await;
+                }
+            }
+        };
+        let others = platform::dynamo::prewarm(
+            self.counter.client(),
+            &platform::dynamo::COUNTER_TABLE,
+            self.counter.name(),
+            CALLS_AT_ONCE - 1,
+        );
+        tokio::join!(salt, others);
     }
 
     /// Counts one view, in two rounds of DynamoDB calls that keep every

@@ -83,9 +83,14 @@ impl Skip {
 /// so the first request does not pay for it).
 static BOTS: LazyLock<isbot::Bots> = LazyLock::new(isbot::Bots::default);
 
-/// Compiles the bot list now rather than on the first request.
+/// Compiles the bot list now rather than on the first request, and runs
+/// it once on a browser's `User-Agent`, which fills most of the states its
+/// lazy DFA builds on first use (~0.6 ms of CPU on the first match).
 pub fn warm_up() {
-    LazyLock::force(&BOTS);
+    let _ = BOTS.is_bot(
+        "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 \
+         (KHTML, like Gecko) Chrome/131.0.0.0 Safari/537.36",
+    );
 }
 
 const SEC_PURPOSE: HeaderName = HeaderName::from_static("sec-purpose");
