@@ -211,7 +211,8 @@ def run_json(cmd, env=None, cwd=None):
 COLD_STARTS = 5  # --cold-starts
 
 
-def invoke(fn, lang, endpoint, invokes, tag, events=None, cold_starts=None, share=None, boost=False):
+def invoke(fn, lang, endpoint, invokes, tag, events=None, cold_starts=None, share=None, boost=False,
+           vary_source_ip=False):
     """`lambda-bench invoke` of one runtime. `share`: the cgroup the process
     runs in (from spawn, or with `boost` from its first /next poll on, after
     an init with one full CPU)."""
@@ -233,6 +234,8 @@ def invoke(fn, lang, endpoint, invokes, tag, events=None, cold_starts=None, shar
             cmd += ["--init-cgroup", share["boost_cgroup"]]
     for e in events:
         cmd += ["--event", str(e)]
+    if vary_source_ip:
+        cmd.append("--vary-source-ip")
     for k, v in env.items():
         cmd += ["--env", f"{k}={v}"]
     if fn["name"] == "floor" and lang.startswith("rust"):
@@ -521,6 +524,107 @@ def throughput(functions, endpoint, ddb_port, env, args):
         api.wait(timeout=10)
 
 
+# ---------------------------------------------------------------- region latency
+
+
+def start_delay_proxy(upstream_port, one_way_ms):
+    """`lambda-bench delay-proxy` in front of the TLS proxy; returns
+    (process, port)."""
+    proc = subprocess.Popen(
+        [str(HARNESS), "delay-proxy", "--upstream", f"127.0.0.1:{upstream_port}", "--one-way-ms", str(one_way_ms)],
+        stdout=subprocess.PIPE, stderr=open(OUT / "logs" / "delay-proxy.log", "w"), text=True)
+    line = proc.stdout.readline()
+    if not line:
+        raise SystemExit(f"bench: the delay proxy did not start (see {OUT / 'logs' / 'delay-proxy.log'})")
+    return proc, json.loads(line)["port"]
+
+
+# The kinds of counted view (docs/visitor-counter.md#design-in-short), as
+# events: a browser on the site (events/visitorcount-get.json) with a new
+# address each time, the same one again, with Sec-GPC, and a crawler.
+VIEW_KINDS = [
+    {"name": "new visitor", "headers": {}, "vary_source_ip": True},
+    {"name": "repeat visitor", "headers": {}, "vary_source_ip": False},
+    {"name": "private (GPC/DNT)", "headers": {"Sec-GPC": "1"}, "vary_source_ip": False},
+    {"name": "not counted",
+     "headers": {"User-Agent": "Mozilla/5.0 (compatible; Googlebot/2.1; +http://www.google.com/bot.html)"},
+     "vary_source_ip": False},
+]
+
+
+def view_kind_event(kind):
+    """The counter's event for one kind of view, written under target/bench."""
+    event = json.loads(event_path("visitorcount-get.json").read_text())
+    for name, value in kind["headers"].items():
+        event["headers"][name] = value
+        event.setdefault("multiValueHeaders", {})[name] = [value]
+    path = OUT / "events" / f"visitorcount-{re.sub(r'[^a-z]+', '-', kind['name']).strip('-')}.json"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(event))
+    return path
+
+
+def view_kinds(counter, endpoint, share, invokes, tag):
+    """Warm latency of each kind of view, the Rust counter alone."""
+    out = {}
+    for kind in VIEW_KINDS:
+        log(f"{tag}, {share['name']} MB share: visitor counter, {kind['name']}")
+        out[kind["name"]] = invoke(counter, "rust", endpoint, invokes, tag, events=[view_kind_event(kind)],
+                                   cold_starts=1, share=share, vary_source_ip=kind["vary_source_ip"])
+    return out
+
+
+def region_rounds(functions, langs, endpoint, shares, baseline_shares, args):
+    """Every function through the delay proxy: the Rust ones at every share
+    (the memory table), the baselines at `baseline_shares`."""
+    rounds = []
+    for r in range(args.region_runs):
+        result = {}
+        for share in shares:
+            per_share = {}
+            for fn in functions:
+                entry = {}
+                for lang in langs:
+                    if not lang.startswith("rust") and share["name"] not in baseline_shares:
+                        continue
+                    tag = f"region-r{r + 1}"
+                    log(f"region round {r + 1}/{args.region_runs}, {share['name']} MB share: {fn['name']} ({lang})")
+                    entry[lang] = invoke(fn, lang, endpoint, args.region_invokes, tag, share=share)
+                    if share["cgroup"]:
+                        entry[f"{lang}_boost"] = invoke(fn, lang, endpoint, 1, tag, share=share, boost=True)
+                per_share[fn["name"]] = entry
+            result[share["name"]] = per_share
+        rounds.append(result)
+    return rounds
+
+
+def region_mode(functions, langs, shares, tls_port, endpoint, args):
+    """The region-latency part of the run: the round trip the delay adds,
+    measured; each kind of view with and without it; the rounds."""
+    counter = next((fn for fn in functions if fn["name"] == "visitor-counter"), None)
+    proxy, port = start_delay_proxy(tls_port, args.region_ms)
+    try:
+        delayed = f"https://127.0.0.1:{port}"
+        resume = next(fn for fn in FUNCTIONS if fn["name"] == "resume")  # its GetItem, measured or not
+        log(f"region mode: {args.region_ms} ms each way; a GetItem with and without it")
+        getitem = {"direct": raw(resume, "rust", endpoint, 200), "delayed": raw(resume, "rust", delayed, 200)}
+        kinds_share = next((s for s in shares if s["name"] == "1024"), shares[-1])
+        kinds = None
+        if counter:
+            kinds = {"share": kinds_share["name"],
+                     "direct": view_kinds(counter, endpoint, kinds_share, args.region_invokes, "kinds-direct"),
+                     "delayed": view_kinds(counter, delayed, kinds_share, args.region_invokes, "kinds-delayed")}
+        memory = make_shares(int(mb) for mb in args.memory_shares.split(",")) if shares[0]["cgroup"] else shares
+        baseline = {s["name"] for s in shares}
+        rounds = region_rounds(functions, langs, delayed, memory, baseline, args)
+        return {"one_way_ms": args.region_ms, "getitem": getitem, "view_kinds": kinds, "rounds": rounds,
+                "runs": args.region_runs, "invokes": args.region_invokes,
+                "shares": [{k: v for k, v in s.items() if "cgroup" not in k} for s in memory]}
+    finally:
+        proxy.terminate()
+        proxy.wait(timeout=10)
+
+
 # ---------------------------------------------------------------- machine
 
 
@@ -583,6 +687,12 @@ def main():
                     help="an extra environment variable for the --ab bootstraps only")
     ap.add_argument("--env", action="append", default=[], metavar="NAME=VALUE",
                     help="an extra environment variable for every function (for experiments)")
+    ap.add_argument("--region-ms", type=float, default=float(os.environ.get("BENCH_REGION_MS", 4)),
+                    help="region mode: the delay each way of every DynamoDB call, ms (0: no region mode)")
+    ap.add_argument("--region-runs", type=int, default=int(os.environ.get("BENCH_REGION_RUNS", 1)))
+    ap.add_argument("--region-invokes", type=int, default=int(os.environ.get("BENCH_REGION_INVOKES", 100)))
+    ap.add_argument("--memory-shares", default=os.environ.get("BENCH_MEMORY_SHARES", "128,256,512,1024"),
+                    help="region mode: the memory sizes the Rust functions run under (the memory table)")
     ap.add_argument("--out", type=Path, default=OUT / "results.json")
     ap.add_argument("--no-report", action="store_true", help="do not rewrite docs/PERFORMANCE.md")
     args = ap.parse_args()
@@ -672,6 +782,10 @@ def main():
                               "phase": f"round {r + 1}, {share['name']} MB", "loadavg": loadavg()})
             rounds.append(result)
 
+        region = None
+        if args.region_ms > 0:
+            region = region_mode(functions, langs, shares, tls_port, endpoint, args)
+
         wrk_results, wrk_error = None, None
         if not args.skip_wrk:
             if shutil.which("wrk") is None:
@@ -711,6 +825,7 @@ def main():
         "sizes": sizes(functions),
         "python_dependencies": dict(zip(("raw", "zip"), python_dependency_size())) if "python" in langs else None,
         "rounds": rounds,
+        "region": region,
         "wrk": wrk_results,
         "wrk_settings": {"seconds": args.wrk_seconds, "connections": args.wrk_connections, "threads": 2},
     }

@@ -23,6 +23,8 @@ MIB = 1024 * 1024
 # Issue 15's targets, at the 128 MB share with TLS.
 TARGET_SHARE = "128"
 TARGET_COLD_RATIO = 1 / 15  # init + first invoke, vs Python's and Node's
+# Issue 31: the visitor counter's init + first invoke against Node.js.
+COLD_RATIO_OF = {("visitor-counter", "node"): 1 / 20}
 TARGET_P50_RATIO = 1 / 3  # warm p50, vs Python's and Node's
 TARGET_RSS_MIB = 10.0
 TARGET_SIZE_MIB = 7.0
@@ -149,11 +151,12 @@ def targets(per, name, share):
         b = per.get(base)
         if not b:
             continue
+        cold_ratio = COLD_RATIO_OF.get((name, base), TARGET_COLD_RATIO)
         for key, how in (("init_first_ms", "init at the share"), ("boost_init_first_ms", "boosted init")):
             if r.get(key) is None or b.get(key) is None:
                 continue
             rows.append((name, f"init + first invoke vs {NAMES[base]} ({how})", ratio(r[key], b[key]),
-                         f"≤ 1/{1 / TARGET_COLD_RATIO:.0f}", r[key] <= b[key] * TARGET_COLD_RATIO))
+                         f"≤ 1/{1 / cold_ratio:.0f}", r[key] <= b[key] * cold_ratio))
         rows.append((name, f"warm p50 vs {NAMES[base]}", ratio(r["p50_ms"], b["p50_ms"]),
                      f"≤ 1/{1 / TARGET_P50_RATIO:.0f}", r["p50_ms"] <= b["p50_ms"] * TARGET_P50_RATIO))
     rows.append((name, "peak RSS", f"{fmt(r['rss_mib'])} MiB", f"≤ {TARGET_RSS_MIB:g} MiB", r["rss_mib"] <= TARGET_RSS_MIB))
@@ -464,7 +467,11 @@ for JavaScript v3 under `aws-lambda-ric`), all under one Lambda Runtime API emul
 - each function process runs in a cgroup with the CPU quota of a 128 MB, then a 1,024 MB
   function. Init is measured twice: at that share, and "boosted" with a full CPU;
 - DynamoDB Local sits behind a TLS proxy (stunnel, with a test CA that every runtime trusts the
-  standard way), so a first invoke pays a TLS handshake.
+  standard way), so a first invoke pays a TLS handshake;
+- then, in **region mode**, every DynamoDB connection also crosses a delay proxy (4 ms each way by
+  default, `--region-ms`), as a call from Lambda to DynamoDB in a region does: every runtime again,
+  the Rust functions at 128, 256, 512 and 1,024 MB (the memory table), each kind of counted view
+  with and without the delay, and the cost per million views at list prices.
 
 It reports init, first invoke, warm p50/p99, peak RSS, package size, and local-api throughput
 with wrk (for `/visitorcount`, counted views: wrk sends an allowed Origin and a browser
@@ -549,6 +556,9 @@ def write(results, summary):
             md.append(f"| {titles.get(name, name)} | {w['rps']:,.0f} | {fmt(w['p50_ms'])} | {fmt(w['p99_ms'])} | "
                       f"{per_call.get(name, '')} |")
         md.append("")
+    import region_report  # noqa: E402 (it imports this module)
+
+    md += region_report.section(results)
     tls = results.get("tls") or {}
     md += ["## How it is measured", "",
            "- `make bench` (bench/run.sh) builds `cargo build --release` of the three bootstrap binaries, `local-api` and",
@@ -578,7 +588,12 @@ def write(results, summary):
            "  `python -m awslambdaric`. Node.js: the same handlers with `DynamoDBDocumentClient` created at module load",
            "  (bench/node), run by `aws-lambda-ric` (AWS's Runtime Interface Client from npm, built here). Both under the",
            "  same emulator. Their visitor counters make the DynamoDB calls one after another, as a typical handler",
-           "  does; the Rust one issues three of them concurrently.",
+           "  does; the Rust one runs them in two rounds of two calls at once.",
+           "- **Region mode**: `lambda-bench delay-proxy` (crates/bench/src/delay.rs) relays each connection to stunnel,",
+           "  holding every chunk for the delay in each direction and a new connection for one round trip (TCP's",
+           "  handshake). Round trips, calls and units per kind of view come from `tests/tests/it/view_cost.rs`, which",
+           "  bench/run.sh runs with `VIEW_COST_OUT`. Init CPU and first-invoke CPU are the process's threads' time on",
+           "  the CPU (`/proc/PID/task/*/schedstat`).",
            "- Peak RSS is `VmHWM` of the runtime process after the last invoke (MiB = 2^20 bytes).",
            "- Sizes: the stripped release binary and a deflate-9 zip of it as `bootstrap`; the Python and Node.js",
            "  packages are their handler source.",

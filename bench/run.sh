@@ -57,4 +57,12 @@ if [[ ! -f "$NODE_DIR/node_modules/.installed" || "$NODE_DIR/package-lock.json" 
     touch "$NODE_DIR/node_modules/.installed"
 fi
 
+# What each kind of counted view costs in DynamoDB (round trips, calls,
+# units): the integration test that holds docs/visitor-counter.md's table
+# measures them against DynamoDB Local and writes them for the report.
+mkdir -p target/bench
+echo "bench: view_cost (tests/tests/it/view_cost.rs)" >&2
+VIEW_COST_OUT="$PWD/target/bench/view-cost.json" \
+    cargo test --locked -p integration-tests --test it -- --quiet view_cost::each_kind >&2
+
 exec python3 bench/bench.py "$@"

@@ -7,7 +7,10 @@
 //!   and peak RSS (`VmHWM`).
 //! - `raw`: the same DynamoDB operations a handler performs, straight through
 //!   the SDK with the Lambdas' client configuration, timed the same way.
+//! - `delay-proxy`: a TCP relay that adds a region's latency to every
+//!   DynamoDB call (`make bench`'s region mode).
 
+mod delay;
 mod emulator;
 mod raw;
 mod stats;
@@ -38,6 +41,8 @@ enum Command {
     Invoke(InvokeArgs),
     /// Time raw SDK calls of the operation a handler performs.
     Raw(raw::RawArgs),
+    /// Relay TCP with a fixed delay each way (a region's latency).
+    DelayProxy(delay::DelayArgs),
     /// A Lambda function that answers every event with a fixed 200, on the
     /// same runtime stack as the real ones (tokio, lambda_http): run under
     /// `invoke`, it shows what the Runtime API round trip alone costs.
@@ -61,6 +66,11 @@ struct InvokeArgs {
     /// invoke are their medians, and the last one serves the warm invokes.
     #[arg(long, default_value_t = 1)]
     cold_starts: usize,
+    /// Give every invoke's event (cold ones included) its own
+    /// `requestContext.identity.sourceIp`, so the visitor counter sees a new
+    /// visitor each time.
+    #[arg(long)]
+    vary_source_ip: bool,
     /// Acceptable `statusCode`s of the function's answers.
     #[arg(long = "expect-status", default_values_t = [200])]
     expect_status: Vec<u16>,
@@ -94,6 +104,11 @@ struct InvokeReport {
     first_ms: f64,
     init_all_ms: Vec<f64>,
     first_all_ms: Vec<f64>,
+    /// CPU time (every thread, user + system) the process spent in init,
+    /// and in its first invoke; medians over the cold starts. `None` where
+    /// `/proc` does not say.
+    init_cpu_ms: Option<f64>,
+    first_cpu_ms: Option<f64>,
     warm: Summary,
     /// `VmRSS` right after init, kB.
     rss_after_init_kb: Option<u64>,
@@ -123,6 +138,11 @@ fn main() -> ExitCode {
             .map_err(anyhow::Error::from)
             .and_then(|rt| rt.block_on(raw::run(args)))
             .and_then(print_json),
+        Command::DelayProxy(args) => tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .map_err(anyhow::Error::from)
+            .and_then(|rt| rt.block_on(delay::run(args))),
         Command::FloorFunction { current_thread } => if current_thread {
             tokio::runtime::Builder::new_current_thread()
         } else {
@@ -173,6 +193,36 @@ fn proc_status_kb(pid: u32, field: &str) -> Option<u64> {
     text.lines()
         .find_map(|l| l.strip_prefix(field)?.strip_prefix(':'))
         .and_then(|v| v.split_whitespace().next()?.parse().ok())
+}
+
+/// The CPU time process `pid` has run, in ms: the sum of its threads'
+/// `/proc/PID/task/TID/schedstat` (ns on the CPU).
+fn cpu_ms(pid: u32) -> Option<f64> {
+    let tasks = std::fs::read_dir(format!("/proc/{pid}/task")).ok()?;
+    let ns: u64 = tasks
+        .filter_map(|t| std::fs::read_to_string(t.ok()?.path().join("schedstat")).ok())
+        .filter_map(|s| s.split_whitespace().next()?.parse::<u64>().ok())
+        .sum();
+    Some(ns as f64 / 1e6)
+}
+
+/// `event` with `requestContext.identity.sourceIp` set to a 10.0.0.0/8
+/// address of its own for each `n` (offset by this process's start, so
+/// that runs on one day do not meet the same visitors).
+fn with_source_ip(event: &Bytes, n: u64) -> anyhow::Result<Bytes> {
+    static BASE: std::sync::LazyLock<u64> = std::sync::LazyLock::new(|| {
+        let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH);
+        now.map(|d| d.as_nanos() as u64 / 1_000).unwrap_or_default()
+    });
+    let mut v: Value = serde_json::from_slice(event).context("the event is not JSON")?;
+    let x = (*BASE).wrapping_add(n) & 0x00ff_ffff;
+    let ip = format!("10.{}.{}.{}", x >> 16, (x >> 8) & 255, x & 255);
+    let identity = v
+        .pointer_mut("/requestContext/identity")
+        .and_then(Value::as_object_mut)
+        .context("the event has no requestContext.identity")?;
+    identity.insert("sourceIp".into(), Value::String(ip));
+    Ok(Bytes::from(serde_json::to_vec(&v)?))
 }
 
 /// Moves process `pid`, all its threads, into the cgroup v1 directory `dir`.
@@ -286,6 +336,16 @@ async fn start(args: &InvokeArgs) -> anyhow::Result<Started> {
     })
 }
 
+fn median(v: &[f64]) -> Option<f64> {
+    let mut v = v.to_vec();
+    v.sort_by(f64::total_cmp);
+    match v.len() {
+        0 => None,
+        n if n % 2 == 1 => Some(v[n / 2]),
+        n => Some((v[n / 2 - 1] + v[n / 2]) / 2.0),
+    }
+}
+
 fn median_ms(v: &[Duration]) -> f64 {
     summarize(v).p50
 }
@@ -318,6 +378,8 @@ impl Tally<'_> {
 struct ColdStarts {
     inits: Vec<Duration>,
     firsts: Vec<Duration>,
+    init_cpus: Vec<f64>,
+    first_cpus: Vec<f64>,
     first_body_prefix: String,
     rss_after_init_kb: Option<u64>,
     last: Started,
@@ -331,19 +393,32 @@ async fn cold_starts(
     tally: &mut Tally<'_>,
 ) -> anyhow::Result<ColdStarts> {
     let (mut inits, mut firsts) = (Vec::new(), Vec::new());
+    let (mut init_cpus, mut first_cpus) = (Vec::new(), Vec::new());
     for n in 1..=args.cold_starts.max(1) {
         let mut s = start(args).await?;
         let rss_after_init_kb = proc_status_kb(s.pid, "VmRSS");
-        let first = s.emulator.invoke(event.clone(), INVOKE_TIMEOUT).await?;
+        let init_cpu = cpu_ms(s.pid);
+        let event = if args.vary_source_ip {
+            with_source_ip(event, n as u64)?
+        } else {
+            event.clone()
+        };
+        let first = s.emulator.invoke(event, INVOKE_TIMEOUT).await?;
         tally.record(0, &first.outcome)?;
         inits.push(s.init);
         firsts.push(first.latency);
+        if let (Some(before), Some(after)) = (init_cpu, cpu_ms(s.pid)) {
+            init_cpus.push(before);
+            first_cpus.push(after - before);
+        }
         if n == args.cold_starts.max(1) {
             let (Outcome::Response(b) | Outcome::Error(b)) = &first.outcome;
             let first_body_prefix = String::from_utf8_lossy(&b[..b.len().min(240)]).into_owned();
             return Ok(ColdStarts {
                 inits,
                 firsts,
+                init_cpus,
+                first_cpus,
                 first_body_prefix,
                 rss_after_init_kb,
                 last: s,
@@ -379,7 +454,12 @@ async fn invoke(args: InvokeArgs) -> anyhow::Result<InvokeReport> {
     let mut s = cold.last;
     let mut warm = Vec::with_capacity(args.invokes);
     for i in 1..=args.invokes {
-        let event = events[i % events.len()].clone();
+        let event = &events[i % events.len()];
+        let event = if args.vary_source_ip {
+            with_source_ip(event, (args.cold_starts + i) as u64)?
+        } else {
+            event.clone()
+        };
         let done = s.emulator.invoke(event, INVOKE_TIMEOUT).await?;
         tally.record(i, &done.outcome)?;
         warm.push(done.latency);
@@ -393,6 +473,8 @@ async fn invoke(args: InvokeArgs) -> anyhow::Result<InvokeReport> {
         first_ms: median_ms(&cold.firsts),
         init_all_ms: cold.inits.iter().copied().map(ms).collect(),
         first_all_ms: cold.firsts.iter().copied().map(ms).collect(),
+        init_cpu_ms: median(&cold.init_cpus),
+        first_cpu_ms: median(&cold.first_cpus),
         warm: summarize(&warm),
         rss_after_init_kb: cold.rss_after_init_kb,
         peak_rss_kb,

@@ -17,10 +17,11 @@ use crate::stats::{ms, summarize, Summary};
 pub enum Op {
     /// GetItem of the resume `RESUME_ID` from `RESUME_TABLE` (GET /resume).
     ResumeGet,
-    /// GET /visitorcount of a visitor already seen today, concurrently as the
-    /// handler does it: UpdateItem ADD on the total; PutItem of a visit;
-    /// a conditional PutItem of the seen-today marker (which fails) followed
-    /// by a consistent GetItem of the day's count.
+    /// GET /visitorcount of a visitor already seen today, in the handler's
+    /// two rounds (`visitor_counter::store::Store::record`): UpdateItem ADD
+    /// on the total beside a consistent BatchGetItem of the marker and the
+    /// day; then UpdateItem ADD on the day's views beside a PutItem of the
+    /// visit.
     Visitorcount,
     /// Consistent GetItem of `MANAGER_ITEM_ID` from `MANAGER_TABLE`
     /// (`{"operation": "read"}`).
@@ -141,19 +142,33 @@ fn n(v: impl ToString) -> AttributeValue {
 }
 
 async fn visit(client: &Client, counter: &str, visits: &str) -> anyhow::Result<()> {
+    use aws_sdk_dynamodb::types::{KeysAndAttributes, ReturnValue};
     let stamp = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .unwrap_or_default();
-    let day = "raw-day";
-    let total = client
-        .update_item()
-        .table_name(counter)
-        .key("id", s("total-raw"))
-        .update_expression("ADD #count :one")
-        .expression_attribute_names("#count", "count")
-        .expression_attribute_values(":one", n(1))
-        .return_values(aws_sdk_dynamodb::types::ReturnValue::UpdatedNew)
-        .send();
+    let day = "day#raw";
+    let add = |id: &str, attribute: &str| {
+        client
+            .update_item()
+            .table_name(counter)
+            .key("id", s(id))
+            .update_expression("ADD #a :one")
+            .expression_attribute_names("#a", attribute)
+            .expression_attribute_values(":one", n(1))
+            .return_values(ReturnValue::UpdatedNew)
+            .send()
+    };
+    // Round 1: the total, beside the marker and the day's item.
+    let keys = KeysAndAttributes::builder()
+        .keys([("id".to_owned(), s("seen#raw#0"))].into())
+        .keys([("id".to_owned(), s(day))].into())
+        .consistent_read(true)
+        .build()?;
+    let read = client.batch_get_item().request_items(counter, keys).send();
+    let (total, read) = tokio::join!(add("total-raw", "count"), read);
+    total?;
+    read?;
+    // Round 2: the day's views, beside the visit log.
     let log = client
         .put_item()
         .table_name(visits)
@@ -163,35 +178,8 @@ async fn visit(client: &Client, counter: &str, visits: &str) -> anyhow::Result<(
         .item("path", s("/visitorcount"))
         .item("expiresAt", n(2_000_000_000))
         .send();
-    let unique = async {
-        let put = client
-            .put_item()
-            .table_name(counter)
-            .item("id", s(format!("seen#{day}#raw")))
-            .item("expiresAt", n(2_000_000_000))
-            .condition_expression("attribute_not_exists(#id)")
-            .expression_attribute_names("#id", "id")
-            .send()
-            .await;
-        if let Err(e) = put {
-            use aws_sdk_dynamodb::error::ProvideErrorMetadata;
-            anyhow::ensure!(
-                e.code() == Some("ConditionalCheckFailedException"),
-                "marker put: {e}"
-            );
-        }
-        client
-            .get_item()
-            .table_name(counter)
-            .key("id", s(format!("day#{day}")))
-            .consistent_read(true)
-            .send()
-            .await
-            .map_err(anyhow::Error::from)
-    };
-    let (total, log, unique) = tokio::join!(total, log, unique);
-    total?;
+    let (views, log) = tokio::join!(add(day, "views"), log);
+    views?;
     log?;
-    unique?;
     Ok(())
 }
