@@ -119,7 +119,7 @@ $(VENV)/.installed: requirements-dev.txt
 		$(VENV_BIN)/uv pip install --quiet --python $(VENV_BIN)/python3 -r requirements-dev.txt && \
 		touch $@; }'
 
-bench: deps ## Benchmark the release bootstraps beside Python (boto3) and Node.js (SDK v3) baselines, under Lambda CPU shares, over TLS; writes docs/PERFORMANCE.md (not part of test)
+bench: deps ## Benchmark the release bootstraps beside Python (boto3) and Node.js (SDK v3) baselines, under Lambda CPU shares, over TLS, then with a region's DynamoDB latency (memory sizes, cost per million views); writes docs/PERFORMANCE.md (not part of test)
 	bench/run.sh
 
 clean: ## Remove build output and local state (keeps node_modules)
