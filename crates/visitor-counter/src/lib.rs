@@ -31,7 +31,8 @@
 //!    sent `Sec-GPC: 1` or `DNT: 1`): one strongly consistent
 //!    `BatchGetItem` of their seen-today marker `{id: "seen#<day>#<hash>"}`
 //!    and of the day's item, after the day's salt ([`salt`]; from memory,
-//!    read in init, or one call per instance per later day).
+//!    read in init if it was made by then, else one call, or two, per
+//!    instance and day).
 //! 2. **The day**, once the total is stored, beside the visit log:
 //!    - a visitor without a marker: one `TransactWriteItems` puts the
 //!      marker (`attribute_not_exists(id)`, `expiresAt` at the end of the
@@ -56,8 +57,8 @@
 //!    answered only when this visitor is known to be among the day's.
 //!
 //! So every counted view waits for two DynamoDB round trips (three on an
-//! instance's first view of a day it did not start on, for the salt: init
-//! reads it, [`Store::prewarm`]). What each kind of view
+//! instance's first view of a day whose salt was not made when it started,
+//! for the salt: init reads it if it is, [`Store::prewarm`]). What each kind of view
 //! costs, measured: docs/visitor-counter.md. The per-day items are kept as
 //! history.
 //!
@@ -188,7 +189,6 @@ pub fn router(config: &CounterConfig, http: &HttpConfig, client: Client) -> Rout
     router_with_clock(config, http, client, system_clock())
 }
 
-/// [`router`] with a given clock.
 /// [`router_with_clock`] around a `store` built beforehand, and warmed in
 /// init with [`Store::prewarm`]: what the Lambda's `main` serves.
 pub fn router_with_store(
@@ -203,6 +203,7 @@ pub fn router_with_store(
     )
 }
 
+/// [`router`] with a given clock.
 pub fn router_with_clock(
     config: &CounterConfig,
     http: &HttpConfig,

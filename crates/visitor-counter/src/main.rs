@@ -1,6 +1,6 @@
 //! The visitor counter Lambda: read the settings, build the client once,
-//! read (or make) the day's salt, serve API Gateway events. No secret is
-//! read at start: the salt is made per day, in the salts table.
+//! read the day's salt if it is made, serve API Gateway events. No secret
+//! is read at start: the salt is made per day, in the salts table.
 
 use platform::config::{from_env, HttpConfig};
 use visitor_counter::CounterConfig;
@@ -15,7 +15,9 @@ async fn main() -> Result<(), lambda_http::Error> {
     let client = platform::dynamo::client().await;
     let store = visitor_counter::Store::new(client, &config);
     let clock = visitor_counter::system_clock();
-    store.prewarm(clock()).await;
+    // The bot list compiles (CPU) while init's calls wait on the network.
+    let warm_up = async { visitor_counter::views::warm_up() };
+    tokio::join!(store.prewarm(clock()), warm_up);
     let router = visitor_counter::router_with_store(store, &config, &http, clock);
     platform::lambda::run(router, &http).await
 }

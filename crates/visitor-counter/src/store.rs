@@ -127,29 +127,21 @@ impl Store {
     }
 
     /// Init's DynamoDB work, so that an instance's first view waits only for
-    /// its own two rounds, on open connections: the day's salt read (or
-    /// made, and the expired one deleted) into memory, beside
-    /// `platform::dynamo::prewarm` for the rest of [`CALLS_AT_ONCE`]. With
-    /// a region's latency, a connection the first view opened itself would
-    /// add two round trips (TCP, TLS) to it; opening it here costs init
-    /// nothing it would not wait for anyway (the two run at once) and the
-    /// handshake's CPU, under 1 ms (docs/PERFORMANCE.md, "pre-warm").
+    /// its own two rounds, on open connections: the day's salt read into
+    /// memory if it is made (a `GetItem`; the day's first counted view
+    /// makes it), beside `platform::dynamo::prewarm` for the rest of
+    /// [`CALLS_AT_ONCE`]. With a region's latency, a connection the first
+    /// view opened itself would add two round trips (TCP, TLS) to it; opened
+    /// here, it runs beside the salt's read (docs/PERFORMANCE.md, "pre-warm").
     /// Failures are logged or ignored: the first view tries again.
     pub async fn prewarm(&self, now: OffsetDateTime) {
-        let salt = async {
-            if let Some(today) = self.salts.get(now).await {
-                if today.made {
-                    self.salts.delete_expired(now).await;
-                }
-            }
-        };
         let others = platform::dynamo::prewarm(
             self.counter.client(),
             &platform::dynamo::COUNTER_TABLE,
             self.counter.name(),
             CALLS_AT_ONCE - 1,
         );
-        tokio::join!(salt, others);
+        tokio::join!(self.salts.load(now), others);
     }
 
     /// Counts one view, in two rounds of DynamoDB calls that keep every

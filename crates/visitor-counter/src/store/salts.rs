@@ -90,6 +90,33 @@ impl DaySalts {
         Some(found)
     }
 
+    /// Reads `now`'s salt into memory if it is made, for init
+    /// ([`crate::Store::prewarm`]): one strongly consistent `GetItem`, no
+    /// write. A salt not made yet is left to the day's first counted view;
+    /// a failure is logged, and the first view tries again.
+    pub async fn load(&self, now: OffsetDateTime) {
+        let day = day_of(now);
+        let got = self
+            .table
+            .get_item()
+            .key(KEY, AttributeValue::S(salt_id(&day)))
+            .consistent_read(true)
+            .send()
+            .await;
+        match got {
+            Ok(output) => {
+                if let Some(salt) = output.item.as_ref().and_then(salt_of) {
+                    *self.cache.lock().await = Some((day, salt));
+                }
+            }
+            Err(e) => tracing::warn!(
+                table = self.table.name(),
+                error = %DisplayErrorContext(&e),
+                "cannot read today's salt in init; the first view will"
+            ),
+        }
+    }
+
     /// Deletes the salt of the day before yesterday (past its `expiresAt`)
     /// now rather than whenever TTL gets to it: for the request whose
     /// [`Self::get`] made `now`'s salt. A failure is logged: TTL still
