@@ -574,6 +574,16 @@ def view_kinds(counter, endpoint, share, invokes, tag):
     return out
 
 
+def view_cost():
+    """What bench/run.sh's view_cost step wrote (target/bench/view-cost.json),
+    with when, or None."""
+    path = OUT / "view-cost.json"
+    if not path.exists():
+        return None
+    at = datetime.fromtimestamp(path.stat().st_mtime, timezone.utc).isoformat(timespec="seconds")
+    return {**json.loads(path.read_text()), "written": at}
+
+
 def region_rounds(functions, langs, endpoint, shares, baseline_shares, args):
     """Every function through the delay proxy: the Rust ones at every share
     (the memory table), the baselines at `baseline_shares`."""
@@ -826,6 +836,7 @@ def main():
         "python_dependencies": dict(zip(("raw", "zip"), python_dependency_size())) if "python" in langs else None,
         "rounds": rounds,
         "region": region,
+        "view_cost": view_cost(),
         "wrk": wrk_results,
         "wrk_settings": {"seconds": args.wrk_seconds, "connections": args.wrk_connections, "threads": 2},
     }

@@ -2,11 +2,11 @@
 DynamoDB call costs a region's round trip, each kind of counted view, the
 memory sizes, and the cost per million views (bench/report.py calls it).
 
-Inputs: results.json's `region` (bench/bench.py's region mode), what
-`view_cost` measured (target/bench/view-cost.json, written by the
-integration test tests/tests/it/view_cost.rs under `VIEW_COST_OUT`; its
-figures before issue 31 in bench/view-cost-before.json), bench/prices.json,
-and the functions' MemorySize in template.yaml.
+Inputs: results.json's `region` (bench/bench.py's region mode) and
+`view_cost` (what the integration test tests/tests/it/view_cost.rs measured
+under `VIEW_COST_OUT` in bench/run.sh, and when; its figures before issue 31
+are in bench/view-cost-before.json), bench/prices.json, and the functions'
+MemorySize in template.yaml.
 """
 
 import json
@@ -18,7 +18,6 @@ import report as base
 
 ROOT = Path(__file__).resolve().parent.parent
 PRICES = ROOT / "bench" / "prices.json"
-VIEW_COST = ROOT / "target" / "bench" / "view-cost.json"
 VIEW_COST_BEFORE = ROOT / "bench" / "view-cost-before.json"
 TEMPLATE = ROOT / "template.yaml"
 # The mix of views the cost table prices (issue 31).
@@ -97,7 +96,8 @@ def kinds_section(region, cost):
         "",
         f"The Rust counter alone at the {int(kinds['share']):,} MB share, {region['invokes']} warm invokes of each kind "
         "(`bench/bench.py`'s `VIEW_KINDS`; a new visitor gets a new source address every invoke). Round trips, "
-        "calls and units are what `tests/tests/it/view_cost.rs` measured in this run against DynamoDB Local "
+        f"calls and units are what `tests/tests/it/view_cost.rs` measured against DynamoDB Local "
+        f"({(cost or {}).get('written', 'not in this run')}, by bench/run.sh) "
         "(round trips: the longest chain of calls each started after the one before it ended; units: "
         "`ReturnConsumedCapacity`, billed as DynamoDB bills them). The last column checks them against the "
         "clock: the warm p50 the delay adds, in round trips of the delay.",
@@ -174,10 +174,11 @@ def memory_section(summary, region, prices):
         "### Memory size",
         "",
         "The Rust functions at each memory size's CPU share, with the region's latency. Cost per million "
-        "invocations: the requests plus the warm p50's duration (billed by the millisecond, rounded up) at that "
-        f"size, arm64 list price ({prices['region']}, [bench/prices.json](../bench/prices.json)); a cold start "
-        "adds its init + first invoke (at the share) once. Init CPU and first-invoke CPU are the process's own "
-        f"time on the CPU, whatever the share. The template's `MemorySize` is {mb_now} MB "
+        "invocations: the request plus its duration (billed by the millisecond, rounded up) at that size, "
+        f"arm64 list price ({prices['region']}, [bench/prices.json](../bench/prices.json)): for a warm one its "
+        "warm p50, for a cold one its init + first invoke (init at the share), which Lambda bills for a custom "
+        "runtime. Init CPU and first-invoke CPU are the process's own time on the CPU, whatever the share. "
+        f"The template's `MemorySize` is {mb_now} MB "
         "([template.yaml](../template.yaml) says why).",
         "",
         "| function | MB | init + first ms (at share) | init + first ms (boosted) | init CPU ms | first invoke CPU ms "
@@ -209,7 +210,8 @@ def view_cost_rows(prices, units, p50, mb):
         ("CloudFront HTTPS request (`/api/*`)", 1, price(prices, "cloudfront_https_requests", 1)),
         ("CloudFront Function (SiteApiPathFunction)", 1, price(prices, "cloudfront_functions", 1)),
         ("Lambda request", 1, price(prices, "lambda_requests", 1)),
-        (f"Lambda duration (arm64, {mb} MB, warm p50 with the region's latency, ms)", mixed(lambda k: p50[k]),
+        (f"Lambda duration (arm64, {mb} MB, billed ms: warm p50 with the region's latency, rounded up)",
+         mixed(lambda k: math.ceil(p50[k])),
          mixed(lambda k: price(prices, "lambda_arm64_gb_second", math.ceil(p50[k]) / 1000 * mb / 1024))),
         ("DynamoDB write request units", mixed(lambda k: units[k]["write_units"]),
          price(prices, "dynamodb_write_request_unit", mixed(lambda k: units[k]["write_units"]))),
@@ -239,12 +241,14 @@ def cost_section(region, cost, before, prices):
         "### Cost per million views",
         "",
         f"A counted view of the site's counter through the distribution, {mix}, at list prices "
-        f"({prices['region']}, checked {prices['checked']}; each price's source and date: "
-        "[bench/prices.json](../bench/prices.json)). Units per view: `view_cost` in this run (after) and "
+        f"({prices['region']}, collected {prices['checked']}; each price's source, and its date where the source "
+        "gives one: [bench/prices.json](../bench/prices.json); most are third parties' copies of AWS's pages). Units per view: `view_cost` in this run (after) and "
         f"[bench/view-cost-before.json](../bench/view-cost-before.json) (before issue 31). Lambda's duration is "
         f"this run's warm p50 with the region's latency (at the {int(share):,} MB share; a view waits on "
         f"DynamoDB, not the CPU); before, the same plus "
-        f"{base.fmt(rt)} ms for each round trip more. Free tiers left out.",
+        f"{base.fmt(rt)} ms for each round trip more. Left out: free tiers, data transfer, and what the "
+        "stack's logs and traces cost (CloudWatch Logs ingestion of the function's and the API's logs, X-Ray "
+        "traces, WAF requests when `EdgeProtection` is on).",
         "",
         "| part | per view, before | per view, after | $ per million views, before | after |",
         "|---|---:|---:|---:|---:|",
@@ -264,7 +268,7 @@ def section(results):
     if not region:
         return []
     prices = load_json(PRICES)
-    cost = load_json(VIEW_COST)
+    cost = results.get("view_cost")
     before = load_json(VIEW_COST_BEFORE)
     summary = summarize(region)
     g = region["getitem"]
@@ -273,12 +277,15 @@ def section(results):
         "",
         f"In a region a DynamoDB call from Lambda costs a few milliseconds; on loopback a fraction of one. So this "
         f"part runs every function with each DynamoDB connection through `lambda-bench delay-proxy`, which holds "
-        f"every byte {base.fmt(region['one_way_ms'])} ms each way (and a new connection one round trip, for TCP's "
-        f"handshake) in front of the TLS proxy, so TLS handshakes pay it too. A `GetItem` of the resume, warm "
-        f"p50: {base.fmt(g['direct']['warm']['p50'], 3)} ms on loopback, "
-        f"{base.fmt(g['delayed']['warm']['p50'], 3)} ms through the delay: "
-        f"**{base.fmt(round_trip_ms(region), 3)} ms a round trip**. {region['runs']} run(s), "
-        f"{region['invokes']} warm invokes per process, cold starts and init modes as above.",
+        f"every byte at least {base.fmt(region['one_way_ms'])} ms each way (tokio's timer rounds each wait up "
+        f"to its next millisecond), and a new connection one round trip, for TCP's handshake, in front of the "
+        f"TLS proxy, so TLS handshakes pay it too. DynamoDB answers in single-digit milliseconds as AWS "
+        f"describes it; the delay is issue 31's example (`--region-ms` sets it), and every figure below scales "
+        f"with it. A `GetItem` of the resume, warm p50: {base.fmt(g['direct']['warm']['p50'], 3)} ms on "
+        f"loopback, {base.fmt(g['delayed']['warm']['p50'], 3)} ms through the delay: "
+        f"**{base.fmt(round_trip_ms(region), 3)} ms a round trip**. Unlike the tables above, "
+        f"{region['runs']} run{'s' if region['runs'] != 1 else ''}: each function started {results.get('cold_starts', 1)} times per init mode, "
+        f"one process then serving {region['invokes']} warm invokes.",
         "",
     ]
     md += kinds_section(region, cost)

@@ -104,9 +104,9 @@ struct InvokeReport {
     first_ms: f64,
     init_all_ms: Vec<f64>,
     first_all_ms: Vec<f64>,
-    /// CPU time (every thread, user + system) the process spent in init,
-    /// and in its first invoke; medians over the cold starts. `None` where
-    /// `/proc` does not say.
+    /// CPU time (its live threads, user + system) the process spent in
+    /// init, and in its first invoke; medians over the cold starts. `None`
+    /// where `/proc` does not say.
     init_cpu_ms: Option<f64>,
     first_cpu_ms: Option<f64>,
     warm: Summary,
@@ -195,8 +195,9 @@ fn proc_status_kb(pid: u32, field: &str) -> Option<u64> {
         .and_then(|v| v.split_whitespace().next()?.parse().ok())
 }
 
-/// The CPU time process `pid` has run, in ms: the sum of its threads'
-/// `/proc/PID/task/TID/schedstat` (ns on the CPU).
+/// The CPU time process `pid` has run, in ms: the sum of its live threads'
+/// `/proc/PID/task/TID/schedstat` (ns on the CPU); threads that have
+/// exited are not counted (the Rust functions run on one).
 fn cpu_ms(pid: u32) -> Option<f64> {
     let tasks = std::fs::read_dir(format!("/proc/{pid}/task")).ok()?;
     let ns: u64 = tasks
@@ -207,8 +208,9 @@ fn cpu_ms(pid: u32) -> Option<f64> {
 }
 
 /// `event` with `requestContext.identity.sourceIp` set to a 10.0.0.0/8
-/// address of its own for each `n` (offset by this process's start, so
-/// that runs on one day do not meet the same visitors).
+/// address of its own for each `n`, offset by this process's start (in
+/// µs, modulo 2^24): another run meets the same addresses only if its
+/// offset lands within a few hundred of this one's.
 fn with_source_ip(event: &Bytes, n: u64) -> anyhow::Result<Bytes> {
     static BASE: std::sync::LazyLock<u64> = std::sync::LazyLock::new(|| {
         let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH);
@@ -456,7 +458,7 @@ async fn invoke(args: InvokeArgs) -> anyhow::Result<InvokeReport> {
     for i in 1..=args.invokes {
         let event = &events[i % events.len()];
         let event = if args.vary_source_ip {
-            with_source_ip(event, (args.cold_starts + i) as u64)?
+            with_source_ip(event, (args.cold_starts.max(1) + i) as u64)?
         } else {
             event.clone()
         };
