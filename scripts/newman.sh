@@ -69,6 +69,9 @@ else
     source scripts/lib/local-stack.sh
     ddb_port="$(ddb_start_on_free_port "$work/ddb.pid" "$work/ddb.log")"
 
+    # The log exists before local-api does, so the wait below never reads a
+    # file that is not there yet (the background job opens it when it runs).
+    : >"$work/api.log"
     # DynamoDB Local accepts any credentials; these keep real ones out of play.
     env -u AWS_PROFILE -u AWS_SESSION_TOKEN \
         AWS_ENDPOINT_URL_DYNAMODB="http://127.0.0.1:${ddb_port}" \
@@ -78,14 +81,8 @@ else
     api_pid=$!
 
     # local-api prints the address it bound (port 0: the kernel picks a free one).
-    base_url=""
-    for _ in $(seq 1 600); do
-        base_url="$(sed -n 's/^local API on \(http:\/\/[^ ]*\).*/\1/p' "$work/api.log" | head -n 1)"
-        [[ -n "$base_url" ]] && break
-        kill -0 "$api_pid" 2>/dev/null || { echo "local-api exited during start-up" >&2; exit 1; }
-        sleep 0.1
-    done
-    [[ -n "$base_url" ]] || { echo "local-api did not start within 60 s" >&2; exit 1; }
+    base_url="$(await_line "$work/api.log" "$api_pid" 's/^local API on \(http:\/\/[^ ]*\).*/\1/p' 600)" ||
+        { echo "local-api did not start within 60 s, or exited" >&2; exit 1; }
 fi
 
 # Against a stage, requests are signed with the caller's AWS credentials (the

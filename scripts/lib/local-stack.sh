@@ -78,7 +78,7 @@ free_port() {
 await_line() {
     local found _
     for _ in $(seq 1 "$4"); do
-        found="$(sed -n "$3" "$1" | head -n 1)"
+        found="$(sed -n "$3" "$1" 2>/dev/null | head -n 1)"
         if [[ -n "$found" ]]; then
             printf '%s\n' "$found"
             return 0
