@@ -398,6 +398,9 @@ async fn measure_each_kind() -> Vec<(&'static str, Cost)> {
         visitor_counter::store::CALLS_AT_ONCE,
         "{init:?}"
     );
+    // Reads only: a cold start writes nothing, and makes no salt (the day's
+    // first counted view does).
+    assert!(init.iter().all(|c| c.operation == "GetItem"), "{init:?}");
     let lambda = visitor_counter::router_with_store(store, &counter.config, &counter.http, clock);
     let (calls, first) = measure(&lambda, &trace, browser("10.1.0.6", false), true).await;
     assert!(
