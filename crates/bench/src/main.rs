@@ -195,16 +195,16 @@ fn proc_status_kb(pid: u32, field: &str) -> Option<u64> {
         .and_then(|v| v.split_whitespace().next()?.parse().ok())
 }
 
-/// The CPU time process `pid` has run, in ms: the sum of its live threads'
+/// The CPU time process `pid` has run: the sum of its live threads'
 /// `/proc/PID/task/TID/schedstat` (ns on the CPU); threads that have
 /// exited are not counted (the Rust functions run on one).
-fn cpu_ms(pid: u32) -> Option<f64> {
+fn cpu_time(pid: u32) -> Option<Duration> {
     let tasks = std::fs::read_dir(format!("/proc/{pid}/task")).ok()?;
     let ns: u64 = tasks
         .filter_map(|t| std::fs::read_to_string(t.ok()?.path().join("schedstat")).ok())
         .filter_map(|s| s.split_whitespace().next()?.parse::<u64>().ok())
         .sum();
-    Some(ns as f64 / 1e6)
+    Some(Duration::from_nanos(ns))
 }
 
 /// `event` with `requestContext.identity.sourceIp` set to a 10.0.0.0/8
@@ -338,16 +338,6 @@ async fn start(args: &InvokeArgs) -> anyhow::Result<Started> {
     })
 }
 
-fn median(v: &[f64]) -> Option<f64> {
-    let mut v = v.to_vec();
-    v.sort_by(f64::total_cmp);
-    match v.len() {
-        0 => None,
-        n if n % 2 == 1 => Some(v[n / 2]),
-        n => Some((v[n / 2 - 1] + v[n / 2]) / 2.0),
-    }
-}
-
 fn median_ms(v: &[Duration]) -> f64 {
     summarize(v).p50
 }
@@ -380,8 +370,8 @@ impl Tally<'_> {
 struct ColdStarts {
     inits: Vec<Duration>,
     firsts: Vec<Duration>,
-    init_cpus: Vec<f64>,
-    first_cpus: Vec<f64>,
+    init_cpus: Vec<Duration>,
+    first_cpus: Vec<Duration>,
     first_body_prefix: String,
     rss_after_init_kb: Option<u64>,
     last: Started,
@@ -399,7 +389,7 @@ async fn cold_starts(
     for n in 1..=args.cold_starts.max(1) {
         let mut s = start(args).await?;
         let rss_after_init_kb = proc_status_kb(s.pid, "VmRSS");
-        let init_cpu = cpu_ms(s.pid);
+        let init_cpu = cpu_time(s.pid);
         let event = if args.vary_source_ip {
             with_source_ip(event, n as u64)?
         } else {
@@ -409,9 +399,9 @@ async fn cold_starts(
         tally.record(0, &first.outcome)?;
         inits.push(s.init);
         firsts.push(first.latency);
-        if let (Some(before), Some(after)) = (init_cpu, cpu_ms(s.pid)) {
+        if let (Some(before), Some(after)) = (init_cpu, cpu_time(s.pid)) {
             init_cpus.push(before);
-            first_cpus.push(after - before);
+            first_cpus.push(after.saturating_sub(before));
         }
         if n == args.cold_starts.max(1) {
             let (Outcome::Response(b) | Outcome::Error(b)) = &first.outcome;
@@ -475,8 +465,8 @@ async fn invoke(args: InvokeArgs) -> anyhow::Result<InvokeReport> {
         first_ms: median_ms(&cold.firsts),
         init_all_ms: cold.inits.iter().copied().map(ms).collect(),
         first_all_ms: cold.firsts.iter().copied().map(ms).collect(),
-        init_cpu_ms: median(&cold.init_cpus),
-        first_cpu_ms: median(&cold.first_cpus),
+        init_cpu_ms: (!cold.init_cpus.is_empty()).then(|| median_ms(&cold.init_cpus)),
+        first_cpu_ms: (!cold.first_cpus.is_empty()).then(|| median_ms(&cold.first_cpus)),
         warm: summarize(&warm),
         rss_after_init_kb: cold.rss_after_init_kb,
         peak_rss_kb,

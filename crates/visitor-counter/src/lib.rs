@@ -210,10 +210,7 @@ pub fn router_with_clock(
     client: Client,
     clock: Clock,
 ) -> Router {
-    platform::http::finish(
-        routes_with_clock(config, &http.allowed_origins, client, clock),
-        &http.allowed_origins,
-    )
+    router_with_store(Store::new(client, config), config, http, clock)
 }
 
 #[cfg(test)]
