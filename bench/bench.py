@@ -255,6 +255,15 @@ def invoke(fn, lang, endpoint, invokes, tag, events=None, cold_starts=None, shar
     return run_json(cmd)
 
 
+def both_inits(fn, lang, endpoint, invokes, tag, share):
+    """{lang: init at the share plus the warm invokes, lang_boost: a boosted
+    init}, the second only where there are cgroups."""
+    out = {lang: invoke(fn, lang, endpoint, invokes, tag, share=share)}
+    if share["cgroup"]:
+        out[f"{lang}_boost"] = invoke(fn, lang, endpoint, 1, tag, share=share, boost=True)
+    return out
+
+
 def raw(fn, lang, endpoint, invokes):
     env = {**os.environ, **lambda_env(fn, endpoint), "PYTHONDONTWRITEBYTECODE": "1"}
     if lang.startswith("rust"):
@@ -599,9 +608,7 @@ def region_rounds(functions, langs, endpoint, shares, baseline_shares, args):
                         continue
                     tag = f"region-r{r + 1}"
                     log(f"region round {r + 1}/{args.region_runs}, {share['name']} MB share: {fn['name']} ({lang})")
-                    entry[lang] = invoke(fn, lang, endpoint, args.region_invokes, tag, share=share)
-                    if share["cgroup"]:
-                        entry[f"{lang}_boost"] = invoke(fn, lang, endpoint, 1, tag, share=share, boost=True)
+                    entry.update(both_inits(fn, lang, endpoint, args.region_invokes, tag, share))
                 per_share[fn["name"]] = entry
             result[share["name"]] = per_share
         rounds.append(result)
@@ -778,9 +785,7 @@ def main():
                     entry = {}
                     for lang in (langs if r % 2 == 0 else list(reversed(langs))):
                         log(f"round {r + 1}/{args.runs}, {share['name']} MB share: {fn['name']} ({lang})")
-                        entry[lang] = invoke(fn, lang, endpoint, args.invokes, f"r{r + 1}", share=share)
-                        if share["cgroup"]:
-                            entry[f"{lang}_boost"] = invoke(fn, lang, endpoint, 1, f"r{r + 1}", share=share, boost=True)
+                        entry.update(both_inits(fn, lang, endpoint, args.invokes, f"r{r + 1}", share))
                     per_share[fn["name"]] = entry
                 floor = {"name": "floor", "events": fn["events"], "python": "floor.handler", "node": "floor.handler"}
                 per_share["floor"] = {}

@@ -468,10 +468,10 @@ for JavaScript v3 under `aws-lambda-ric`), all under one Lambda Runtime API emul
   function. Init is measured twice: at that share, and "boosted" with a full CPU;
 - DynamoDB Local sits behind a TLS proxy (stunnel, with a test CA that every runtime trusts the
   standard way), so a first invoke pays a TLS handshake;
-- then, in **region mode**, every DynamoDB connection also crosses a delay proxy (4 ms each way by
-  default, `--region-ms`), as a call from Lambda to DynamoDB in a region does: every runtime again,
-  the Rust functions at 128, 256, 512 and 1,024 MB (the memory table), each kind of counted view
-  with and without the delay, and the cost per million views at list prices.
+- then, in **region mode**, every DynamoDB connection also crosses a delay proxy (a fixed delay
+  each way, `--region-ms`), as a call from Lambda to DynamoDB in a region does: every runtime again,
+  the Rust functions at each size of `--memory-shares` (the memory table), each kind of counted
+  view with and without the delay, and the cost per million views at list prices.
 
 It reports init, first invoke, warm p50/p99, peak RSS, package size, and local-api throughput
 with wrk (for `/visitorcount`, counted views: wrk sends an allowed Origin and a browser
